@@ -1,0 +1,302 @@
+"""Terrain's vocabulary: complaints, cases, promises, field updates and verdicts.
+
+Plain dataclasses, free of any persistence concern; adapters map rows to and from them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Mapping
+
+from domain import values
+from domain.errors import (
+    DueBeforeSaid,
+    InvalidInput,
+    MissingExpectation,
+    UnknownPromiseKind,
+    UnknownStatus,
+)
+
+
+class PromiseKind(StrEnum):
+    PARCEL_REROUTE = "parcel.reroute"
+    PARCEL_DELIVER = "parcel.deliver"
+    REFUND_ISSUE = "refund.issue"
+    ITEM_REPLACE = "item.replace"
+    CALLBACK = "callback"
+
+
+class Verdict(StrEnum):
+    PENDING = "pending"
+    KEPT = "kept"
+    BROKEN = "broken"
+
+
+class Reason(StrEnum):
+    DEADLINE_MISSED = "deadline_missed"
+    WRONG_LOCATION = "wrong_location"
+    WRONG_RECIPIENT = "wrong_recipient"
+    PARCEL_FAILED = "parcel_failed"
+    REFUND_FAILED = "refund_failed"
+    AMOUNT_SHORT = "amount_short"
+    PARTNER_FAILED = "partner_failed"
+
+
+class CaseStatus(StrEnum):
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    REOPENED = "reopened"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+PARCEL_STATUSES = frozenset({
+    "pre_transit", "in_transit", "out_for_delivery", "available_for_pickup", "delivered",
+    "attempt_failed", "exception", "returned_to_sender", "lost",
+})
+REFUND_STATUSES = frozenset({
+    "refund_pending", "refund_succeeded", "refund_failed", "refund_canceled", "refund_reversed",
+})
+STEP_STATUSES = frozenset({"in_progress", "done", "failed"})
+STATUSES = PARCEL_STATUSES | REFUND_STATUSES | STEP_STATUSES
+
+# Which expect fields each kind takes, and which of them must be present.
+EXPECT_FIELDS: dict[PromiseKind, tuple[frozenset[str], frozenset[str]]] = {
+    PromiseKind.PARCEL_REROUTE: (frozenset({"location"}), frozenset({"location"})),
+    PromiseKind.PARCEL_DELIVER: (frozenset({"address", "recipient"}), frozenset()),
+    PromiseKind.REFUND_ISSUE: (frozenset({"amount", "currency"}), frozenset({"amount", "currency"})),
+    PromiseKind.ITEM_REPLACE: (frozenset({"location"}), frozenset()),
+    PromiseKind.CALLBACK: (frozenset(), frozenset()),
+}
+
+
+def parse_kind(kind: str) -> PromiseKind:
+    try:
+        return PromiseKind(kind)
+    except ValueError:
+        raise UnknownPromiseKind(
+            f"unknown promise kind {kind!r}",
+            {"kind": kind, "allowed": [k.value for k in PromiseKind]},
+        ) from None
+
+
+def validate_expect(kind: PromiseKind, expect: Mapping[str, Any] | None) -> dict[str, str]:
+    """Check and normalise a promise's `expect` for its kind (unknown keys are refused)."""
+    expect = dict(expect or {})
+    allowed, required = EXPECT_FIELDS[kind]
+    unknown = sorted(set(expect) - allowed)
+    if unknown:
+        raise InvalidInput(f"{kind} does not take expect fields {unknown}",
+                           {"kind": kind.value, "unknown": unknown, "allowed": sorted(allowed)})
+    clean: dict[str, str] = {}
+    for key, value in expect.items():
+        if value is None or not str(value).strip():
+            continue
+        if not isinstance(value, (str, int)) or isinstance(value, bool):
+            raise InvalidInput(f"expect.{key} must be a string", {"field": f"expect.{key}"})
+        clean[key] = str(value).strip()
+    missing = sorted(required - set(clean))
+    if missing:
+        raise MissingExpectation(f"{kind} requires expect fields {missing}",
+                                 {"kind": kind.value, "missing": missing})
+    if kind is PromiseKind.PARCEL_DELIVER and not clean:
+        raise MissingExpectation("parcel.deliver requires expect.address or expect.recipient",
+                                 {"kind": kind.value, "missing": ["address|recipient"]})
+    if "amount" in clean:
+        clean["amount"] = str(values.amount(clean["amount"], "expect.amount"))
+    if "currency" in clean:
+        clean["currency"] = values.currency(clean["currency"], "expect.currency") or ""
+    return clean
+
+
+@dataclass(frozen=True, slots=True)
+class FieldUpdate:
+    """What a partner reports from the field, normalised. `(partner, event_id)` is unique."""
+
+    partner: str
+    event_id: str
+    reference: str
+    status: str
+    occurred_at: datetime
+    location: str | None = None
+    address: str | None = None
+    signed_by: str | None = None
+    amount: Decimal | None = None
+    currency: str | None = None
+    detail: str | None = None
+
+    @property
+    def order_key(self) -> tuple[datetime, str]:
+        """Updates are applied in occurred_at order, then event_id, whatever the arrival order."""
+        return (self.occurred_at, self.event_id)
+
+    @classmethod
+    def create(cls, partner: str, data: Mapping[str, Any]) -> FieldUpdate:
+        """Validate raw input; raises a typed error and builds nothing when it is bad."""
+        status = data.get("status")
+        if status not in STATUSES:
+            raise UnknownStatus(f"unknown status {status!r}",
+                                {"status": status, "allowed": sorted(STATUSES)})
+        occurred_at = data.get("occurred_at")
+        if not isinstance(occurred_at, datetime):
+            raise InvalidInput("occurred_at must be an RFC 3339 timestamp", {"field": "occurred_at"})
+        detail = data.get("detail")
+        return cls(
+            partner=values.text(partner, "partner", required=True, max_len=200) or "",
+            event_id=values.text(data.get("event_id"), "event_id", required=True, max_len=200) or "",
+            reference=values.text(data.get("reference"), "reference", required=True, max_len=200) or "",
+            status=status,
+            occurred_at=values.aware(occurred_at, "occurred_at"),
+            location=values.text(data.get("location"), "location", max_len=500),
+            address=values.text(data.get("address"), "address", max_len=500),
+            signed_by=values.text(data.get("signed_by"), "signed_by", max_len=200),
+            amount=values.amount(data.get("amount")),
+            currency=values.currency(data.get("currency")),
+            detail=values.text(detail if detail is None or isinstance(detail, str) else str(detail),
+                               "detail", max_len=2000),
+        )
+
+    def evidence(self) -> dict[str, Any]:
+        """The update as it is quoted on a timeline or in an alert."""
+        out: dict[str, Any] = {
+            "event_id": self.event_id, "partner": self.partner, "reference": self.reference,
+            "status": self.status, "occurred_at": self.occurred_at.isoformat(),
+        }
+        for key in ("location", "address", "signed_by", "currency", "detail"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
+        if self.amount is not None:
+            out["amount"] = str(self.amount)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A promise's verdict, as decided by the rules from the field updates and the clock."""
+
+    verdict: Verdict = Verdict.PENDING
+    reason: Reason | None = None
+    fulfilled_at: datetime | None = None
+    evidence: FieldUpdate | None = None
+
+    @property
+    def unaddressed_break(self) -> bool:
+        """Broken and not kept late: something an agent must answer."""
+        return self.verdict is Verdict.BROKEN and self.fulfilled_at is None
+
+
+@dataclass(slots=True)
+class Promise:
+    promise_id: str
+    case_id: str
+    kind: PromiseKind
+    partner: str
+    reference: str
+    due_at: datetime
+    expect: dict[str, str]
+    said: str | None = None
+    created_at: datetime | None = None
+    outcome: Outcome = field(default_factory=Outcome)
+    # A broken promise is addressed once a newer promise is recorded on its case.
+    addressed: bool = False
+
+    @classmethod
+    def create(cls, *, promise_id: str, case_id: str, kind: str, partner: str, reference: str,
+               due_at: datetime, expect: Mapping[str, Any] | None, said: str | None,
+               created_at: datetime) -> Promise:
+        parsed = parse_kind(kind)
+        due = values.aware(due_at, "due_at")
+        if due < created_at:
+            raise DueBeforeSaid("due_at is before the promise was made",
+                                {"due_at": due.isoformat(), "said_at": created_at.isoformat()})
+        return cls(
+            promise_id=promise_id, case_id=case_id, kind=parsed,
+            partner=values.text(partner, "partner", required=True, max_len=200) or "",
+            reference=values.text(reference, "reference", required=True, max_len=200) or "",
+            due_at=due, expect=validate_expect(parsed, expect),
+            said=values.text(said, "said", max_len=5000), created_at=created_at,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Complaint:
+    channel: str
+    external_id: str
+    author: str
+    text: str
+    posted_at: datetime
+    customer_ref: str | None = None
+    order_ref: str | None = None
+    tracking_numbers: tuple[str, ...] = ()
+
+    @classmethod
+    def create(cls, data: Mapping[str, Any]) -> Complaint:
+        posted_at = data.get("posted_at")
+        if not isinstance(posted_at, datetime):
+            raise InvalidInput("posted_at must be an RFC 3339 timestamp", {"field": "posted_at"})
+        numbers = data.get("tracking_numbers") or []
+        if not isinstance(numbers, (list, tuple)) or not all(isinstance(n, str) for n in numbers):
+            raise InvalidInput("tracking_numbers must be a list of strings", {"field": "tracking_numbers"})
+        return cls(
+            channel=values.text(data.get("channel"), "channel", required=True, max_len=100) or "",
+            external_id=values.text(data.get("external_id"), "external_id", required=True, max_len=200) or "",
+            author=values.text(data.get("author"), "author", required=True, max_len=200) or "",
+            text=values.text(data.get("text"), "text", required=True, max_len=20_000) or "",
+            posted_at=values.aware(posted_at, "posted_at"),
+            customer_ref=values.text(data.get("customer_ref"), "customer_ref", max_len=200),
+            order_ref=values.text(data.get("order_ref"), "order_ref", max_len=200),
+            tracking_numbers=tuple(n.strip() for n in numbers if n.strip()),
+        )
+
+
+@dataclass(slots=True)
+class Case:
+    case_id: str
+    status: CaseStatus = CaseStatus.OPEN
+    reopen_count: int = 0
+    customer_ref: str | None = None
+    order_ref: str | None = None
+    linked_to: str | None = None
+    created_at: datetime | None = None
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    # The customer complained again about a resolved case and no promise answered it yet.
+    disputed: bool = False
+
+
+class EntryType(StrEnum):
+    COMPLAINT = "complaint"
+    REPLY = "reply"
+    PROMISE = "promise"
+    FIELD_UPDATE = "field_update"
+    VERDICT = "verdict"
+    STATUS = "status"
+    OUTBOUND_REQUEST = "outbound_request"
+    ALERT = "alert"
+    ESCALATION = "escalation"
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    """One line of a case's append-only history: what happened, who did it, the evidence."""
+
+    case_id: str
+    at: datetime
+    type: EntryType
+    actor: str
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """An alert to deliver to the community managers; `key` makes it at-most-once queued."""
+
+    key: str
+    case_id: str
+    promise_id: str | None
+    kind: str
+    payload: dict[str, Any]

@@ -1,0 +1,124 @@
+"""What follows from new evidence on one case: verdict changes, status transition, alerts.
+
+Pure: the service layer loads a case with its promises and the updates about them, calls
+`reevaluate`, and persists the returned changes in the same transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Iterable, Mapping, Sequence
+
+from domain.lifecycle import derive_status, transition
+from domain.model import (
+    Alert,
+    Case,
+    CaseStatus,
+    EntryType,
+    FieldUpdate,
+    Outcome,
+    Promise,
+    Reason,
+    TimelineEntry,
+    Verdict,
+)
+from domain.verdicts import evaluate
+
+RefKey = tuple[str, str]
+
+
+@dataclass(slots=True)
+class CaseChanges:
+    case: Case
+    timeline: list[TimelineEntry] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
+    changed_promises: list[Promise] = field(default_factory=list)
+    status_changed: bool = False
+
+
+def alert_key(promise: Promise) -> str:
+    """Never two alerts for the same promise and verdict (reason included)."""
+    return f"{promise.promise_id}:{promise.outcome.verdict}:{promise.outcome.reason}"
+
+
+def promise_detail(promise: Promise) -> dict:
+    return {
+        "promise_id": promise.promise_id, "kind": promise.kind.value, "partner": promise.partner,
+        "reference": promise.reference, "due_at": promise.due_at.isoformat(),
+        "expect": promise.expect, "said": promise.said,
+    }
+
+
+def _outcome_detail(outcome: Outcome) -> dict:
+    return {
+        "verdict": outcome.verdict.value,
+        "reason": outcome.reason.value if outcome.reason else None,
+        "fulfilled_at": outcome.fulfilled_at.isoformat() if outcome.fulfilled_at else None,
+        "evidence": outcome.evidence.evidence() if outcome.evidence else None,
+    }
+
+
+def same_outcome(a: Outcome, b: Outcome) -> bool:
+    return (a.verdict, a.reason, a.fulfilled_at) == (b.verdict, b.reason, b.fulfilled_at)
+
+
+def reevaluate(
+    case: Case,
+    promises: Sequence[Promise],
+    updates_by_ref: Mapping[RefKey, Sequence[FieldUpdate]],
+    now: datetime,
+    *,
+    actor: str,
+    new_updates: Iterable[FieldUpdate] = (),
+    reason_hint: str | None = None,
+) -> CaseChanges:
+    """Re-decide every promise of `case` and derive what changes.
+
+    `new_updates` are the updates just received: those concerning one of the case's promises
+    are written to its timeline. `reason_hint` explains a status change not caused by a verdict
+    (e.g. `customer_disputes`).
+    """
+    changes = CaseChanges(case=case)
+    keys = {(p.partner, p.reference) for p in promises}
+    for update in new_updates:
+        if (update.partner, update.reference) in keys:
+            changes.timeline.append(TimelineEntry(case.case_id, now, EntryType.FIELD_UPDATE,
+                                                  f"partner:{update.partner}", update.evidence()))
+    newly_broken: list[Promise] = []
+    for promise in promises:
+        old = promise.outcome
+        new = evaluate(promise, updates_by_ref.get((promise.partner, promise.reference), ()), now)
+        if same_outcome(old, new):
+            continue
+        promise.outcome = new
+        changes.changed_promises.append(promise)
+        detail = {"promise_id": promise.promise_id, "from": old.verdict.value, **_outcome_detail(new)}
+        if old.reason is Reason.DEADLINE_MISSED and old.fulfilled_at is None and new.verdict is Verdict.KEPT:
+            detail["corrected"] = "an update that occurred on time arrived after the deadline"
+        elif new.verdict is Verdict.BROKEN and new.fulfilled_at is not None:
+            detail["kept_late"] = True
+        changes.timeline.append(TimelineEntry(case.case_id, now, EntryType.VERDICT, actor, detail))
+        if new.unaddressed_break:
+            promise.addressed = False
+            newly_broken.append(promise)
+    if case.status is CaseStatus.CLOSED:
+        return changes
+    step = transition(case, derive_status(case, promises), now)
+    if step is not None:
+        changes.status_changed = True
+        reasons = sorted({p.outcome.reason.value for p in newly_broken if p.outcome.reason})
+        why = reason_hint if step.is_reopen and not reasons else ",".join(reasons) or reason_hint
+        changes.timeline.append(TimelineEntry(case.case_id, now, EntryType.STATUS, actor, {
+            "from": step.from_status.value, "to": step.to_status.value, "reason": why,
+            "reopen_count": case.reopen_count,
+            "evidence": [_outcome_detail(p.outcome) | {"promise_id": p.promise_id} for p in newly_broken],
+        }))
+    for promise in newly_broken:
+        changes.alerts.append(Alert(
+            key=alert_key(promise), case_id=case.case_id, promise_id=promise.promise_id,
+            kind="promise_broken",
+            payload={"case_id": case.case_id, "promise": promise_detail(promise),
+                     **_outcome_detail(promise.outcome)},
+        ))
+    return changes

@@ -1,0 +1,320 @@
+"""SQLAlchemy Core implementations of the ports, mapping rows to domain objects.
+
+Each method is one statement (or one executemany) whatever the number of items.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Iterable, Sequence
+
+from sqlalchemy import Connection, and_, bindparam, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from domain.model import (
+    Alert,
+    Case,
+    CaseStatus,
+    Complaint,
+    EntryType,
+    FieldUpdate,
+    Outcome,
+    Promise,
+    PromiseKind,
+    Reason,
+    TimelineEntry,
+    Verdict,
+)
+from integrations.db import tables as t
+from integrations.services import ports
+from integrations.services.ports import RefKey
+
+
+def _insert(conn: Connection, table):
+    """INSERT … ON CONFLICT DO NOTHING for the connection's dialect."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
+def _by_partner(columns, refs: Iterable[RefKey]):
+    """(partner, reference) IN refs, grouped by partner so each arm is an index range."""
+    grouped: dict[str, set[str]] = defaultdict(set)
+    for partner, reference in refs:
+        grouped[partner].add(reference)
+    return or_(*(and_(columns.partner == partner, columns.reference.in_(sorted(references)))
+                 for partner, references in grouped.items()))
+
+
+def update_from_row(row: Any) -> FieldUpdate:
+    return FieldUpdate(
+        partner=row.partner, event_id=row.event_id, reference=row.reference, status=row.status,
+        occurred_at=row.occurred_at, location=row.location, address=row.address,
+        signed_by=row.signed_by, amount=Decimal(row.amount) if row.amount is not None else None,
+        currency=row.currency, detail=row.detail,
+    )
+
+
+def update_from_evidence(data: dict[str, Any] | None) -> FieldUpdate | None:
+    if not data:
+        return None
+    return FieldUpdate(
+        partner=data["partner"], event_id=data["event_id"], reference=data["reference"],
+        status=data["status"], occurred_at=datetime.fromisoformat(data["occurred_at"]),
+        location=data.get("location"), address=data.get("address"),
+        signed_by=data.get("signed_by"),
+        amount=Decimal(data["amount"]) if data.get("amount") is not None else None,
+        currency=data.get("currency"), detail=data.get("detail"),
+    )
+
+
+def promise_from_row(row: Any) -> Promise:
+    return Promise(
+        promise_id=row.promise_id, case_id=row.case_id, kind=PromiseKind(row.kind),
+        partner=row.partner, reference=row.reference, due_at=row.due_at, expect=dict(row.expect),
+        said=row.said, created_at=row.created_at, addressed=row.addressed,
+        outcome=Outcome(verdict=Verdict(row.verdict), reason=Reason(row.reason) if row.reason else None,
+                        fulfilled_at=row.fulfilled_at, evidence=update_from_evidence(row.evidence)),
+    )
+
+
+def case_from_row(row: Any) -> Case:
+    return Case(
+        case_id=row.case_id, status=CaseStatus(row.status), reopen_count=row.reopen_count,
+        customer_ref=row.customer_ref, order_ref=row.order_ref, linked_to=row.linked_to,
+        created_at=row.created_at, resolved_at=row.resolved_at, closed_at=row.closed_at,
+        disputed=row.disputed,
+    )
+
+
+def _is_pg(conn: Connection) -> bool:
+    return conn.dialect.name == "postgresql"
+
+
+class SqlCaseRepository(ports.CaseRepository):
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(self, case: Case) -> None:
+        self.conn.execute(t.cases.insert().values(
+            case_id=case.case_id, status=case.status.value, reopen_count=case.reopen_count,
+            customer_ref=case.customer_ref, order_ref=case.order_ref, linked_to=case.linked_to,
+            disputed=case.disputed, created_at=case.created_at, resolved_at=case.resolved_at,
+            closed_at=case.closed_at))
+
+    def get(self, case_id: str) -> Case | None:
+        row = self.conn.execute(select(t.cases).where(t.cases.c.case_id == case_id)).first()
+        return case_from_row(row) if row else None
+
+    def lock(self, case_ids: Iterable[str]) -> dict[str, Case]:
+        ids = sorted(set(case_ids))
+        if not ids:
+            return {}
+        rows = self.conn.execute(select(t.cases).where(t.cases.c.case_id.in_(ids))
+                                 .order_by(t.cases.c.case_id).with_for_update())
+        return {row.case_id: case_from_row(row) for row in rows}
+
+    def save(self, cases: Sequence[Case]) -> None:
+        self.conn.execute(
+            update(t.cases).where(t.cases.c.case_id == bindparam("b_case_id")).values(
+                status=bindparam("b_status"), reopen_count=bindparam("b_reopen_count"),
+                resolved_at=bindparam("b_resolved_at"), closed_at=bindparam("b_closed_at"),
+                disputed=bindparam("b_disputed")),
+            [{"b_case_id": c.case_id, "b_status": c.status.value, "b_reopen_count": c.reopen_count,
+              "b_resolved_at": c.resolved_at, "b_closed_at": c.closed_at, "b_disputed": c.disputed}
+             for c in cases])
+
+    def latest_by_refs(self, customer_ref: str | None, order_ref: str | None) -> Case | None:
+        conditions = []
+        if customer_ref:
+            conditions.append(t.cases.c.customer_ref == customer_ref)
+        if order_ref:
+            conditions.append(t.cases.c.order_ref == order_ref)
+        if not conditions:
+            return None
+        closed_last = (t.cases.c.status == CaseStatus.CLOSED.value)
+        row = self.conn.execute(select(t.cases).where(or_(*conditions))
+                                .order_by(closed_last, t.cases.c.created_at.desc()).limit(1)).first()
+        return case_from_row(row) if row else None
+
+    def lock_resolved_before(self, before: datetime, limit: int) -> list[Case]:
+        rows = self.conn.execute(
+            select(t.cases).where(t.cases.c.status == CaseStatus.RESOLVED.value,
+                                  t.cases.c.resolved_at < before)
+            .order_by(t.cases.c.resolved_at).limit(limit).with_for_update(skip_locked=True))
+        return [case_from_row(r) for r in rows]
+
+
+class SqlComplaintRepository(ports.ComplaintRepository):
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def case_id_for(self, channel: str, external_id: str) -> str | None:
+        return self.conn.execute(select(t.complaints.c.case_id).where(
+            t.complaints.c.channel == channel, t.complaints.c.external_id == external_id)).scalar()
+
+    def add(self, case_id: str, complaint: Complaint, received_at: datetime) -> bool:
+        stmt = _insert(self.conn, t.complaints).values(
+            case_id=case_id, channel=complaint.channel, external_id=complaint.external_id,
+            author=complaint.author, text=complaint.text, posted_at=complaint.posted_at,
+            received_at=received_at, customer_ref=complaint.customer_ref,
+            order_ref=complaint.order_ref, tracking_numbers=list(complaint.tracking_numbers),
+        ).on_conflict_do_nothing().returning(t.complaints.c.id)
+        return self.conn.execute(stmt).first() is not None
+
+    def for_case(self, case_id: str) -> list[Complaint]:
+        rows = self.conn.execute(select(t.complaints).where(t.complaints.c.case_id == case_id)
+                                 .order_by(t.complaints.c.posted_at, t.complaints.c.id))
+        return [Complaint(channel=r.channel, external_id=r.external_id, author=r.author,
+                          text=r.text, posted_at=r.posted_at, customer_ref=r.customer_ref,
+                          order_ref=r.order_ref, tracking_numbers=tuple(r.tracking_numbers or ()))
+                for r in rows]
+
+
+def _outcome_values(promise: Promise) -> dict[str, Any]:
+    outcome = promise.outcome
+    return {
+        "verdict": outcome.verdict.value,
+        "reason": outcome.reason.value if outcome.reason else None,
+        "fulfilled_at": outcome.fulfilled_at,
+        "evidence": outcome.evidence.evidence() if outcome.evidence else None,
+        "addressed": promise.addressed,
+    }
+
+
+class SqlPromiseRepository(ports.PromiseRepository):
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(self, promise: Promise) -> None:
+        self.conn.execute(t.promises.insert().values(
+            promise_id=promise.promise_id, case_id=promise.case_id, kind=promise.kind.value,
+            partner=promise.partner, reference=promise.reference, due_at=promise.due_at,
+            expect=promise.expect, said=promise.said, created_at=promise.created_at,
+            verdict_at=promise.created_at, **_outcome_values(promise)))
+
+    def get(self, promise_id: str) -> Promise | None:
+        row = self.conn.execute(select(t.promises).where(t.promises.c.promise_id == promise_id)).first()
+        return promise_from_row(row) if row else None
+
+    def for_references(self, refs: Iterable[RefKey]) -> list[Promise]:
+        refs = list(refs)
+        if not refs:
+            return []
+        rows = self.conn.execute(
+            select(t.promises).join(t.cases, t.cases.c.case_id == t.promises.c.case_id)
+            .where(_by_partner(t.promises.c, refs), t.cases.c.status != CaseStatus.CLOSED.value))
+        return [promise_from_row(r) for r in rows]
+
+    def for_cases(self, case_ids: Iterable[str]) -> list[Promise]:
+        ids = list(case_ids)
+        if not ids:
+            return []
+        rows = self.conn.execute(select(t.promises).where(t.promises.c.case_id.in_(ids))
+                                 .order_by(t.promises.c.created_at, t.promises.c.promise_id))
+        return [promise_from_row(r) for r in rows]
+
+    def mark_addressed(self, case_id: str) -> None:
+        self.conn.execute(update(t.promises).where(t.promises.c.case_id == case_id,
+                                                   ~t.promises.c.addressed).values(addressed=True))
+
+    def save_outcomes(self, promises: Sequence[Promise], now: datetime) -> None:
+        if not promises:
+            return
+        self.conn.execute(
+            update(t.promises).where(t.promises.c.promise_id == bindparam("b_id")).values(
+                verdict=bindparam("b_verdict"), reason=bindparam("b_reason"),
+                fulfilled_at=bindparam("b_fulfilled_at"), evidence=bindparam("b_evidence"),
+                addressed=bindparam("b_addressed"), verdict_at=bindparam("b_verdict_at")),
+            [{"b_id": p.promise_id, "b_verdict_at": now,
+              **{f"b_{k}": v for k, v in _outcome_values(p).items()}} for p in promises])
+
+    def overdue_case_ids(self, now: datetime, limit: int) -> list[str]:
+        p, c = t.promises, t.cases
+        stmt = (select(c.c.case_id).join(p, p.c.case_id == c.c.case_id)
+                .where(p.c.verdict == Verdict.PENDING.value, p.c.due_at < now)
+                .order_by(p.c.due_at).limit(limit))
+        if _is_pg(self.conn):
+            stmt = stmt.with_for_update(of=c, skip_locked=True)
+        return list(dict.fromkeys(self.conn.execute(stmt).scalars()))
+
+
+def reference_lock_key(partner: str, reference: str) -> int:
+    digest = hashlib.blake2b(f"{partner}\x00{reference}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+class SqlUpdateRepository(ports.UpdateRepository):
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add_new(self, updates: Sequence[FieldUpdate], received_at: datetime) -> list[bool]:
+        first_index: dict[tuple[str, str], int] = {}
+        for index, u in enumerate(updates):
+            first_index.setdefault((u.partner, u.event_id), index)
+        if not first_index:
+            return []
+        rows = [{
+            "partner": u.partner, "event_id": u.event_id, "reference": u.reference,
+            "status": u.status, "occurred_at": u.occurred_at, "received_at": received_at,
+            "location": u.location, "address": u.address, "signed_by": u.signed_by,
+            "amount": str(u.amount) if u.amount is not None else None, "currency": u.currency,
+            "detail": u.detail,
+        } for u in (updates[i] for i in first_index.values())]
+        stmt = (_insert(self.conn, t.updates).on_conflict_do_nothing()
+                .returning(t.updates.c.partner, t.updates.c.event_id))
+        inserted = {(r.partner, r.event_id) for r in self.conn.execute(stmt, rows)}
+        return [(u.partner, u.event_id) in inserted and first_index[(u.partner, u.event_id)] == i
+                for i, u in enumerate(updates)]
+
+    def lock_references(self, refs: Iterable[RefKey]) -> None:
+        if not _is_pg(self.conn):
+            return  # SQLite serialises writers with BEGIN IMMEDIATE already
+        keys = sorted({reference_lock_key(p, r) for p, r in refs})
+        if keys:
+            # Sorted keys: two transactions always take overlapping locks in the same order.
+            self.conn.exec_driver_sql(
+                "SELECT count(pg_advisory_xact_lock(k)) FROM "
+                "(SELECT unnest(%(keys)s::bigint[]) AS k ORDER BY 1) AS s", {"keys": keys})
+
+    def for_references(self, refs: Iterable[RefKey]) -> dict[RefKey, list[FieldUpdate]]:
+        refs = list(refs)
+        out: dict[RefKey, list[FieldUpdate]] = defaultdict(list)
+        if not refs:
+            return out
+        for row in self.conn.execute(select(t.updates).where(_by_partner(t.updates.c, refs))):
+            out[(row.partner, row.reference)].append(update_from_row(row))
+        return out
+
+
+class SqlTimelineRepository(ports.TimelineRepository):
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def append(self, entries: Sequence[TimelineEntry]) -> None:
+        if entries:
+            self.conn.execute(t.timeline.insert(), [
+                {"case_id": e.case_id, "at": e.at, "type": e.type.value, "actor": e.actor,
+                 "detail": e.detail} for e in entries])
+
+    def for_case(self, case_id: str) -> list[TimelineEntry]:
+        rows = self.conn.execute(select(t.timeline).where(t.timeline.c.case_id == case_id)
+                                 .order_by(t.timeline.c.id))
+        return [TimelineEntry(r.case_id, r.at, EntryType(r.type), r.actor, r.detail) for r in rows]
+
+
+class SqlOutboxRepository(ports.OutboxRepository):
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(self, alerts: Sequence[Alert], now: datetime) -> int:
+        if not alerts:
+            return 0
+        stmt = _insert(self.conn, t.outbox).on_conflict_do_nothing().returning(t.outbox.c.id)
+        rows = self.conn.execute(stmt, [
+            {"key": a.key, "case_id": a.case_id, "promise_id": a.promise_id, "kind": a.kind,
+             "payload": a.payload, "state": "pending", "attempts": 0, "created_at": now,
+             "next_attempt_at": now} for a in alerts]).all()
+        return len(rows)

@@ -1,0 +1,185 @@
+"""SQLAlchemy Core tables. The schema itself is created by Alembic migrations only."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+from integrations.db.types import UTCDateTime
+
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+# BIGSERIAL on PostgreSQL, INTEGER PRIMARY KEY (rowid) on SQLite.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+cases = Table(
+    "cases", metadata,
+    Column("case_id", String(36), primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("reopen_count", Integer, nullable=False, server_default="0"),
+    Column("customer_ref", String(200)),
+    Column("order_ref", String(200)),
+    Column("linked_to", String(36)),
+    Column("disputed", Boolean, nullable=False, server_default=text("false")),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("resolved_at", UTCDateTime),
+    Column("closed_at", UTCDateTime),
+    Index("ix_cases_customer_ref", "customer_ref"),
+    Index("ix_cases_order_ref", "order_ref"),
+    Index("ix_cases_resolved_at_resolved", "resolved_at",
+          postgresql_where=text("status = 'resolved'"), sqlite_where=text("status = 'resolved'")),
+)
+
+complaints = Table(
+    "complaints", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("case_id", String(36), ForeignKey("cases.case_id"), nullable=False),
+    Column("channel", String(100), nullable=False),
+    Column("external_id", String(200), nullable=False),
+    Column("author", String(200), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("posted_at", UTCDateTime, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("customer_ref", String(200)),
+    Column("order_ref", String(200)),
+    Column("tracking_numbers", JSON, nullable=False),
+    UniqueConstraint("channel", "external_id"),
+    Index("ix_complaints_case_id", "case_id"),
+)
+
+promises = Table(
+    "promises", metadata,
+    Column("promise_id", String(36), primary_key=True),
+    Column("case_id", String(36), ForeignKey("cases.case_id"), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("partner", String(200), nullable=False),
+    Column("reference", String(200), nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("expect", JSON, nullable=False),
+    Column("said", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("verdict", String(16), nullable=False),
+    Column("reason", String(32)),
+    Column("fulfilled_at", UTCDateTime),
+    Column("evidence", JSON),
+    Column("verdict_at", UTCDateTime),
+    Column("addressed", Boolean, nullable=False, server_default=text("false")),
+    Index("ix_promises_partner_reference", "partner", "reference"),
+    Index("ix_promises_case_id", "case_id"),
+    # The sweep's "pending promises due before T" and the ops "stuck" list.
+    Index("ix_promises_due_at_pending", "due_at",
+          postgresql_where=text("verdict = 'pending'"), sqlite_where=text("verdict = 'pending'")),
+    Index("ix_promises_due_at_unaddressed", "due_at",
+          postgresql_where=text("verdict = 'broken' AND NOT addressed AND fulfilled_at IS NULL"),
+          sqlite_where=text("verdict = 'broken' AND NOT addressed AND fulfilled_at IS NULL")),
+    Index("ix_promises_partner_created_at", "partner", "created_at"),
+)
+
+updates = Table(
+    "updates", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("partner", String(200), nullable=False),
+    Column("event_id", String(200), nullable=False),
+    Column("reference", String(200), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("occurred_at", UTCDateTime, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("location", String(500)),
+    Column("address", String(500)),
+    Column("signed_by", String(200)),
+    Column("amount", String(40)),
+    Column("currency", String(3)),
+    Column("detail", Text),
+    UniqueConstraint("partner", "event_id"),
+    Index("ix_updates_partner_reference", "partner", "reference"),
+)
+
+timeline = Table(
+    "timeline", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("case_id", String(36), ForeignKey("cases.case_id"), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("type", String(32), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("detail", JSON, nullable=False),
+    Index("ix_timeline_case_id_id", "case_id", "id"),
+    Index("ix_timeline_type_id", "type", "id"),
+)
+
+outbox = Table(
+    "outbox", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("key", String(200), nullable=False, unique=True),
+    Column("case_id", String(36), ForeignKey("cases.case_id"), nullable=False),
+    Column("promise_id", String(36)),
+    Column("kind", String(32), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("state", String(16), nullable=False, server_default="pending"),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+    Column("last_error", Text),
+    Index("ix_outbox_next_attempt_at_pending", "next_attempt_at",
+          postgresql_where=text("state = 'pending'"), sqlite_where=text("state = 'pending'")),
+)
+
+api_keys = Table(
+    "api_keys", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("partner", String(200)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+)
+
+partners = Table(
+    "partners", metadata,
+    Column("name", String(200), primary_key=True),
+    Column("action_url", String(2000)),
+    Column("action_secret", String(500)),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+webhook_secrets = Table(
+    "webhook_secrets", metadata,
+    Column("partner", String(200), primary_key=True),
+    Column("provider", String(32), primary_key=True),
+    Column("secret", String(500), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+outbound_requests = Table(
+    "outbound_requests", metadata,
+    # One request per promise: the promise id is the idempotency key.
+    Column("promise_id", String(36), ForeignKey("promises.promise_id"), primary_key=True),
+    Column("case_id", String(36), ForeignKey("cases.case_id"), nullable=False),
+    Column("partner", String(200), nullable=False),
+    Column("state", String(16), nullable=False, server_default="pending"),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+    Column("last_error", Text),
+    Column("response", JSON),
+    Index("ix_outbound_requests_next_attempt_at_pending", "next_attempt_at",
+          postgresql_where=text("state = 'pending'"), sqlite_where=text("state = 'pending'")),
+)

@@ -1,0 +1,46 @@
+"""Use cases: read a case with its history; close it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from domain.errors import UnknownCase
+from domain.lifecycle import transition
+from domain.model import Case, CaseStatus, Complaint, EntryType, Promise, TimelineEntry
+from integrations.services.clock import Clock, utc_now
+from integrations.services.ports import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class CaseView:
+    case: Case
+    complaints: list[Complaint]
+    promises: list[Promise]
+    timeline: list[TimelineEntry]
+
+
+def read_case(uow_factory: Callable[[], UnitOfWork], case_id: str) -> CaseView:
+    with uow_factory() as uow:
+        case = uow.cases.get(case_id)
+        if case is None:
+            raise UnknownCase(f"no case {case_id}", {"case_id": case_id})
+        return CaseView(case, uow.complaints.for_case(case_id),
+                        uow.promises.for_cases([case_id]), uow.timeline.for_case(case_id))
+
+
+def close_case(uow_factory: Callable[[], UnitOfWork], case_id: str, actor: str,
+               clock: Clock = utc_now) -> Case:
+    """Close a case for good; closing a closed case is a no-op (idempotent retries)."""
+    now = clock()
+    with uow_factory() as uow:
+        case = uow.cases.lock([case_id]).get(case_id)
+        if case is None:
+            raise UnknownCase(f"no case {case_id}", {"case_id": case_id})
+        step = transition(case, CaseStatus.CLOSED, now)
+        if step is not None:
+            uow.cases.save([case])
+            uow.timeline.append([TimelineEntry(case_id, now, EntryType.STATUS, actor, {
+                "from": step.from_status.value, "to": step.to_status.value, "reason": "closed"})])
+            uow.commit()
+        return case

@@ -1,0 +1,63 @@
+"""Use case: partners report from the field (single updates and batches, one transaction)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Callable, Sequence
+
+from domain.model import FieldUpdate
+from integrations.services.clock import Clock, utc_now
+from integrations.services.ports import UnitOfWork
+from integrations.services.reconciling import reconcile_cases, refs_of
+
+
+class ItemResult(StrEnum):
+    MATCHED = "matched"  # accepted, and concerns at least one promise
+    ACCEPTED = "accepted"  # accepted, stored until a promise names its reference
+    DUPLICATE = "duplicate"  # (partner, event_id) already processed
+
+
+@dataclass(frozen=True, slots=True)
+class IngestSummary:
+    accepted: int
+    duplicates: int
+    matched: int
+
+    @classmethod
+    def of(cls, results: Sequence[ItemResult]) -> IngestSummary:
+        matched = sum(r is ItemResult.MATCHED for r in results)
+        accepted = matched + sum(r is ItemResult.ACCEPTED for r in results)
+        return cls(accepted=accepted, duplicates=len(results) - accepted, matched=matched)
+
+
+def ingest_updates(
+    uow_factory: Callable[[], UnitOfWork],
+    updates: Sequence[FieldUpdate],
+    clock: Clock = utc_now,
+) -> list[ItemResult]:
+    """Store, dedupe and apply `updates` in one transaction; one result per update, in order.
+
+    Returning means committed. Queries per call are constant: insert, lock the references,
+    read their promises, lock their cases, then the shared reconcile step.
+    """
+    now = clock()
+    with uow_factory() as uow:
+        stored = uow.updates.add_new(updates, now)
+        fresh = [u for u, ok in zip(updates, stored) if ok]
+        matched_refs: set[tuple[str, str]] = set()
+        if fresh:
+            refs = refs_of(fresh)
+            uow.updates.lock_references(refs)
+            candidates = uow.promises.for_references(refs)
+            if candidates:
+                matched_refs = {(p.partner, p.reference) for p in candidates}
+                cases = uow.cases.lock({p.case_id for p in candidates})
+                reconcile_cases(uow, cases, now, actor="system:verdicts", new_updates=fresh)
+        uow.commit()
+    return [
+        ItemResult.DUPLICATE if not ok
+        else ItemResult.MATCHED if (u.partner, u.reference) in matched_refs
+        else ItemResult.ACCEPTED
+        for u, ok in zip(updates, stored)
+    ]
