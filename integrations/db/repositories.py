@@ -33,13 +33,13 @@ from integrations.services import ports
 from integrations.services.ports import RefKey
 
 
-def _insert(conn: Connection, table):
-    """INSERT … ON CONFLICT DO NOTHING for the connection's dialect."""
+def dialect_insert(conn: Connection, table):
+    """An INSERT that knows ON CONFLICT, for the connection's dialect."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     return dialect.insert(table)
 
 
-def _by_partner(columns, refs: Iterable[RefKey]):
+def by_partner_reference(columns, refs: Iterable[RefKey]):
     """(partner, reference) IN refs, grouped by partner so each arm is an index range."""
     grouped: dict[str, set[str]] = defaultdict(set)
     for partner, reference in refs:
@@ -156,7 +156,7 @@ class SqlComplaintRepository(ports.ComplaintRepository):
             t.complaints.c.channel == channel, t.complaints.c.external_id == external_id)).scalar()
 
     def add(self, case_id: str, complaint: Complaint, received_at: datetime) -> bool:
-        stmt = _insert(self.conn, t.complaints).values(
+        stmt = dialect_insert(self.conn, t.complaints).values(
             case_id=case_id, channel=complaint.channel, external_id=complaint.external_id,
             author=complaint.author, text=complaint.text, posted_at=complaint.posted_at,
             received_at=received_at, customer_ref=complaint.customer_ref,
@@ -205,7 +205,7 @@ class SqlPromiseRepository(ports.PromiseRepository):
             return []
         rows = self.conn.execute(
             select(t.promises).join(t.cases, t.cases.c.case_id == t.promises.c.case_id)
-            .where(_by_partner(t.promises.c, refs), t.cases.c.status != CaseStatus.CLOSED.value))
+            .where(by_partner_reference(t.promises.c, refs), t.cases.c.status != CaseStatus.CLOSED.value))
         return [promise_from_row(r) for r in rows]
 
     def for_cases(self, case_ids: Iterable[str]) -> list[Promise]:
@@ -263,7 +263,7 @@ class SqlUpdateRepository(ports.UpdateRepository):
             "amount": str(u.amount) if u.amount is not None else None, "currency": u.currency,
             "detail": u.detail,
         } for u in (updates[i] for i in first_index.values())]
-        stmt = (_insert(self.conn, t.updates).on_conflict_do_nothing()
+        stmt = (dialect_insert(self.conn, t.updates).on_conflict_do_nothing()
                 .returning(t.updates.c.partner, t.updates.c.event_id))
         inserted = {(r.partner, r.event_id) for r in self.conn.execute(stmt, rows)}
         return [(u.partner, u.event_id) in inserted and first_index[(u.partner, u.event_id)] == i
@@ -284,7 +284,7 @@ class SqlUpdateRepository(ports.UpdateRepository):
         out: dict[RefKey, list[FieldUpdate]] = defaultdict(list)
         if not refs:
             return out
-        for row in self.conn.execute(select(t.updates).where(_by_partner(t.updates.c, refs))):
+        for row in self.conn.execute(select(t.updates).where(by_partner_reference(t.updates.c, refs))):
             out[(row.partner, row.reference)].append(update_from_row(row))
         return out
 
@@ -312,9 +312,21 @@ class SqlOutboxRepository(ports.OutboxRepository):
     def add(self, alerts: Sequence[Alert], now: datetime) -> int:
         if not alerts:
             return 0
-        stmt = _insert(self.conn, t.outbox).on_conflict_do_nothing().returning(t.outbox.c.id)
+        stmt = dialect_insert(self.conn, t.outbox).on_conflict_do_nothing().returning(t.outbox.c.id)
         rows = self.conn.execute(stmt, [
             {"key": a.key, "case_id": a.case_id, "promise_id": a.promise_id, "kind": a.kind,
              "payload": a.payload, "state": "pending", "attempts": 0, "created_at": now,
              "next_attempt_at": now} for a in alerts]).all()
         return len(rows)
+
+
+class SqlOutboundRepository(ports.OutboundRepository):
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(self, promises: Sequence[Promise], now: datetime) -> None:
+        if promises:
+            self.conn.execute(dialect_insert(self.conn, t.outbound_requests).on_conflict_do_nothing(), [
+                {"promise_id": p.promise_id, "case_id": p.case_id, "partner": p.partner,
+                 "state": "pending", "attempts": 0, "created_at": now, "next_attempt_at": now}
+                for p in promises])

@@ -7,6 +7,7 @@ from sqlalchemy import Connection, Engine
 from integrations.db.repositories import (
     SqlCaseRepository,
     SqlComplaintRepository,
+    SqlOutboundRepository,
     SqlOutboxRepository,
     SqlPromiseRepository,
     SqlTimelineRepository,
@@ -29,6 +30,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.updates = SqlUpdateRepository(self.conn)
         self.timeline = SqlTimelineRepository(self.conn)
         self.outbox = SqlOutboxRepository(self.conn)
+        self.outbound = SqlOutboundRepository(self.conn)
         return self
 
     def __exit__(self, *exc: object) -> None:

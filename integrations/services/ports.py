@@ -103,6 +103,12 @@ class OutboxRepository(abc.ABC):
         """Queue alerts, ignoring keys already queued; returns how many were queued."""
 
 
+class OutboundRepository(abc.ABC):
+    @abc.abstractmethod
+    def add(self, promises: Sequence[Promise], now: datetime) -> None:
+        """Queue the partner request each promise implies, once per promise id."""
+
+
 class UnitOfWork(abc.ABC):
     """One database transaction; leaving the block without commit() rolls back."""
 
@@ -112,6 +118,7 @@ class UnitOfWork(abc.ABC):
     updates: UpdateRepository
     timeline: TimelineRepository
     outbox: OutboxRepository
+    outbound: OutboundRepository
 
     def __enter__(self) -> UnitOfWork:
         return self

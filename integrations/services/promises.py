@@ -69,6 +69,8 @@ def record_promises(
         uow.cases.save([case])
         for promise in promises:
             uow.promises.add(promise)  # not addressed: a break found at once reopens the case
+        # The partner request each promise implies, sent later by the workflow (durable).
+        uow.outbound.add(promises, now)
         entries = list(extra_timeline or [])
         entries += [TimelineEntry(case_id, now, EntryType.PROMISE, actor, promise_detail(p))
                     for p in promises]

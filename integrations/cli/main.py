@@ -1,0 +1,11 @@
+"""The `terrain` command. Each command group lives in its own module and registers here."""
+
+from __future__ import annotations
+
+import typer
+
+from integrations.cli import admin
+
+app = typer.Typer(help="Terrain: checks on the ground what customer service promised online.",
+                  no_args_is_help=True, pretty_exceptions_show_locals=False)
+admin.register(app)
