@@ -83,7 +83,7 @@ def evaluate(promise: Promise, updates: Iterable[FieldUpdate], now: datetime) ->
             continue
         # The field's own reason is more telling than a missed deadline, and the latest
         # contradiction is the current one.
-        verdict, reason, evidence = Verdict.BROKEN, result, update
+        verdict, reason, evidence = Verdict.BROKEN, Reason(result), update
     if verdict is Verdict.PENDING and now > promise.due_at:
         verdict, reason = Verdict.BROKEN, Reason.DEADLINE_MISSED
     return Outcome(verdict=verdict, reason=reason, fulfilled_at=fulfilled_at, evidence=evidence)

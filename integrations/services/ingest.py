@@ -44,7 +44,7 @@ def ingest_updates(
     now = clock()
     with uow_factory() as uow:
         stored = uow.updates.add_new(updates, now)
-        fresh = [u for u, ok in zip(updates, stored) if ok]
+        fresh = [u for u, ok in zip(updates, stored, strict=True) if ok]
         matched_refs: set[tuple[str, str]] = set()
         if fresh:
             refs = refs_of(fresh)
@@ -59,5 +59,5 @@ def ingest_updates(
         ItemResult.DUPLICATE if not ok
         else ItemResult.MATCHED if (u.partner, u.reference) in matched_refs
         else ItemResult.ACCEPTED
-        for u, ok in zip(updates, stored)
+        for u, ok in zip(updates, stored, strict=True)
     ]

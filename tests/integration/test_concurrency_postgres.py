@@ -1,0 +1,94 @@
+"""Two processes at once on PostgreSQL: nothing lost, nothing doubled, one reopen."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from integrations.db import tables
+from integrations.db.engine import make_engine
+from integrations.db.unit_of_work import uow_factory
+from integrations.services.ingest import ItemResult, ingest_updates
+from integrations.services.intake import open_complaint
+from integrations.services.promises import record_promises
+from tests.builders import complaint, spec, update
+
+pytestmark = pytest.mark.postgres_only
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def _ingest(url, updates, barrier, out):
+    engine = make_engine(url)
+    barrier.wait()
+    results = ingest_updates(uow_factory(engine), updates, lambda: T0 + timedelta(hours=2))
+    out.put([r.value for r in results])
+    engine.dispose()
+
+
+def _record(url, case_id, specs, barrier, out):
+    engine = make_engine(url)
+    barrier.wait()
+    recorded = record_promises(uow_factory(engine), case_id, specs, "agent:t", lambda: T0 + timedelta(hours=1))
+    out.put([r.verdict.value for r in recorded])
+    engine.dispose()
+
+
+def _run(targets):
+    ctx = mp.get_context("spawn")
+    barrier, out = ctx.Barrier(len(targets)), ctx.Queue()
+    procs = [ctx.Process(target=fn, args=(*args, barrier, out)) for fn, args in targets]
+    for p in procs:
+        p.start()
+    results = [out.get(timeout=60) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+        assert p.exitcode == 0
+    return results
+
+
+def count(engine, table, *where):
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(table).where(*where)).scalar()
+
+
+def test_same_batch_and_same_case_from_two_processes(db, uow, database_url):
+    clock = lambda: T0  # noqa: E731
+    case = open_complaint(uow, complaint("stuck parcels", T0), "agent:t", clock)
+    record_promises(uow, case.case_id, [
+        spec("parcel.reroute", "lp", "A", T0 + timedelta(hours=24), location="Lille Vauban"),
+        spec("parcel.deliver", "lp", "B", T0 + timedelta(hours=24), recipient="Thomas Gouritin"),
+    ], "agent:t", clock)
+    noise = [update("lp", f"N{i}", "in_transit", T0 + timedelta(hours=1), event_id=f"n{i}") for i in range(500)]
+    batch = noise + [update("lp", "A", "available_for_pickup", T0 + timedelta(hours=1),
+                            location="Centre de tri Lesquin", event_id="a-wrong")]
+    other = [update("lp", "B", "delivered", T0 + timedelta(hours=1, minutes=5), signed_by="ROLAND",
+                    event_id="b-wrong")]
+    results = _run([(_ingest, (database_url, batch)), (_ingest, (database_url, batch)),
+                    (_ingest, (database_url, other)), (_ingest, (database_url, other))])
+
+    accepted = sum(r != ItemResult.DUPLICATE.value for res in results for r in res)
+    assert accepted == len(batch) + len(other)  # each event processed once across processes
+    assert count(db, tables.updates) == len(batch) + len(other)
+    with db.connect() as conn:
+        row = conn.execute(select(tables.cases).where(tables.cases.c.case_id == case.case_id)).one()
+    assert (row.status, row.reopen_count) == ("reopened", 1)
+    assert count(db, tables.outbox) == 2  # one alert per broken promise, never two
+    assert count(db, tables.timeline, tables.timeline.c.type == "field_update") == 2
+
+
+def test_promise_recorded_while_its_evidence_arrives_is_never_missed(db, uow, database_url):
+    clock = lambda: T0  # noqa: E731
+    for attempt in range(5):
+        case = open_complaint(uow, complaint("refund?", T0), "agent:t", clock)
+        ref = f"ch_{attempt}"
+        evidence = [update("stripe", ref, "refund_failed", T0 + timedelta(minutes=30), event_id=f"f{attempt}")]
+        promise = [spec("refund.issue", "stripe", ref, T0 + timedelta(hours=24), amount="10", currency="EUR")]
+        _run([(_record, (database_url, case.case_id, promise)), (_ingest, (database_url, evidence))])
+        with db.connect() as conn:
+            verdict = conn.execute(select(tables.promises.c.verdict)
+                                   .where(tables.promises.c.case_id == case.case_id)).scalar()
+        assert verdict == "broken", f"attempt {attempt}: the failure was lost between the two"
