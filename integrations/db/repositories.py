@@ -263,11 +263,34 @@ class SqlUpdateRepository(ports.UpdateRepository):
             "amount": str(u.amount) if u.amount is not None else None, "currency": u.currency,
             "detail": u.detail,
         } for u in (updates[i] for i in first_index.values())]
-        stmt = (dialect_insert(self.conn, t.updates).on_conflict_do_nothing()
-                .returning(t.updates.c.partner, t.updates.c.event_id))
-        inserted = {(r.partner, r.event_id) for r in self.conn.execute(stmt, rows)}
+        if _is_pg(self.conn):
+            inserted = self._insert_pg(rows)
+        else:
+            stmt = (dialect_insert(self.conn, t.updates).on_conflict_do_nothing()
+                    .returning(t.updates.c.partner, t.updates.c.event_id))
+            inserted = {(r.partner, r.event_id) for r in self.conn.execute(stmt, rows)}
         return [(u.partner, u.event_id) in inserted and first_index[(u.partner, u.event_id)] == i
                 for i, u in enumerate(updates)]
+
+    _COLUMNS = ("partner", "event_id", "reference", "status", "occurred_at", "received_at",
+                "location", "address", "signed_by", "amount", "currency", "detail")
+
+    def _insert_pg(self, rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
+        """The hot path's one big statement: psycopg2's execute_values, half the cost of
+        SQLAlchemy's generic multi-row insert for a thousand rows."""
+        from psycopg2.extras import execute_values
+
+        cursor = self.conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            returned = execute_values(
+                cursor,
+                f"INSERT INTO updates ({', '.join(self._COLUMNS)}) VALUES %s "
+                "ON CONFLICT (partner, event_id) DO NOTHING RETURNING partner, event_id",
+                [tuple(row[c] for c in self._COLUMNS) for row in rows],
+                page_size=len(rows), fetch=True)
+        finally:
+            cursor.close()
+        return {(partner, event_id) for partner, event_id in returned}
 
     def lock_references(self, refs: Iterable[RefKey]) -> None:
         if not _is_pg(self.conn):
