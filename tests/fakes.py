@@ -1,0 +1,184 @@
+"""In-memory implementations of the service-layer ports, for fast unit tests of the use cases."""
+
+from __future__ import annotations
+
+import copy
+from collections import defaultdict
+
+from integrations.services import ports
+
+
+class FakeStore:
+    """What a database would hold; a FakeUnitOfWork copies it in and commits it back."""
+
+    def __init__(self) -> None:
+        self.cases: dict = {}
+        self.complaints: dict = {}  # (channel, external_id) -> (case_id, complaint)
+        self.promises: dict = {}
+        self.updates: dict = {}  # (partner, event_id) -> update
+        self.timeline: list = []
+        self.outbox: dict = {}
+        self.outbound: dict = {}
+        self.commits = 0
+
+
+class FakeCases(ports.CaseRepository):
+    def __init__(self, s):
+        self.s = s
+
+    def add(self, case):
+        self.s.cases[case.case_id] = case
+
+    def get(self, case_id):
+        return self.s.cases.get(case_id)
+
+    def lock(self, case_ids):
+        return {i: self.s.cases[i] for i in sorted(set(case_ids)) if i in self.s.cases}
+
+    def save(self, cases):
+        for case in cases:
+            self.s.cases[case.case_id] = case
+
+    def latest_by_refs(self, customer_ref, order_ref):
+        found = [c for c in self.s.cases.values()
+                 if (customer_ref and c.customer_ref == customer_ref) or (order_ref and c.order_ref == order_ref)]
+        found.sort(key=lambda c: (c.status.value != "closed", c.created_at))
+        return found[-1] if found else None
+
+    def lock_resolved_before(self, before, limit):
+        return [c for c in self.s.cases.values()
+                if c.status.value == "resolved" and c.resolved_at and c.resolved_at < before][:limit]
+
+
+class FakeComplaints(ports.ComplaintRepository):
+    def __init__(self, s):
+        self.s = s
+
+    def case_id_for(self, channel, external_id):
+        hit = self.s.complaints.get((channel, external_id))
+        return hit[0] if hit else None
+
+    def add(self, case_id, complaint, received_at):
+        key = (complaint.channel, complaint.external_id)
+        if key in self.s.complaints:
+            return False
+        self.s.complaints[key] = (case_id, complaint)
+        return True
+
+    def for_case(self, case_id):
+        return [c for cid, c in self.s.complaints.values() if cid == case_id]
+
+
+class FakePromises(ports.PromiseRepository):
+    def __init__(self, s):
+        self.s = s
+
+    def add(self, promise):
+        self.s.promises[promise.promise_id] = promise
+
+    def get(self, promise_id):
+        return self.s.promises.get(promise_id)
+
+    def for_references(self, refs):
+        refs = set(refs)
+        return [p for p in self.s.promises.values() if (p.partner, p.reference) in refs
+                and self.s.cases[p.case_id].status.value != "closed"]
+
+    def for_cases(self, case_ids):
+        ids = set(case_ids)
+        return [p for p in self.s.promises.values() if p.case_id in ids]
+
+    def mark_addressed(self, case_id):
+        for p in self.s.promises.values():
+            if p.case_id == case_id:
+                p.addressed = True
+
+    def save_outcomes(self, promises, now):
+        for p in promises:
+            self.s.promises[p.promise_id] = p
+
+    def overdue_case_ids(self, now, limit):
+        return list(dict.fromkeys(p.case_id for p in sorted(self.s.promises.values(), key=lambda p: p.due_at)
+                                  if p.outcome.verdict.value == "pending" and p.due_at < now))[:limit]
+
+
+class FakeUpdates(ports.UpdateRepository):
+    def __init__(self, s):
+        self.s = s
+
+    def add_new(self, updates, received_at):
+        out = []
+        for u in updates:
+            key = (u.partner, u.event_id)
+            out.append(key not in self.s.updates)
+            self.s.updates.setdefault(key, u)
+        return out
+
+    def lock_references(self, refs):
+        pass
+
+    def for_references(self, refs):
+        refs, out = set(refs), defaultdict(list)
+        for u in self.s.updates.values():
+            if (u.partner, u.reference) in refs:
+                out[(u.partner, u.reference)].append(u)
+        return out
+
+
+class FakeTimeline(ports.TimelineRepository):
+    def __init__(self, s):
+        self.s = s
+
+    def append(self, entries):
+        self.s.timeline.extend(entries)
+
+    def for_case(self, case_id):
+        return [e for e in self.s.timeline if e.case_id == case_id]
+
+
+class FakeOutbox(ports.OutboxRepository):
+    def __init__(self, s):
+        self.s = s
+
+    def add(self, alerts, now):
+        fresh = [a for a in alerts if a.key not in self.s.outbox]
+        for a in fresh:
+            self.s.outbox[a.key] = a
+        return len(fresh)
+
+
+class FakeOutbound(ports.OutboundRepository):
+    def __init__(self, s):
+        self.s = s
+
+    def add(self, promises, now):
+        for p in promises:
+            self.s.outbound.setdefault(p.promise_id, p)
+
+
+class FakeUnitOfWork(ports.UnitOfWork):
+    """Works on a deep copy of the store; commit() publishes it, anything else discards it."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self.store = store
+
+    def __enter__(self):
+        self._begin()
+        return self
+
+    def __exit__(self, *exc):
+        pass
+
+    def _begin(self):
+        self.work = copy.deepcopy(self.store)
+        s = self.work
+        self.cases, self.complaints, self.promises = FakeCases(s), FakeComplaints(s), FakePromises(s)
+        self.updates, self.timeline = FakeUpdates(s), FakeTimeline(s)
+        self.outbox, self.outbound = FakeOutbox(s), FakeOutbound(s)
+
+    def commit(self):
+        self.work.commits = self.store.commits + 1
+        self.store.__dict__.update(copy.deepcopy(self.work).__dict__)
+
+    def rollback(self):
+        self._begin()
