@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from integrations.cli import admin
+from integrations.cli import admin, importer
 
 app = typer.Typer(help="Terrain: checks on the ground what customer service promised online.",
                   no_args_is_help=True, pretty_exceptions_show_locals=False)
 admin.register(app)
+importer.register(app)

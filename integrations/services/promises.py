@@ -74,7 +74,9 @@ def record_promises(
         entries = list(extra_timeline or [])
         entries += [TimelineEntry(case_id, now, EntryType.PROMISE, actor, promise_detail(p))
                     for p in promises]
+        known_refs = {(p.partner, p.reference) for p in existing}
         reconcile_cases(uow, {case_id: case}, now, actor="system:verdicts",
-                        extra_timeline=entries, promises=existing + promises)
+                        extra_timeline=entries, promises=existing + promises,
+                        announce_refs={(p.partner, p.reference) for p in promises} - known_refs)
         uow.commit()
     return [RecordedPromise(p.promise_id, p.outcome.verdict, p) for p in promises]

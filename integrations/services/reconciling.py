@@ -18,12 +18,15 @@ def reconcile_cases(
     *,
     actor: str,
     new_updates: Sequence[FieldUpdate] = (),
+    announce_refs: Iterable[RefKey] = (),
     extra_timeline: Iterable[TimelineEntry] = (),
     reason_hint: str | None = None,
     promises: Sequence[Promise] | None = None,
 ) -> list[CaseChanges]:
     """Re-evaluate every promise of the (already locked) `cases` and write what changed.
 
+    `new_updates` (just received) and every stored update of `announce_refs` (references a
+    promise just started to name) go to the timelines of the cases they concern.
     A constant number of queries whatever the number of cases: promises of all cases, the
     updates of all their references, then one write per table.
     """
@@ -33,11 +36,18 @@ def reconcile_cases(
     for promise in promises:
         by_case[promise.case_id].append(promise)
     updates = uow.updates.for_references({(p.partner, p.reference) for p in promises})
-    all_changes = [
-        reevaluate(case, by_case.get(case_id, []), updates, now, actor=actor,
-                   new_updates=new_updates, reason_hint=reason_hint)
-        for case_id, case in cases.items()
-    ]
+    fresh: dict[RefKey, list[FieldUpdate]] = defaultdict(list)
+    for update in new_updates:
+        fresh[(update.partner, update.reference)].append(update)
+    for ref in announce_refs:
+        fresh[ref] = sorted(updates.get(ref, ()), key=lambda u: u.order_key)
+    all_changes = []
+    for case_id, case in cases.items():
+        mine = by_case.get(case_id, [])
+        refs = dict.fromkeys((p.partner, p.reference) for p in mine)
+        all_changes.append(reevaluate(
+            case, mine, updates, now, actor=actor, reason_hint=reason_hint,
+            new_updates=[u for ref in refs for u in fresh.get(ref, ())]))
     persist(uow, all_changes, now, extra_timeline=extra_timeline)
     return all_changes
 

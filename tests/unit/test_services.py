@@ -98,7 +98,10 @@ def test_promise_recorded_after_its_evidence_is_judged_at_once(uow, store):
     [recorded] = record_promises(uow, case.case_id, [spec(
         "refund.issue", "stripe", "ch_1", T0 + timedelta(hours=24), amount="5", currency="EUR")], "agent", at(1))
     assert recorded.verdict.value == "broken"
-    assert read_case(uow, case.case_id).case.status.value == "reopened"
+    view = read_case(uow, case.case_id)
+    assert view.case.status.value == "reopened"
+    types = [e.type.value for e in view.timeline]
+    assert types[types.index("promise"):] == ["promise", "field_update", "verdict", "status"]
     assert len(store.outbox) == 1
 
 
