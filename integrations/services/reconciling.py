@@ -8,6 +8,7 @@ from typing import Iterable, Sequence
 
 from domain.model import Case, FieldUpdate, Promise, TimelineEntry
 from domain.reconcile import CaseChanges, reevaluate
+from integrations import metrics
 from integrations.services.ports import RefKey, UnitOfWork
 
 
@@ -72,6 +73,7 @@ def persist(uow: UnitOfWork, all_changes: Sequence[CaseChanges], now: datetime,
         uow.timeline.append(timeline)
     if alerts:
         uow.outbox.add(alerts, now)
+    metrics.record_changes(all_changes)
 
 
 def refs_of(updates: Iterable[FieldUpdate]) -> set[RefKey]:

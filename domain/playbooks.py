@@ -1,0 +1,88 @@
+"""Playbooks: typical problems and the standard promises that answer them (seed 001: handle
+typical problems systematically). Pure: the data comes from a file operators edit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Mapping
+
+from domain.errors import InvalidInput
+from domain.extraction.deadlines import add_business_days
+from domain.model import EXPECT_FIELDS, parse_kind, validate_expect
+
+
+@dataclass(frozen=True, slots=True)
+class StandardPromise:
+    kind: str
+    said: str
+    due_in_hours: int | None = None
+    due_in_business_days: int | None = None
+    expect: Mapping[str, str] | None = None
+
+    def due_at(self, now: datetime) -> datetime:
+        if self.due_in_business_days is not None:
+            return add_business_days(now, self.due_in_business_days)
+        return now + timedelta(hours=self.due_in_hours or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Playbook:
+    name: str
+    title: str
+    problem: str
+    promises: tuple[StandardPromise, ...]
+
+    def describe(self) -> dict[str, Any]:
+        return {"name": self.name, "title": self.title, "problem": self.problem, "promises": [
+            {"kind": p.kind, "said": p.said, "due_in_hours": p.due_in_hours,
+             "due_in_business_days": p.due_in_business_days, "expect": dict(p.expect or {})}
+            for p in self.promises]}
+
+
+def parse_playbooks(data: Any) -> dict[str, Playbook]:
+    """Validate the operators' file: a list of playbooks, each with at least one promise."""
+    if not isinstance(data, list):
+        raise InvalidInput("playbooks must be a list")
+    out: dict[str, Playbook] = {}
+    for index, item in enumerate(data):
+        where = f"playbooks[{index}]"
+        if not isinstance(item, dict) or not all(isinstance(item.get(k), str) and item[k]
+                                                 for k in ("name", "title", "problem")):
+            raise InvalidInput(f"{where} needs name, title and problem", {"at": where})
+        promises = item.get("promises")
+        if not isinstance(promises, list) or not promises:
+            raise InvalidInput(f"{where} needs at least one promise", {"at": where})
+        parsed = []
+        for j, p in enumerate(promises):
+            at = f"{where}.promises[{j}]"
+            if not isinstance(p, dict) or not isinstance(p.get("said"), str):
+                raise InvalidInput(f"{at} needs kind and said", {"at": at})
+            parse_kind(str(p.get("kind")))
+            hours, days = p.get("due_in_hours"), p.get("due_in_business_days")
+            if (hours is None) == (days is None) or not isinstance(hours or days, int) or (hours or days) <= 0:
+                raise InvalidInput(f"{at} needs one positive due_in_hours or due_in_business_days", {"at": at})
+            parsed.append(StandardPromise(kind=p["kind"], said=p["said"], due_in_hours=hours,
+                                          due_in_business_days=days, expect=p.get("expect") or None))
+        if item["name"] in out:
+            raise InvalidInput(f"{where}: duplicate playbook name {item['name']!r}", {"at": where})
+        out[item["name"]] = Playbook(item["name"], item["title"], item["problem"], tuple(parsed))
+    return out
+
+
+def expand(playbook: Playbook, partner: str, reference: str, now: datetime,
+           expect_overrides: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    """The playbook's promises for one partner and reference, due from `now`.
+
+    A promise whose kind needs facts the playbook cannot know (a refund's amount) takes them
+    from `expect_overrides`; without them it raises MissingExpectation.
+    """
+    specs = []
+    for promise in playbook.promises:
+        kind = parse_kind(promise.kind)
+        expect = {**(promise.expect or {}), **(expect_overrides or {})}
+        allowed = EXPECT_FIELDS[kind][0]
+        expect = validate_expect(kind, {k: v for k, v in expect.items() if k in allowed})
+        specs.append({"kind": kind.value, "partner": partner, "reference": reference,
+                      "due_at": promise.due_at(now), "expect": expect, "said": promise.said})
+    return specs

@@ -1,0 +1,65 @@
+"""The FastAPI application: agents, partners, ops, webhooks, dashboard, health and metrics."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from functools import partial
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from integrations.api import errors
+from integrations.api.auth import KeyCache
+from integrations.api.batcher import UpdateBatcher
+from integrations.api.limits import BodySizeLimit
+from integrations.api.observability import RequestTiming
+from integrations.api.routes import cases, health, ops, partners, replies, updates, webhooks
+from integrations.db.engine import engine_for
+from integrations.db.unit_of_work import uow_factory
+from integrations.services.clock import Clock, utc_now
+from integrations.services.ingest import ingest_updates
+from integrations.settings import Settings, get_settings
+
+DESCRIPTION = """Terrain checks on the ground what customer service promised online.
+
+Authenticate with `Authorization: Bearer <token>` (`terrain keys create`). Errors are
+`{"error": {"code", "message", "details"}}`. Timestamps are RFC 3339 with an offset."""
+
+
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None,
+               clock: Clock | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    engine = engine or engine_for(settings.sqlalchemy_url)
+    clock = clock or utc_now
+    factory = uow_factory(engine)
+    batcher = UpdateBatcher(partial(ingest_updates, factory, clock=clock))
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        await batcher.start()
+        try:
+            yield
+        finally:
+            await batcher.stop()
+
+    app = FastAPI(title="Terrain", version="1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings, app.state.engine, app.state.clock = settings, engine, clock
+    app.state.uow_factory, app.state.batcher, app.state.key_cache = factory, batcher, KeyCache()
+    errors.install(app)
+    for module in (cases, updates, webhooks, partners, ops, replies, health):
+        app.include_router(module.router)
+    try:
+        from integrations.api.dashboard import router as dashboard_router
+    except ImportError:  # the dashboard package is optional
+        dashboard_router = None
+    if dashboard_router is not None:
+        app.include_router(dashboard_router)
+
+    app.add_middleware(RequestTiming)
+    app.add_middleware(BodySizeLimit)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for uvicorn (`--factory`): settings from the environment."""
+    return create_app()

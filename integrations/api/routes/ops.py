@@ -1,0 +1,67 @@
+"""Ops: stuck resolutions and partner scorecards."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from starlette.concurrency import run_in_threadpool
+
+from domain.errors import InvalidInput
+from integrations.api.auth import require_roles
+from integrations.db import queries
+
+router = APIRouter(tags=["ops"])
+Ops = Annotated[Any, Depends(require_roles("ops"))]
+_DURATION = re.compile(r"^(\d+)([smhdw]?)$")
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(text: str | None) -> timedelta | None:
+    """`overdue_for` as seconds ("7200") or with a unit: "90m", "2h", "3d", "1w"."""
+    if not text:
+        return None
+    match = _DURATION.match(text.strip())
+    if not match:
+        raise InvalidInput("overdue_for must be seconds or a number with s/m/h/d/w, e.g. 2h",
+                           {"overdue_for": text})
+    return timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
+
+
+@router.get("/v1/ops/stuck")
+def get_stuck(_key: Ops, request: Request,
+              partner: str | None = Query(None, max_length=200),
+              kind: str | None = Query(None, max_length=32),
+              reason: str | None = Query(None, max_length=32),
+              overdue_for: str | None = Query(None, max_length=20, examples=["2h"]),
+              limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0, le=1_000_000)) -> dict:
+    """Broken or overdue promises not yet addressed, oldest due first."""
+    state = request.app.state
+    delta = parse_duration(overdue_for)
+    with state.engine.connect() as conn:
+        items = queries.stuck_promises(conn, state.clock(), partner=partner, kind=kind, reason=reason,
+                                       overdue_for=delta, limit=limit, offset=offset)
+    return {"items": items}
+
+
+@router.get("/v1/ops/scorecards")
+async def get_scorecards(_key: Ops, request: Request,
+                         since: Annotated[Any, Query(description="RFC 3339 with offset")] = None) -> dict:
+    """Per partner: promises, kept, broken, kept_rate, median time from promise to keep."""
+    from pydantic import AwareDatetime, TypeAdapter, ValidationError
+
+    when = None
+    if since:
+        try:
+            when = TypeAdapter(AwareDatetime).validate_python(since)
+        except ValidationError as exc:
+            raise InvalidInput("since must be an RFC 3339 timestamp with an offset", {"since": since}) from exc
+    engine = request.app.state.engine
+
+    def load():
+        with engine.connect() as conn:
+            return queries.scorecards(conn, when)
+
+    return {"partners": await run_in_threadpool(load)}

@@ -1,0 +1,28 @@
+"""Prometheus metrics, all prefixed terrain_. Incremented where the event is known."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+UPDATES_INGESTED = Counter("terrain_updates_ingested_total", "Partner updates received",
+                           ["partner", "status", "result"])
+VERDICTS = Counter("terrain_verdicts_total", "Verdict changes decided", ["verdict", "reason"])
+REOPENS = Counter("terrain_reopens_total", "Cases entering reopened")
+ALERTS_SENT = Counter("terrain_alerts_sent_total", "Alerts delivered", ["kind"])
+ALERTS_FAILED = Counter("terrain_alerts_failed_total", "Alert delivery attempts that failed", ["kind"])
+OUTBOUND_REQUESTS = Counter("terrain_outbound_requests_total", "Partner action requests", ["outcome"])
+SWEEP_DURATION = Histogram("terrain_sweep_duration_seconds", "Duration of one deadline sweep run")
+OUTBOX_DEPTH = Gauge("terrain_outbox_depth", "Alerts waiting for delivery")
+HTTP_DURATION = Histogram("terrain_http_request_duration_seconds", "HTTP request duration",
+                          ["method", "route", "status"],
+                          buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5))
+
+
+def record_changes(all_changes) -> None:
+    """Count verdicts and reopens from the changes a use case returned (CaseChanges)."""
+    for changes in all_changes:
+        for promise in changes.changed_promises:
+            outcome = promise.outcome
+            VERDICTS.labels(outcome.verdict.value, outcome.reason.value if outcome.reason else "").inc()
+        if changes.status_changed and changes.case.status.value == "reopened":
+            REOPENS.inc()
