@@ -27,13 +27,15 @@ class UpdateBatcher:
         self.linger = linger_seconds
         self.queue: asyncio.Queue[tuple[FieldUpdate, asyncio.Future[ItemResult]]] | None = None
         self.task: asyncio.Task[None] | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
 
     async def start(self) -> None:
+        self.loop = asyncio.get_running_loop()
         self.queue = asyncio.Queue()
         self.task = asyncio.create_task(self._run(), name="update-batcher")
 
     async def stop(self) -> None:
-        if self.task:
+        if self.task and self.loop is asyncio.get_running_loop():
             self.task.cancel()
             try:
                 await self.task
@@ -46,8 +48,10 @@ class UpdateBatcher:
                 future.set_exception(RuntimeError("server shutting down"))
 
     async def submit(self, update: FieldUpdate) -> ItemResult:
-        if self.queue is None:
-            raise RuntimeError("batcher not started")
+        if self.loop is not asyncio.get_running_loop() or self.task is None or self.task.done():
+            # Started lazily in the loop that serves requests (test clients may use another).
+            await self.start()
+        assert self.queue is not None
         future: asyncio.Future[ItemResult] = asyncio.get_running_loop().create_future()
         await self.queue.put((update, future))
         return await future
