@@ -97,7 +97,7 @@ def validate_expect(kind: PromiseKind, expect: Mapping[str, Any] | None) -> dict
             continue
         if not isinstance(value, (str, int)) or isinstance(value, bool):
             raise InvalidInput(f"expect.{key} must be a string", {"field": f"expect.{key}"})
-        clean[key] = str(value).strip()
+        clean[key] = values.text(str(value), f"expect.{key}", max_len=500) or ""
     missing = sorted(required - set(clean))
     if missing:
         raise MissingExpectation(f"{kind} requires expect fields {missing}",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 
 from domain.errors import InvalidAmount, InvalidInput, NaiveTimestamp
@@ -13,10 +13,16 @@ _CURRENCY = re.compile(r"^[A-Za-z]{3}$")
 
 
 def aware(value: datetime, field: str) -> datetime:
-    """Refuse naive timestamps: an instant without an offset is ambiguous."""
+    """Refuse naive timestamps (an instant without an offset is ambiguous); keep the instant in UTC."""
     if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
         raise NaiveTimestamp(f"{field} must carry a UTC offset", {"field": field})
-    return value
+    try:
+        utc = value.astimezone(timezone.utc)
+    except OverflowError:
+        raise InvalidInput(f"{field} is out of range", {"field": field}) from None
+    if not 1970 <= utc.year <= 9998:
+        raise InvalidInput(f"{field} must be between 1970 and 9998", {"field": field})
+    return utc
 
 
 def amount(value: str | Decimal | int | None, field: str = "amount") -> Decimal | None:
@@ -48,6 +54,8 @@ def text(value: str | None, field: str, *, required: bool = False, max_len: int 
             raise InvalidInput(f"{field} is required", {"field": field})
         return None
     value = str(value).strip()
+    if "\x00" in value:
+        raise InvalidInput(f"{field} contains a NUL character", {"field": field})
     if len(value) > max_len:
         raise InvalidInput(f"{field} is longer than {max_len} characters", {"field": field})
     return value

@@ -71,6 +71,13 @@ def install(app: FastAPI) -> None:
             exc.status_code, "http_error")
         return error_response(exc.status_code, code, str(exc.detail), None, getattr(exc, "headers", None))
 
+    @app.exception_handler(ValueError)
+    async def _value(_request: Request, exc: ValueError) -> JSONResponse:
+        # The database driver refuses some text (NUL characters) before any row is written.
+        if "NUL" in str(exc):
+            return error_response(422, "invalid_input", "text must not contain NUL characters")
+        raise exc
+
     @app.exception_handler(OperationalError)
     @app.exception_handler(DBAPIError)
     async def _database(_request: Request, exc: DBAPIError) -> JSONResponse:
