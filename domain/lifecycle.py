@@ -54,6 +54,7 @@ def transition(case: Case, to_status: CaseStatus, now: datetime) -> Transition |
                                 {"from": case.status.value, "to": to_status.value})
     step = Transition(case.status, to_status)
     case.status = to_status
+    case.status_changed_at = now
     if step.is_reopen:
         case.reopen_count += 1
     if to_status is CaseStatus.RESOLVED:

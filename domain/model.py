@@ -264,6 +264,7 @@ class Case:
     created_at: datetime | None = None
     resolved_at: datetime | None = None
     closed_at: datetime | None = None
+    status_changed_at: datetime | None = None
     # The customer complained again about a resolved case and no promise answered it yet.
     disputed: bool = False
 

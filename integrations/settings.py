@@ -14,6 +14,17 @@ class Settings(BaseSettings):
     sweep_interval_seconds: float = 30.0
     public_url: str = "http://127.0.0.1:8000"
     playbooks_file: str | None = None
+    # Routes: {"partner:ups": "apprise URLs", "channel:twitter": "..."}; the first match wins,
+    # partner before channel, else alert_urls.
+    alert_routes: dict[str, str] = Field(default_factory=dict)
+    escalation_urls: str = ""
+    escalate_after_seconds: float = 4 * 3600
+    escalate_on_reopen_count: int = 2
+    alert_poll_seconds: float = 0.5
+    alert_max_attempts: int = 12
+    outbound_max_attempts: int = 8
+    outbound_timeout_seconds: float = 10.0
+    stripe_api_base: str = "https://api.stripe.com"
 
     @property
     def sqlalchemy_url(self) -> str:

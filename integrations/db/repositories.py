@@ -85,7 +85,7 @@ def case_from_row(row: Any) -> Case:
         case_id=row.case_id, status=CaseStatus(row.status), reopen_count=row.reopen_count,
         customer_ref=row.customer_ref, order_ref=row.order_ref, linked_to=row.linked_to,
         created_at=row.created_at, resolved_at=row.resolved_at, closed_at=row.closed_at,
-        disputed=row.disputed,
+        status_changed_at=row.status_changed_at, disputed=row.disputed,
     )
 
 
@@ -102,7 +102,7 @@ class SqlCaseRepository(ports.CaseRepository):
             case_id=case.case_id, status=case.status.value, reopen_count=case.reopen_count,
             customer_ref=case.customer_ref, order_ref=case.order_ref, linked_to=case.linked_to,
             disputed=case.disputed, created_at=case.created_at, resolved_at=case.resolved_at,
-            closed_at=case.closed_at))
+            closed_at=case.closed_at, status_changed_at=case.created_at))
 
     def get(self, case_id: str) -> Case | None:
         row = self.conn.execute(select(t.cases).where(t.cases.c.case_id == case_id)).first()
@@ -121,9 +121,10 @@ class SqlCaseRepository(ports.CaseRepository):
             update(t.cases).where(t.cases.c.case_id == bindparam("b_case_id")).values(
                 status=bindparam("b_status"), reopen_count=bindparam("b_reopen_count"),
                 resolved_at=bindparam("b_resolved_at"), closed_at=bindparam("b_closed_at"),
-                disputed=bindparam("b_disputed")),
+                disputed=bindparam("b_disputed"), status_changed_at=bindparam("b_changed_at")),
             [{"b_case_id": c.case_id, "b_status": c.status.value, "b_reopen_count": c.reopen_count,
-              "b_resolved_at": c.resolved_at, "b_closed_at": c.closed_at, "b_disputed": c.disputed}
+              "b_resolved_at": c.resolved_at, "b_closed_at": c.closed_at, "b_disputed": c.disputed,
+              "b_changed_at": c.status_changed_at}
              for c in cases])
 
     def latest_by_refs(self, customer_ref: str | None, order_ref: str | None) -> Case | None:

@@ -41,10 +41,13 @@ cases = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("resolved_at", UTCDateTime),
     Column("closed_at", UTCDateTime),
+    Column("status_changed_at", UTCDateTime),
     Index("ix_cases_customer_ref", "customer_ref"),
     Index("ix_cases_order_ref", "order_ref"),
     Index("ix_cases_resolved_at_resolved", "resolved_at",
           postgresql_where=text("status = 'resolved'"), sqlite_where=text("status = 'resolved'")),
+    Index("ix_cases_status_changed_at_reopened", "status_changed_at",
+          postgresql_where=text("status = 'reopened'"), sqlite_where=text("status = 'reopened'")),
 )
 
 complaints = Table(

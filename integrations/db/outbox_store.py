@@ -1,0 +1,55 @@
+"""Work queues in tables (alerts in `outbox`, partner requests in `outbound_requests`):
+claimed with a lease so that several workers share them and a crashed one is taken over."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Table, select, update
+
+from integrations.db import tables as t
+
+LEASE = timedelta(seconds=60)
+
+
+def claim(conn: Connection, table: Table, now: datetime, limit: int, lease: timedelta = LEASE) -> list[Any]:
+    """Take up to `limit` due rows: their next attempt moves past the lease, so another worker
+    only gets them if this one dies. SKIP LOCKED on PostgreSQL; SQLite serialises writers."""
+    key = table.primary_key.columns.values()[0]
+    due = (select(key).where(table.c.state == "pending", table.c.next_attempt_at <= now)
+           .order_by(table.c.next_attempt_at).limit(limit))
+    if conn.dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    stmt = (update(table).where(key.in_(due.scalar_subquery()))
+            .values(next_attempt_at=now + lease, attempts=table.c.attempts + 1).returning(*table.c))
+    return list(conn.execute(stmt))
+
+
+def finish(conn: Connection, table: Table, row_id: Any, *, state: str, now: datetime,
+           next_attempt_at: datetime | None = None, error: str | None = None, response: Any = None) -> None:
+    key = table.primary_key.columns.values()[0]
+    values: dict[str, Any] = {"state": state, "last_error": error}
+    if state == "sent":
+        values["sent_at"] = now
+    if next_attempt_at is not None:
+        values["next_attempt_at"] = next_attempt_at
+    if response is not None and "response" in table.c:
+        values["response"] = response
+    conn.execute(update(table).where(key == row_id).values(**values))
+
+
+def has_due(conn: Connection, table: Table, now: datetime) -> bool:
+    """Cheap poll along the partial index on pending rows."""
+    return conn.execute(select(table.primary_key.columns.values()[0]).where(
+        table.c.state == "pending", table.c.next_attempt_at <= now).limit(1)).first() is not None
+
+
+def reopened_cases_to_escalate(conn: Connection, now: datetime, older_than: timedelta, reopen_count: int,
+                               limit: int = 200) -> list[Any]:
+    c = t.cases
+    long_reopened = select(c).where(c.c.status == "reopened", c.c.status_changed_at <= now - older_than)
+    repeat = select(c).where(c.c.status == "reopened", c.c.reopen_count >= reopen_count)
+    rows = {r.case_id: r for r in conn.execute(long_reopened.limit(limit))}
+    rows.update({r.case_id: r for r in conn.execute(repeat.limit(limit))})
+    return list(rows.values())

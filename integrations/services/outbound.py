@@ -1,0 +1,94 @@
+"""Use case: send each partner the request its promise implies, once (promise id as the
+idempotency key), every attempt and its outcome on the case timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+from domain.model import EntryType, TimelineEntry
+from integrations import metrics
+from integrations.db import credentials, outbox_store, tables
+from integrations.db.repositories import SqlPromiseRepository, SqlTimelineRepository
+from integrations.outbound.partner_api import STRIPE_SCHEME, RequestFailed, create_stripe_refund, send_signed
+from integrations.services.outbox import backoff
+from integrations.settings import Settings
+
+ACTOR = "system:outbound"
+
+
+def claim_requests(engine: Engine, now: datetime, limit: int = 50) -> list[dict[str, Any]]:
+    with engine.begin() as conn:
+        return [dict(r._mapping) for r in outbox_store.claim(conn, tables.outbound_requests, now, limit)]
+
+
+def requests_due(engine: Engine, now: datetime) -> bool:
+    with engine.connect() as conn:
+        return outbox_store.has_due(conn, tables.outbound_requests, now)
+
+
+def _promise_document(engine: Engine, promise_id: str) -> dict[str, Any] | None:
+    with engine.connect() as conn:
+        promise = SqlPromiseRepository(conn).get(promise_id)
+    if promise is None:
+        return None
+    return {"promise_id": promise.promise_id, "case_id": promise.case_id, "kind": promise.kind.value,
+            "partner": promise.partner, "reference": promise.reference, "due_at": promise.due_at.isoformat(),
+            "expect": promise.expect, "said": promise.said}
+
+
+def _record(engine: Engine, request: dict[str, Any], now: datetime, *, state: str | None, detail: dict[str, Any],
+            next_attempt_at: datetime | None = None, response: Any = None) -> None:
+    with engine.begin() as conn:
+        if state is not None:
+            outbox_store.finish(conn, tables.outbound_requests, request["promise_id"], state=state, now=now,
+                                next_attempt_at=next_attempt_at, error=detail.get("error"), response=response)
+        SqlTimelineRepository(conn).append([TimelineEntry(request["case_id"], now, EntryType.OUTBOUND_REQUEST,
+                                                          ACTOR, {"promise_id": request["promise_id"], **detail})])
+
+
+def attempt_request(engine: Engine, settings: Settings, request: dict[str, Any], now: datetime,
+                    attempt: int) -> str:
+    """One attempt; returns the final state ("sent" or "skipped") or raises RequestFailed."""
+    promise = _promise_document(engine, request["promise_id"])
+    endpoint = credentials.partner_endpoint(engine, request["partner"])
+    if promise is None or endpoint is None or not endpoint.action_url:
+        _record(engine, request, now, state="skipped",
+                detail={"outcome": "skipped", "reason": "no action URL is configured for this partner"})
+        metrics.OUTBOUND_REQUESTS.labels("skipped").inc()
+        return "skipped"
+    secret = endpoint.action_secret or ""
+    try:
+        if endpoint.action_url.startswith(STRIPE_SCHEME):
+            if promise["kind"] != "refund.issue":
+                _record(engine, request, now, state="skipped",
+                        detail={"outcome": "skipped", "reason": "a Stripe account only takes refunds"})
+                return "skipped"
+            api_base = endpoint.action_url[len(STRIPE_SCHEME):].lstrip("/") or settings.stripe_api_base
+            sent = create_stripe_refund(api_base, secret, promise, settings.outbound_timeout_seconds)
+            target = "stripe refund"
+        else:
+            sent = send_signed(endpoint.action_url, secret, promise, now, settings.outbound_timeout_seconds)
+            target = endpoint.action_url
+    except RequestFailed as exc:
+        _record(engine, request, now, state=None,
+                detail={"outcome": "failed", "attempt": attempt, "error": str(exc)})
+        metrics.OUTBOUND_REQUESTS.labels("failed").inc()
+        raise
+    _record(engine, request, now, state="sent", response=sent.body if isinstance(sent.body, dict) else None,
+            detail={"outcome": "sent", "attempt": attempt, "target": target, "status": sent.status})
+    metrics.OUTBOUND_REQUESTS.labels("sent").inc()
+    return "sent"
+
+
+def reschedule_request(engine: Engine, settings: Settings, request: dict[str, Any], now: datetime,
+                       error: str) -> str:
+    """After a run of failed attempts: try again later with backoff, or give up for good."""
+    attempts = request["attempts"]
+    state = "failed" if attempts >= settings.outbound_max_attempts else "pending"
+    with engine.begin() as conn:
+        outbox_store.finish(conn, tables.outbound_requests, request["promise_id"], state=state, now=now,
+                            next_attempt_at=now + backoff(attempts * 4), error=error)
+    return state

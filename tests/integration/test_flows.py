@@ -1,0 +1,171 @@
+"""The Prefect flows on a real (temporary) Prefect server, with real receivers on localhost:
+alerts through apprise to an HTTP endpoint and an SMTP server, partner requests to a local
+partner and a local server that plays Stripe."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import time
+from datetime import datetime, timedelta, timezone
+from urllib.parse import parse_qs
+
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.sorting import FlowRunSort
+from prefect.testing.utilities import prefect_test_harness
+from sqlalchemy import select
+
+from flows.alert_delivery import alert_delivery
+from flows.complaint_workflow import dispatch_partner_requests
+from flows.deadline_sweep import deadline_sweep
+from flows.escalation import escalation
+from integrations.db import credentials, tables
+from integrations.db.unit_of_work import uow_factory
+from integrations.services.cases import read_case
+from integrations.services.ingest import ingest_updates
+from integrations.services.intake import open_complaint
+from integrations.services.promises import record_promises
+from tests.builders import complaint, spec, update
+from tests.integration.receivers import HttpReceiver, SmtpReceiver
+
+
+@pytest.fixture(scope="session")
+def prefect_server():
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture
+def env(monkeypatch, database_url, prefect_server):
+    monkeypatch.setenv("TERRAIN_DATABASE_URL", database_url)
+    monkeypatch.setenv("TERRAIN_PUBLIC_URL", "http://terrain.test")
+
+    def configure(**values):
+        for key, value in values.items():
+            monkeypatch.setenv(f"TERRAIN_{key.upper()}", value)
+
+    return configure
+
+
+def now():
+    return datetime.now(timezone.utc)
+
+
+def broken_case(db, reference="1Z", partner="ups"):
+    """UPS delivers to ROLAND at the wrong address: a contradiction, an alert queued."""
+    uow = uow_factory(db)
+    case = open_complaint(uow, complaint("Le livreur a laissé mon colis à un inconnu", now(),
+                                         channel="twitter", author="@tgouritin"), "agent:t")
+    record_promises(uow, case.case_id, [spec("parcel.deliver", partner, reference, now() + timedelta(days=1),
+                                             said="livraison dès le lendemain", recipient="Thomas Gouritin")],
+                    "agent:t")
+    ingest_updates(uow, [update(partner, reference, "delivered", now(), signed_by="ROLAND")])
+    return case.case_id
+
+
+def run(flow, **kwargs):
+    return asyncio.run(flow(**kwargs))
+
+
+def test_alert_reaches_http_and_smtp_receivers_once(db, env):
+    with HttpReceiver() as http, SmtpReceiver() as smtp:
+        env(alert_urls=f"json://127.0.0.1:{http.port}/alerts {smtp.url()}")
+        case_id = broken_case(db)
+        assert run(alert_delivery) == {"sent": 1, "failed": 0}
+        assert run(alert_delivery) == {"sent": 0, "failed": 0}  # never twice for the same key
+        [message] = http.json_bodies()
+        for needle in (case_id, "Le livreur a laissé mon colis", "livraison dès le lendemain", "ROLAND",
+                       f"http://terrain.test/cases/{case_id}"):
+            assert needle in message["message"], needle
+        [mail] = smtp.messages
+        assert mail.rcpt_tos == ["cm@example.com"] and case_id in mail.content.decode(errors="replace")
+    timeline = read_case(uow_factory(db), case_id).timeline
+    assert [e.detail["outcome"] for e in timeline if e.type.value == "alert"] == ["sent"]
+
+
+def test_a_receiver_that_is_down_gets_the_alert_when_it_comes_back(db, env):
+    with HttpReceiver(respond=lambda n: 503 if n == 1 else 200) as http:
+        env(alert_urls=f"json://127.0.0.1:{http.port}/alerts")
+        case_id = broken_case(db)
+        assert run(alert_delivery) == {"sent": 0, "failed": 1}
+        assert run(alert_delivery) == {"sent": 0, "failed": 0}  # backoff: not due yet
+        time.sleep(1.2)
+        assert run(alert_delivery) == {"sent": 1, "failed": 0}
+        assert len(http.requests) == 2
+    outcomes = [e.detail["outcome"] for e in read_case(uow_factory(db), case_id).timeline if e.type.value == "alert"]
+    assert outcomes == ["failed", "sent"]
+    with db.connect() as conn:
+        row = conn.execute(select(tables.outbox)).one()
+    assert (row.state, row.attempts) == ("sent", 2)
+
+
+def test_partner_request_is_signed_retried_and_sent_once(db, env):
+    with HttpReceiver(respond=lambda n: 500 if n == 1 else 200) as partner:
+        env()
+        credentials.set_partner(db, "ups", f"http://127.0.0.1:{partner.port}/actions", "act-secret", now())
+        case_id = broken_case(db)
+        outcomes = run(dispatch_partner_requests)
+        assert list(outcomes.values()) == ["sent"]
+        assert run(dispatch_partner_requests) == {}  # sent once: the promise id is the idempotency key
+        assert len(partner.requests) == 2
+        sent = partner.requests[-1]
+        promise_id = list(outcomes)[0]
+        assert sent["headers"]["Idempotency-Key"] == promise_id
+        t, v1 = (part.split("=", 1)[1] for part in sent["headers"]["X-Terrain-Signature"].split(","))
+        assert hmac.compare_digest(v1, hmac.new(b"act-secret", f"{t}.".encode() + sent["body"],
+                                                hashlib.sha256).hexdigest())
+    attempts = [e.detail for e in read_case(uow_factory(db), case_id).timeline if e.type.value == "outbound_request"]
+    assert [a["outcome"] for a in attempts] == ["failed", "sent"]
+
+    async def flow_runs():
+        async with get_client() as client:
+            return {r.name: r.tags for r in await client.read_flow_runs(limit=200, sort=FlowRunSort.ID_DESC)}
+
+    runs = asyncio.run(flow_runs())
+    assert f"case:{case_id}" in runs[f"case-{case_id}"]  # named and tagged with the case id
+
+
+def test_stripe_refund_created_through_a_local_stripe(db, env):
+    with HttpReceiver(body={"id": "re_123", "object": "refund", "status": "pending"}) as stripe_api:
+        env()
+        credentials.set_partner(db, "stripe-fr", f"stripe:http://127.0.0.1:{stripe_api.port}", "sk_test_x", now())
+        uow = uow_factory(db)
+        case = open_complaint(uow, complaint("pas remboursé", now()), "agent:t")
+        [promise] = record_promises(uow, case.case_id, [spec("refund.issue", "stripe-fr", "pi_42",
+                                                             now() + timedelta(days=5), amount="89.90",
+                                                             currency="EUR")], "agent:t")
+        assert run(dispatch_partner_requests) == {promise.promise_id: "sent"}
+        [call] = stripe_api.requests
+        assert call["path"] == "/v1/refunds"
+        assert call["headers"]["Idempotency-Key"] == promise.promise_id
+        assert call["headers"]["Authorization"] == "Bearer sk_test_x"
+        form = parse_qs(call["body"].decode())
+        assert form["payment_intent"] == ["pi_42"] and form["amount"] == ["8990"]
+
+
+def test_partner_without_action_url_is_skipped_and_says_so(db, env):
+    env()
+    case_id = broken_case(db, partner="nowhere")
+    assert list(run(dispatch_partner_requests).values()) == ["skipped"]
+    [entry] = [e for e in read_case(uow_factory(db), case_id).timeline if e.type.value == "outbound_request"]
+    assert entry.detail["outcome"] == "skipped"
+
+
+def test_sweep_flow_breaks_overdue_promises_and_escalation_fires_once(db, env):
+    env(escalate_on_reopen_count="2")
+    uow = uow_factory(db)
+    case = open_complaint(uow, complaint("toujours rien", now()), "agent:t")
+    record_promises(uow, case.case_id, [spec("callback", "cc", "R1", now() + timedelta(seconds=1))], "agent:t")
+    time.sleep(1.1)
+    assert run(deadline_sweep)["promises_broken"] == 1
+    record_promises(uow, case.case_id, [spec("callback", "cc", "R2", now() + timedelta(seconds=1))], "agent:t")
+    time.sleep(1.1)
+    run(deadline_sweep)
+    assert read_case(uow, case.case_id).case.reopen_count == 2
+    assert run(escalation) == 1
+    assert run(escalation) == 0
+    with db.connect() as conn:
+        kinds = sorted(conn.execute(select(tables.outbox.c.kind)).scalars())
+    assert kinds == ["escalation", "promise_broken", "promise_broken"]
