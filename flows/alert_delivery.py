@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
@@ -13,7 +15,8 @@ from integrations.services.outbox import claim_alerts, deliver_alert
 
 @task(cache_policy=NO_CACHE)
 def claim(limit: int) -> list[dict]:
-    return claim_alerts(context.engine(), utc_now(), limit)
+    lease = timedelta(seconds=context.settings().claim_lease_seconds)
+    return claim_alerts(context.engine(), utc_now(), limit, lease)
 
 
 @task(cache_policy=NO_CACHE)

@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     escalate_on_reopen_count: int = 2
     alert_poll_seconds: float = 0.5
     alert_max_attempts: int = 12
+    # A worker that dies mid-delivery loses its claim after this long; another one takes over.
+    claim_lease_seconds: float = 60.0
     outbound_max_attempts: int = 8
     outbound_timeout_seconds: float = 10.0
     stripe_api_base: str = "https://api.stripe.com"

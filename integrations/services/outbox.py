@@ -32,9 +32,10 @@ class DeliveryReport:
     failed: int
 
 
-def claim_alerts(engine: Engine, now: datetime, limit: int = 50) -> list[dict[str, Any]]:
+def claim_alerts(engine: Engine, now: datetime, limit: int = 50,
+                 lease: timedelta = outbox_store.LEASE) -> list[dict[str, Any]]:
     with engine.begin() as conn:
-        return [dict(row._mapping) for row in outbox_store.claim(conn, tables.outbox, now, limit)]
+        return [dict(row._mapping) for row in outbox_store.claim(conn, tables.outbox, now, limit, lease)]
 
 
 def deliver_alert(engine: Engine, settings: Settings, notifier: Notifier, alert: dict[str, Any],

@@ -20,9 +20,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def terrain(*args: str, env: dict[str, str] | None = None, **kwargs) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "integrations.cli.main", *args], cwd=ROOT,
-                            env={**os.environ, **(env or {})}, **kwargs)
+def terrain(*args: str, env: dict[str, str] | None = None, cwd=None, **kwargs) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "integrations.cli.main", *args], cwd=cwd or ROOT,
+                            env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}, **kwargs)
 
 
 def wait_http(url: str, timeout: float = 30.0) -> None:

@@ -20,7 +20,8 @@ def free_port() -> int:
 class HttpReceiver:
     """Records every POST; `respond` decides the status (e.g. 500 for the first try)."""
 
-    def __init__(self, respond: Callable[[int], int] | None = None, body: dict | None = None) -> None:
+    def __init__(self, respond: Callable[[int], int] | None = None, body: dict | None = None,
+                 port: int = 0) -> None:
         self.requests: list[dict] = []
         self.respond = respond or (lambda n: 200)
         self.reply = body or {"ok": True}
@@ -41,7 +42,7 @@ class HttpReceiver:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
