@@ -60,7 +60,8 @@ def parse_playbooks(data: Any) -> dict[str, Playbook]:
                 raise InvalidInput(f"{at} needs kind and said", {"at": at})
             parse_kind(str(p.get("kind")))
             hours, days = p.get("due_in_hours"), p.get("due_in_business_days")
-            if (hours is None) == (days is None) or not isinstance(hours or days, int) or (hours or days) <= 0:
+            delay = hours if hours is not None else days
+            if (hours is None) == (days is None) or not isinstance(delay, int) or delay <= 0:
                 raise InvalidInput(f"{at} needs one positive due_in_hours or due_in_business_days", {"at": at})
             parsed.append(StandardPromise(kind=p["kind"], said=p["said"], due_in_hours=hours,
                                           due_in_business_days=days, expect=p.get("expect") or None))

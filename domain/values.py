@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
 from domain.errors import InvalidAmount, InvalidInput, NaiveTimestamp
@@ -17,7 +17,7 @@ def aware(value: datetime, field: str) -> datetime:
     if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
         raise NaiveTimestamp(f"{field} must carry a UTC offset", {"field": field})
     try:
-        utc = value.astimezone(timezone.utc)
+        utc = value.astimezone(UTC)
     except OverflowError:
         raise InvalidInput(f"{field} is out of range", {"field": field}) from None
     if not 1970 <= utc.year <= 9998:

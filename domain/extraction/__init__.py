@@ -49,10 +49,10 @@ def extract_promises(text: str, said_at: datetime, lang: str | None = None) -> l
     for sentence in (s.strip() for s in _SENTENCES.split(text)):
         if not sentence:
             continue
-        for kind, _span in kinds_in(sentence):
+        for kind, span in kinds_in(sentence):
             if kind in promises:
                 continue
-            deadline = resolve(sentence, said_at, lang) or whole_deadline
+            deadline = resolve(sentence, said_at, lang, near=span) or whole_deadline
             due = deadline.due_at if deadline else DEFAULT_DELAY[kind](said_at)
             if due < said_at:
                 due = DEFAULT_DELAY[kind](said_at)

@@ -9,7 +9,7 @@ WORDS = {"eur": "EUR", "euro": "EUR", "euros": "EUR", "usd": "USD", "dollar": "U
          "gbp": "GBP", "pound": "GBP", "pounds": "GBP", "cad": "CAD", "chf": "CHF"}
 _NUMBER = r"(\d{1,6}(?:[.,]\d{1,2})?)"
 BEFORE = re.compile(rf"(?P<cur>[€$£])\s?{_NUMBER}")
-AFTER = re.compile(rf"{_NUMBER}\s?(?P<cur>€|\$|£|eur|euros?|usd|dollars?|gbp|pounds?|cad|chf)\b", re.I)
+AFTER = re.compile(rf"{_NUMBER}\s?(?P<cur>€|\$|£|eur|euros?|usd|dollars?|gbp|pounds?|cad|chf)(?!\w)", re.I)
 
 
 def find_amount(text: str) -> tuple[str, str] | None:

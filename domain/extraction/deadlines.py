@@ -16,7 +16,7 @@ NUM_WORDS = {
     "a": 1, "an": 1, "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six_": 6,
     "sept": 7, "dix": 10, "quinze": 15,
 }
-NUM = r"(\d+|one|two|three|four|five|six|seven|ten|an?|une?|deux|trois|quatre|cinq|sept|dix|quinze)"
+NUM = r"\b(\d+|one|two|three|four|five|six|seven|ten|an?|une?|deux|trois|quatre|cinq|sept|dix|quinze)"
 RANGE = rf"(?:{NUM}\s*(?:-|–|to|à|or|ou)\s*)?{NUM}"
 
 WEEKDAYS = {
@@ -40,7 +40,7 @@ _WEEKS = r"(?:weeks?|semaines?)"
 
 RELATIVE = re.compile(
     rf"(?:within|in|under|sous|dans|d'ici|en|next|les|la|the|au plus tard)?\s*(?:les|the|next)?\s*"
-    rf"{RANGE}\s*(?P<unit>{_HOURS}|{_DAYS}|{_WEEKS})\s*(?P<business>{_BUSINESS})?",
+    rf"{RANGE}\s*(?P<business_before>{_BUSINESS}\s+)?(?P<unit>{_HOURS}|{_DAYS}|{_WEEKS})\s*(?P<business>{_BUSINESS})?",
     re.IGNORECASE)
 WITHIN_HOUR = re.compile(r"\b(?:dans l'heure|within (?:the|an|one) hour|in the next hour|sous une heure)\b",
                          re.IGNORECASE)
@@ -93,7 +93,7 @@ def _relative(text: str, said_at: datetime) -> Deadline | None:
             continue
         amount = max(values)  # a range takes its upper bound
         unit = match.group("unit").lower()
-        business = bool(match.group("business"))
+        business = bool(match.group("business") or match.group("business_before"))
         if unit.startswith("h"):
             due = add_business_days(said_at, max(1, amount // 24)) if business else said_at + timedelta(hours=amount)
         elif unit.startswith(("w", "s")):
@@ -135,23 +135,42 @@ def _dated(said_at: datetime, month: int, day: int, year: int | None, span) -> D
     return Deadline(end_of_day(candidate), span)
 
 
-def resolve(text: str, said_at: datetime, lang: str) -> Deadline | None:
-    """The first deadline stated in `text`, or None."""
-    if m := WITHIN_HOUR.search(text):
-        return Deadline(said_at + timedelta(hours=1), m.span())
-    if m := TOMORROW.search(text):
+def candidates(text: str, said_at: datetime, lang: str) -> list[Deadline]:
+    """Every deadline stated in `text`, each with its span."""
+    found: list[Deadline] = []
+    for m in WITHIN_HOUR.finditer(text):
+        found.append(Deadline(said_at + timedelta(hours=1), m.span()))
+    for m in TOMORROW.finditer(text):
         next_day = said_at + timedelta(days=1)
         part = (m.group("part") or "").lower()
         hour = {"matin": 12, "morning": 12, "midi": 13, "noon": 13, "après-midi": 18, "afternoon": 18}.get(part)
-        if hour is not None:
-            return Deadline(datetime.combine(next_day.date(), time(hour, 0), tzinfo=said_at.tzinfo), m.span())
-        return Deadline(end_of_day(next_day), m.span())
-    if found := _relative(text, said_at):
-        return found
-    if m := TODAY.search(text):
-        return Deadline(end_of_day(said_at), m.span())
-    if m := WEEKDAY.search(text):
+        due = (datetime.combine(next_day.date(), time(hour, 0), tzinfo=said_at.tzinfo) if hour is not None
+               else end_of_day(next_day))
+        found.append(Deadline(due, m.span()))
+    if relative := _relative(text, said_at):
+        found.append(relative)
+    for m in TODAY.finditer(text):
+        found.append(Deadline(end_of_day(said_at), m.span()))
+    for m in WEEKDAY.finditer(text):
         target = WEEKDAYS[m.group("day").lower()]
         ahead = (target - said_at.weekday()) % 7 or 7
-        return Deadline(end_of_day(said_at + timedelta(days=ahead)), m.span())
-    return _explicit_date(text, said_at, lang)
+        found.append(Deadline(end_of_day(said_at + timedelta(days=ahead)), m.span()))
+    if explicit := _explicit_date(text, said_at, lang):
+        found.append(explicit)
+    return found
+
+
+def resolve(text: str, said_at: datetime, lang: str, near: tuple[int, int] | None = None) -> Deadline | None:
+    """The deadline stated in `text` closest to `near` (the words naming the act), or the first."""
+    found = candidates(text, said_at, lang)
+    if not found:
+        return None
+    if near is None:
+        return min(found, key=lambda d: d.span[0])
+
+    def distance(deadline: Deadline) -> tuple[int, int]:
+        start, end = deadline.span
+        gap = start - near[1] if start >= near[1] else near[0] - end
+        return (max(gap, 0) + (0 if start >= near[1] else 20), start)  # prefer what follows the act
+
+    return min(found, key=distance)

@@ -6,12 +6,15 @@ import re
 
 KIND_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("refund.issue", re.compile(
-        r"\b(refund\w*|reimburs\w*|rembours\w*|money back|credited back|credit (it )?back)", re.I)),
+        r"\b(refund\w*|reimburs\w*|rembours\w*|money back|credited back|credit (it )?back|"
+        r"avoir de|avoir a été|crédité\w*)", re.I)),
     ("item.replace", re.compile(
         r"\b(replacement|replac(e|ing)|exchange|échang\w*|echang\w*|remplac\w*|reship\w*|re-ship\w*|"
-        r"send (you )?(out )?a (new|fresh)|nouvel envoi|renvo\w+ (un|une) (nouveau|nouvelle|autre))", re.I)),
+        r"send (you )?(out )?a (new|fresh)|send a new one|nouvel envoi|nouveau (colis|produit)|"
+        r"renvo\w+ (un|une) (nouveau|nouvelle|autre))", re.I)),
     ("parcel.reroute", re.compile(
-        r"\b(re-?route\w*|redirect\w*|hold (it|the (package|parcel)|your (package|parcel))? ?(at|for)|"
+        r"\b(re-?route\w*|redirect\w*|(hold|held) (it|the (package|parcel)|your (package|parcel))? ?(at|for)|"
+        r"be held for|"
         r"access point|rapatri\w*|redirig\w*|redirection|point relais|bureau de (poste|votre choix)|"
         r"(post office|depot) (of your choice|for (pick ?up|collection))|ready for (pick ?up|collection)|"
         r"available for (pick ?up|collection)|mis(e)? à (votre )?disposition)", re.I)),
@@ -32,7 +35,13 @@ COMMITMENT = re.compile(
     r"nous allons|je vais|on va|va (être|vous|se)|vont|sera|seront|serez|allez (recevoir|être)|"
     r"vous pouvez (demander|retirer|récupérer)|est en cours|a été|ont été|avons (procédé|effectué|demandé|"
     r"lancé|fait)|ferons|recevrez|recevra|rappellera|rappelleront|rappelle|livrera|procéderons|"
-    r"effectuerons|rembourserons|échangerons|remplacerons|m'assurent|s'engage)\b", re.I)
+    r"effectuerons|rembourserons|échangerons|remplacerons|m'assurent|s'engage|"
+    r"i've|i have (requested|arranged|issued|processed|sent|scheduled)|vient d'être|procède|"
+    r"nous (vous )?\w+ons|\w+(era|eront|erez|ira|iront))\b", re.I)
+# Mentions of an act that commit to nothing ("delivery address", a service that "will allow").
+NOT_AN_ACT = re.compile(
+    r"(adresse de livraison|delivery address|délais? de livraison|delivery times?|will allow|allows you|"
+    r"service called)", re.I)
 REFUSAL = re.compile(
     r"(\bdm\b|direct message|message privé|\bmp\b|send us|envoyez[- ]nous|could you|can you|would you|"
     r"pourriez[- ]vous|pouvez[- ]vous nous|please (send|provide|follow|reach|contact|call|check|confirm|let)|"
@@ -42,6 +51,8 @@ REFUSAL = re.compile(
 
 def kinds_in(sentence: str) -> list[tuple[str, tuple[int, int]]]:
     """The kinds a sentence commits to (at most one per kind), with the span naming each act."""
+    # Blank out non-committal mentions, keeping offsets, so they match no act.
+    sentence = NOT_AN_ACT.sub(lambda m: " " * len(m.group(0)), sentence)
     if sentence.rstrip().endswith("?") or REFUSAL.search(sentence) or not COMMITMENT.search(sentence):
         return []
     found = []
@@ -51,6 +62,6 @@ def kinds_in(sentence: str) -> list[tuple[str, tuple[int, int]]]:
             found.append((kind, match.span()))
     # A reroute sentence mentions delivery too; a replacement is "delivered" as well.
     names = {k for k, _ in found}
-    if "parcel.deliver" in names and names & {"parcel.reroute", "item.replace", "refund.issue"}:
+    if "parcel.deliver" in names and names & {"parcel.reroute", "item.replace"}:
         found = [(k, s) for k, s in found if k != "parcel.deliver"]
     return found

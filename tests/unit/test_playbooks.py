@@ -1,0 +1,38 @@
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from domain import errors
+from domain.playbooks import expand, parse_playbooks
+from integrations.playbooks.loader import load_playbooks
+
+NOW = datetime(2026, 3, 6, 16, 0, tzinfo=timezone.utc)  # a Friday
+
+
+def test_packaged_playbooks_cover_the_typical_problems():
+    books = load_playbooks()
+    assert {"parcel_stuck_at_depot", "delivered_not_received", "wrong_pickup_point", "refund_not_received",
+            "defective_item"} <= set(books)
+
+
+def test_expand_gives_due_dates_and_needs_what_a_playbook_cannot_know():
+    books = load_playbooks()
+    [reroute] = expand(books["wrong_pickup_point"], "laposte", "6A1", NOW, {"location": "Lille Vauban"})
+    assert reroute["due_at"] == datetime(2026, 3, 10, 23, 59, 59, tzinfo=timezone.utc)  # 2 business days
+    callback, deliver = expand(books["delivered_not_received"], "ups", "1Z", NOW, {"recipient": "T Gouritin"})
+    assert callback["due_at"] == NOW + timedelta(hours=1) and deliver["kind"] == "parcel.deliver"
+    with pytest.raises(errors.MissingExpectation):
+        expand(books["refund_not_received"], "stripe", "ch_1", NOW)  # the amount is the agent's to give
+    [refund] = expand(books["refund_not_received"], "stripe", "ch_1", NOW, {"amount": "19", "currency": "eur"})
+    assert refund["expect"] == {"amount": "19", "currency": "EUR"}
+
+
+@pytest.mark.parametrize("data", [
+    {}, [{"name": "x"}], [{"name": "x", "title": "t", "problem": "p", "promises": []}],
+    [{"name": "x", "title": "t", "problem": "p", "promises": [{"kind": "teleport", "said": "s", "due_in_hours": 1}]}],
+    [{"name": "x", "title": "t", "problem": "p", "promises": [{"kind": "callback", "said": "s"}]}],
+    [{"name": "x", "title": "t", "problem": "p", "promises": [{"kind": "callback", "said": "s", "due_in_hours": -1}]}],
+])
+def test_bad_playbook_files_are_refused(data):
+    with pytest.raises(errors.InvalidInput):
+        parse_playbooks(data)
