@@ -8,7 +8,7 @@ from functools import partial
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
-from integrations.api import errors
+from integrations.api import dashboard, errors
 from integrations.api.auth import KeyCache
 from integrations.api.batcher import UpdateBatcher
 from integrations.api.limits import BodySizeLimit
@@ -48,12 +48,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     errors.install(app)
     for module in (cases, updates, webhooks, partners, ops, replies, health):
         app.include_router(module.router)
-    try:
-        from integrations.api.dashboard import router as dashboard_router
-    except ImportError:  # the dashboard package is optional
-        dashboard_router = None
-    if dashboard_router is not None:
-        app.include_router(dashboard_router)
+    app.include_router(dashboard.router)
+    app.mount("/static", dashboard.static, name="static")
 
     app.add_middleware(RequestTiming)
     app.add_middleware(BodySizeLimit)

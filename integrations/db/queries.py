@@ -140,3 +140,38 @@ def partner_steps(conn: Connection, partner: str, *, verdict: str | None = None,
         "due_at": _iso(r.due_at), "expect": r.expect, "verdict": r.verdict, "reason": r.reason,
         "fulfilled_at": _iso(r.fulfilled_at),
     } for r in rows]
+
+
+def weekly_kept_rate(conn: Connection, since: datetime) -> dict[str, list[tuple[str, float, int]]]:
+    """Per partner, per ISO week of the promise: (week, kept rate among decided, decided count)."""
+    rows = conn.execute(select(p.c.partner, p.c.created_at, p.c.verdict)
+                        .where(p.c.created_at >= since, p.c.verdict != "pending"))
+    counts: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    for row in rows:
+        year, week, _ = row.created_at.isocalendar()
+        bucket = counts[row.partner][f"{year}-W{week:02d}"]
+        bucket[0] += row.verdict == "kept"
+        bucket[1] += 1
+    return {partner: [(week, kept / total, total) for week, (kept, total) in sorted(weeks.items())]
+            for partner, weeks in sorted(counts.items())}
+
+
+def recent_reopens(conn: Connection, limit: int = 30) -> list[dict[str, Any]]:
+    """The latest cases entering `reopened`, newest first (along the (type, id) index)."""
+    out: list[dict[str, Any]] = []
+    scanned = 0
+    last_id = None
+    while len(out) < limit and scanned < 5000:
+        stmt = select(t.timeline).where(t.timeline.c.type == "status").order_by(t.timeline.c.id.desc()).limit(200)
+        if last_id is not None:
+            stmt = stmt.where(t.timeline.c.id < last_id)
+        rows = conn.execute(stmt).all()
+        if not rows:
+            break
+        for row in rows:
+            if (row.detail or {}).get("to") == "reopened":
+                out.append({"id": row.id, "case_id": row.case_id, "at": _iso(row.at),
+                            "reason": row.detail.get("reason"), "reopen_count": row.detail.get("reopen_count")})
+        scanned += len(rows)
+        last_id = rows[-1].id
+    return out[:limit]

@@ -1,0 +1,5 @@
+"""The ops dashboard: server-rendered pages (Jinja2), a little htmx, charts as inline SVG."""
+
+from integrations.api.dashboard.pages import router, static
+
+__all__ = ["router", "static"]

@@ -1,0 +1,133 @@
+"""The ops dashboard in a real headless Chromium (Debian's, driven by Playwright):
+log in, filter the stuck list, open a case and its timeline, see the scorecards chart."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from integrations.api.app import create_app
+from integrations.db import credentials
+from integrations.db.unit_of_work import uow_factory
+from integrations.services.ingest import ingest_updates
+from integrations.services.intake import open_complaint
+from integrations.services.promises import record_promises
+from integrations.services.sweep import sweep_deadlines
+from integrations.settings import Settings
+from tests.builders import complaint, spec, update
+from tests.e2e.support import free_port, wait_http
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def seed(db):
+    uow = uow_factory(db)
+    now = datetime.now(timezone.utc)
+    then = lambda: now - timedelta(days=3)  # noqa: E731
+    ups = open_complaint(uow, complaint("Le livreur a laissé mon colis à ROLAND, à une autre adresse !", now,
+                                        author="@tgouritin"), "agent:t", then)
+    record_promises(uow, ups.case_id, [spec("parcel.deliver", "ups", "1Z999", now + timedelta(days=1),
+                                            said="livraison dès le lendemain", recipient="Thomas Gouritin")],
+                    "agent:t", then)
+    ingest_updates(uow, [update("ups", "1Z999", "delivered", now - timedelta(hours=2), signed_by="ROLAND")])
+    poste = open_complaint(uow, complaint("Colis bloqué au centre de tri", now, author="@vinyl"), "agent:t", then)
+    record_promises(uow, poste.case_id, [spec("parcel.reroute", "laposte", "6A1", now - timedelta(days=2),
+                                              said="dans les 24h", location="Lille Vauban")], "agent:t", then)
+    kept = open_complaint(uow, complaint("refund?", now), "agent:t", then)
+    record_promises(uow, kept.case_id, [spec("refund.issue", "stripe", "ch_1", now + timedelta(days=2),
+                                             amount="19", currency="USD")], "agent:t", then)
+    ingest_updates(uow, [update("stripe", "ch_1", "refund_succeeded", now - timedelta(days=1), amount="19",
+                                currency="USD")])
+    sweep_deadlines(uow)
+    return ups.case_id, poste.case_id
+
+
+@pytest.fixture
+def server(db):
+    app = create_app(Settings(database_url="sqlite://"), engine=db)
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    instance = uvicorn.Server(config)
+    thread = threading.Thread(target=instance.run, daemon=True)
+    thread.start()
+    wait_http(f"http://127.0.0.1:{port}/healthz")
+    yield f"http://127.0.0.1:{port}"
+    instance.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_ops_manager_journey(db, server):
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail("CI must install Debian's chromium (.ci/run does)")
+        pytest.skip("Debian's chromium is not installed")
+    from playwright.sync_api import expect, sync_playwright
+
+    ups_case, poste_case = seed(db)
+    ops_token = credentials.create_key(db, "ops", None, datetime.now(timezone.utc))
+    agent_token = credentials.create_key(db, "agent", None, datetime.now(timezone.utc))
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(server + "/")
+        expect(page).to_have_url(server + "/login?next=/")
+        page.get_by_label("Ops token").fill(agent_token)
+        page.get_by_role("button", name="Log in").click()
+        expect(page.get_by_role("alert")).to_contain_text("not an ops token")
+        page.get_by_label("Ops token").fill(ops_token)
+        page.get_by_role("button", name="Log in").click()
+        expect(page.get_by_role("heading", name="Stuck resolutions")).to_be_visible()
+        rows = page.locator("#stuck-rows tbody tr")
+        expect(rows).to_have_count(2)
+        page.screenshot(path=ARTIFACTS / "dashboard-stuck.png", full_page=True)
+
+        page.get_by_label("Reason").select_option("wrong_recipient")  # htmx swaps the rows in place
+        expect(rows).to_have_count(1)
+        expect(rows.first).to_contain_text("ups")
+        rows.first.get_by_role("link").click()
+        expect(page.get_by_role("heading", name="In the customer's words")).to_be_visible()
+        expect(page.locator("blockquote")).to_contain_text("ROLAND")
+        expect(page.locator(".timeline li")).not_to_have_count(0)
+        expect(page.locator(".timeline")).to_contain_text("field update")
+        page.screenshot(path=ARTIFACTS / "dashboard-case.png", full_page=True)
+
+        page.get_by_role("link", name="Scorecards").click()
+        chart = page.get_by_role("img", name="Kept rate per partner, week by week")
+        expect(chart).to_be_visible()
+        expect(page.locator("table")).to_contain_text("stripe")
+        page.screenshot(path=ARTIFACTS / "dashboard-scorecards.png", full_page=True)
+
+        page.get_by_role("link", name="Reopens").click()
+        expect(page.locator(".feed li")).to_have_count(2)
+
+        phone = browser.new_page(viewport={"width": 390, "height": 844})
+        phone.context.add_cookies(page.context.cookies())
+        phone.goto(server + f"/cases/{poste_case}")
+        expect(phone.get_by_role("heading", name="Promises")).to_be_visible()
+        phone.screenshot(path=ARTIFACTS / "dashboard-case-phone.png", full_page=True)
+
+        page.get_by_role("button", name="Log out").click()
+        expect(page).to_have_url(server + "/login")
+        page.goto(server + "/scorecards")
+        expect(page).to_have_url(server + "/login?next=/scorecards")
+        browser.close()
+
+
+def test_bearer_token_also_opens_the_dashboard(db, server):
+    import httpx
+
+    ops = credentials.create_key(db, "ops", None, datetime.now(timezone.utc))
+    agent = credentials.create_key(db, "agent", None, datetime.now(timezone.utc))
+    assert httpx.get(server + "/", headers={"Authorization": f"Bearer {ops}"}).status_code == 200
+    assert httpx.get(server + "/", headers={"Authorization": f"Bearer {agent}"}).status_code == 403
+    assert httpx.get(server + "/", follow_redirects=False).status_code == 303
