@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from integrations.cli import admin, importer, serve, up
+from integrations.cli import admin, importer, ops, serve, up
 
 app = typer.Typer(help="Terrain: checks on the ground what customer service promised online.",
                   no_args_is_help=True, pretty_exceptions_show_locals=False)
@@ -12,6 +12,7 @@ admin.register(app)
 importer.register(app)
 serve.register(app)
 up.register(app)
+ops.register(app)
 
 
 if __name__ == "__main__":

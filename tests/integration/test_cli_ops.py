@@ -1,0 +1,43 @@
+"""The terminal views and the load generator, through the real `terrain` command."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from integrations.cli.main import app
+
+runner = CliRunner()
+
+
+def run(args, database_url, monkeypatch):
+    monkeypatch.setenv("TERRAIN_DATABASE_URL", database_url)
+    monkeypatch.setenv("COLUMNS", "200")
+    return runner.invoke(app, args)
+
+
+def test_empty_database_then_seeded(db, database_url, monkeypatch):
+    empty = run(["stuck"], database_url, monkeypatch)
+    assert empty.exit_code == 0 and "Stuck resolutions (0)" in empty.output
+    assert run(["scorecard"], database_url, monkeypatch).exit_code == 0
+    seeded = run(["seed", "--cases", "200"], database_url, monkeypatch)
+    assert seeded.exit_code == 0, seeded.output
+    stuck = run(["stuck", "--limit", "5"], database_url, monkeypatch)
+    assert stuck.exit_code == 0 and "Stuck resolutions (5)" in stuck.output
+    assert "ups" in run(["scorecard"], database_url, monkeypatch).output
+    assert run(["stuck", "--overdue-for", "soon"], database_url, monkeypatch).exit_code != 0
+
+
+def test_keys_are_printed_alone_on_the_last_line_and_stored_hashed(db, database_url, monkeypatch):
+    result = run(["keys", "create", "--role", "partner", "--partner", "ups"], database_url, monkeypatch)
+    token = result.output.strip().splitlines()[-1]
+    assert result.exit_code == 0 and token.startswith("trn_p_") and " " not in token
+    from sqlalchemy import select
+
+    from integrations.db import tables
+    with db.connect() as conn:
+        stored = conn.execute(select(tables.api_keys.c.token_hash)).scalars().all()
+    assert token not in stored and len(stored) == 1
+    assert run(["keys", "create", "--role", "ops", "--partner", "x"], database_url, monkeypatch).exit_code != 0
+    assert run(["webhooks", "set", "--partner", "ups", "--provider", "aftership", "--secret", "s"],
+               database_url, monkeypatch).exit_code == 0
+    assert run(["partners", "set", "ups", "--action-url", "http://x"], database_url, monkeypatch).exit_code != 0
