@@ -6,7 +6,7 @@ minutes after start and the sweep breaks it in front of you. Loading twice chang
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Callable
 
 from domain.model import Complaint, FieldUpdate
@@ -31,7 +31,7 @@ def _story(uow, external_id, channel, author, text, at, promises, updates, **ref
 
 
 def load_demo(uow: Callable[[], UnitOfWork], now: datetime | None = None) -> list[str]:
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     h = lambda n: timedelta(hours=n)  # noqa: E731
     u = lambda partner, ref, status, at, eid, **f: FieldUpdate.create(  # noqa: E731
         partner, {"event_id": eid, "reference": ref, "status": status, "occurred_at": at, **f})

@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Callable
 
 from sqlalchemy import Engine
@@ -83,7 +83,7 @@ def _updates(promise: Promise, keeps: bool, rnd: random.Random, now: datetime) -
 def seed(engine: Engine, cases: int, *, seed: int = 7, now: datetime | None = None, chunk: int = 2000,
          progress: Callable[[int], None] | None = None) -> SeedReport:
     rnd = random.Random(seed)
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     report = SeedReport()
     for first in range(0, cases, chunk):
         rows: dict[str, list[dict]] = {"cases": [], "complaints": [], "promises": [], "updates": []}

@@ -13,7 +13,7 @@ import os
 import statistics
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import psycopg2
 import psycopg2.extras
@@ -27,7 +27,7 @@ from integrations.services.ingest import ingest_updates
 from integrations.services.intake import open_complaint
 from integrations.services.promises import PromiseSpec, record_promises
 
-T0 = datetime.now(timezone.utc)
+T0 = datetime.now(UTC)
 STATUSES = ["in_transit", "out_for_delivery", "delivered", "available_for_pickup"]
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Mapping
 
@@ -62,7 +62,7 @@ class Stripe:
         created = event.get("created")
         if not isinstance(created, int):
             raise PayloadError("the event has no created time")
-        occurred = datetime.fromtimestamp(created, timezone.utc)
+        occurred = datetime.fromtimestamp(created, UTC)
         if obj.get("object") == "charge":
             return self._from_charge(event["id"], obj, occurred)
         return self._from_refund(event["id"], obj, occurred, kind)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Mapping, Protocol, TypedDict
 
 
@@ -64,7 +64,7 @@ def parse_time(value: Any, field: str) -> datetime:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
         raise PayloadError(f"{field} is not a timestamp: {value!r}") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def join_place(*parts: Any) -> str | None:

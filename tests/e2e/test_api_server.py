@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import signal
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 
@@ -12,7 +12,7 @@ from tests.e2e.support import free_port, terrain, wait_http
 
 
 def test_acknowledged_updates_survive_kill_9_and_redelivery_is_a_duplicate(db, database_url):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     agent = {"Authorization": f"Bearer {credentials.create_key(db, 'agent', None, now)}"}
     partner = {"Authorization": f"Bearer {credentials.create_key(db, 'partner', 'ups', now)}"}
     env = {"TERRAIN_DATABASE_URL": database_url}

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -54,7 +54,7 @@ class BlackHole:
 
 
 def test_kill_9_during_alert_delivery_then_restart_delivers_exactly_once(db, database_url, tmp_path):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     uow = uow_factory(db)
     case = open_complaint(uow, complaint("colis signé par un inconnu", now), "agent:t")
     record_promises(uow, case.case_id, [spec("parcel.deliver", "ups", "1Z", now + timedelta(days=1),
@@ -67,10 +67,12 @@ def test_kill_9_during_alert_delivery_then_restart_delivers_exactly_once(db, dat
 
     hole = BlackHole(port)
     log = open(tmp_path / "worker.log", "w")  # noqa: SIM115
-    worker = subprocess.Popen([sys.executable, "-c", DELIVER], cwd=ROOT, env=env, stdout=log, stderr=log)
+    # Its own process group, so that kill -9 also takes the local Prefect server it started.
+    worker = subprocess.Popen([sys.executable, "-c", DELIVER], cwd=ROOT, env=env, stdout=log, stderr=log,
+                              start_new_session=True)
     try:
         assert hole.connected.wait(180), (tmp_path / "worker.log").read_text()[-3000:]
-        worker.send_signal(signal.SIGKILL)  # dies with the alert claimed and unsent
+        os.killpg(worker.pid, signal.SIGKILL)  # dies with the alert claimed and unsent
         worker.wait(timeout=10)
     finally:
         hole.close()

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
-import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -31,7 +30,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 
 def seed(db):
     uow = uow_factory(db)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     then = lambda: now - timedelta(days=3)  # noqa: E731
     ups = open_complaint(uow, complaint("Le livreur a laissé mon colis à ROLAND, à une autre adresse !", now,
                                         author="@tgouritin"), "agent:t", then)
@@ -73,8 +72,8 @@ def test_ops_manager_journey(db, server):
     from playwright.sync_api import expect, sync_playwright
 
     ups_case, poste_case = seed(db)
-    ops_token = credentials.create_key(db, "ops", None, datetime.now(timezone.utc))
-    agent_token = credentials.create_key(db, "agent", None, datetime.now(timezone.utc))
+    ops_token = credentials.create_key(db, "ops", None, datetime.now(UTC))
+    agent_token = credentials.create_key(db, "agent", None, datetime.now(UTC))
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
@@ -126,8 +125,8 @@ def test_ops_manager_journey(db, server):
 def test_bearer_token_also_opens_the_dashboard(db, server):
     import httpx
 
-    ops = credentials.create_key(db, "ops", None, datetime.now(timezone.utc))
-    agent = credentials.create_key(db, "agent", None, datetime.now(timezone.utc))
+    ops = credentials.create_key(db, "ops", None, datetime.now(UTC))
+    agent = credentials.create_key(db, "agent", None, datetime.now(UTC))
     assert httpx.get(server + "/", headers={"Authorization": f"Bearer {ops}"}).status_code == 200
     assert httpx.get(server + "/", headers={"Authorization": f"Bearer {agent}"}).status_code == 403
     assert httpx.get(server + "/", follow_redirects=False).status_code == 303

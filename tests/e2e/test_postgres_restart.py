@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -30,7 +30,7 @@ def test_restart_during_ingestion(db, database_url):
     command = restart_command()
     if command is None:
         pytest.skip("this machine does not let the test restart its PostgreSQL (needs root and pg_ctlcluster)")
-    token = credentials.create_key(db, "partner", "ups", datetime.now(timezone.utc))
+    token = credentials.create_key(db, "partner", "ups", datetime.now(UTC))
     port = free_port()
     server = terrain("serve", "--port", str(port), "--no-migrate", env={"TERRAIN_DATABASE_URL": database_url})
     statuses: list[int] = []
@@ -40,7 +40,7 @@ def test_restart_during_ingestion(db, database_url):
                           headers={"Authorization": f"Bearer {token}"}) as http:
             def post(i: int) -> int:
                 return http.post("/v1/updates", json={"event_id": f"r{i}", "reference": "1Z", "status": "in_transit",
-                                                      "occurred_at": datetime.now(timezone.utc).isoformat()}).status_code
+                                                      "occurred_at": datetime.now(UTC).isoformat()}).status_code
 
             for i in range(20):
                 statuses.append(post(i))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import signal
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 
@@ -32,7 +32,7 @@ def test_up_demo_serves_live_cases_and_alerts_flow(tmp_path):
             messages = " ".join(body["message"] for body in receiver.json_bodies())
             assert "ROLAND" in messages and "échange refusé" in messages
             engine = make_engine(url)
-            ops = credentials.create_key(engine, "ops", None, datetime.now(timezone.utc))
+            ops = credentials.create_key(engine, "ops", None, datetime.now(UTC))
             stuck = httpx.get(f"http://127.0.0.1:{port}/v1/ops/stuck",
                               headers={"Authorization": f"Bearer {ops}"}).json()["items"]
             assert {item["partner"] for item in stuck} >= {"ups", "fnac-ternes", "colissimo"}

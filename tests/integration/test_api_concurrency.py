@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import func, select
 
 from integrations.db import tables
-from tests.integration.api_support import app, keys  # noqa: F401
 
 
 @pytest.mark.usefixtures("db")

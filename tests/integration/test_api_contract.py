@@ -7,8 +7,6 @@ from datetime import timedelta
 
 import pytest
 
-from tests.integration.api_support import app, client, keys  # noqa: F401
-
 pytestmark = pytest.mark.usefixtures("db")
 
 

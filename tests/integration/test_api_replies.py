@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.api_support import app, client, keys  # noqa: F401
-
 pytestmark = pytest.mark.usefixtures("db")
 
 

@@ -9,7 +9,6 @@ import pytest
 
 from integrations.db import credentials
 from integrations.payments.stripe import sign
-from tests.integration.api_support import app, client, keys  # noqa: F401
 from tests.unit.test_webhook_providers import stripe_body
 
 pytestmark = pytest.mark.usefixtures("db")

@@ -8,7 +8,7 @@ import asyncio
 import hashlib
 import hmac
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs
 
 import pytest
@@ -50,7 +50,7 @@ def env(monkeypatch, database_url, prefect_server):
 
 
 def now():
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def broken_case(db, reference="1Z", partner="ups"):

@@ -37,7 +37,7 @@ def test_no_input_gives_a_server_error(db, clock):
             @given(case=operation.as_strategy())
             @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None,
                       suppress_health_check=list(HealthCheck))
-            def check(case):
+            def check(case, headers=headers):
                 response = case.call(headers=headers)
                 case.validate_response(response, checks=[schemathesis.checks.not_a_server_error])
 

@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -6,7 +6,7 @@ from domain import errors
 from domain.playbooks import expand, parse_playbooks
 from integrations.playbooks.loader import load_playbooks
 
-NOW = datetime(2026, 3, 6, 16, 0, tzinfo=timezone.utc)  # a Friday
+NOW = datetime(2026, 3, 6, 16, 0, tzinfo=UTC)  # a Friday
 
 
 def test_packaged_playbooks_cover_the_typical_problems():
@@ -18,7 +18,7 @@ def test_packaged_playbooks_cover_the_typical_problems():
 def test_expand_gives_due_dates_and_needs_what_a_playbook_cannot_know():
     books = load_playbooks()
     [reroute] = expand(books["wrong_pickup_point"], "laposte", "6A1", NOW, {"location": "Lille Vauban"})
-    assert reroute["due_at"] == datetime(2026, 3, 10, 23, 59, 59, tzinfo=timezone.utc)  # 2 business days
+    assert reroute["due_at"] == datetime(2026, 3, 10, 23, 59, 59, tzinfo=UTC)  # 2 business days
     callback, deliver = expand(books["delivered_not_received"], "ups", "1Z", NOW, {"recipient": "T Gouritin"})
     assert callback["due_at"] == NOW + timedelta(hours=1) and deliver["kind"] == "parcel.deliver"
     with pytest.raises(errors.MissingExpectation):

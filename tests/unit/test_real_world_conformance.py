@@ -8,7 +8,7 @@ import hashlib
 import hmac
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -30,11 +30,11 @@ def test_easypost_tracker_updated_event():
     body = (REAL / "easypost" / "tracker.updated.event.json").read_bytes().rstrip(b"\n")
     fixture = json.loads((REAL / "easypost" / "client-library-fixtures.json").read_text())["webhooks"]
     PROVIDERS["easypost"].verify({"X-Hmac-Signature": fixture["hmac_signature"]}, body, fixture["secret"],
-                                 datetime.now(timezone.utc))
+                                 datetime.now(UTC))
     [update] = updates("easypost", body)
     assert (update.event_id, update.reference, update.status) == (json.loads(body)["id"], "1", "in_transit")
     assert update.location == "EDISON, NJ, 08817, US"  # the latest tracking detail: arrived at FedEx, Edison
-    assert update.occurred_at == datetime(2024, 8, 2, 18, 50, tzinfo=timezone.utc)
+    assert update.occurred_at == datetime(2024, 8, 2, 18, 50, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("name,header,amount,currency,references", [
@@ -47,7 +47,7 @@ def test_stripe_refund_events(name, header, amount, currency, references):
     body = (REAL / "stripe" / name).read_bytes()
     t = int(header.split(",")[0][2:])
     PROVIDERS["stripe"].verify({"Stripe-Signature": header}, body, "whsec_test_secret",
-                               datetime.fromtimestamp(t, timezone.utc))
+                               datetime.fromtimestamp(t, UTC))
     mapped = updates("stripe", body)
     assert [u.reference for u in mapped] == references
     assert {(u.status, str(u.amount), u.currency) for u in mapped} == {("refund_succeeded", amount, currency)}
@@ -64,11 +64,11 @@ def test_aftership_trackings():
     secret = "test-secret"  # no published vector: sign as AfterShip would
     PROVIDERS["aftership"].verify(
         {"aftership-hmac-sha256": base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()},
-        body, secret, datetime.now(timezone.utc))
+        body, secret, datetime.now(UTC))
     [update] = updates("aftership", body)
     assert (update.reference, update.status, update.signed_by) == ("111111111111", "delivered", "..KOSUTOKO")
     assert update.location == "SAPPORO JP"
-    assert update.occurred_at == datetime(2018, 7, 25, 1, 10, tzinfo=timezone.utc)  # 10:10 in Japan
+    assert update.occurred_at == datetime(2018, 7, 25, 1, 10, tzinfo=UTC)  # 10:10 in Japan
     listing = json.loads((REAL / "aftership" / "get-trackings.json").read_text())["data"]["trackings"]
     statuses = [updates("aftership", json.dumps(t).encode())[0].status for t in listing]
     assert statuses == ["delivered", "exception", "exception"]  # Expired trackings are exceptions

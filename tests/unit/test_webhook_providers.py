@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import json
 import unicodedata
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -16,7 +16,7 @@ from integrations.payments.stripe import from_minor_units, sign
 from integrations.webhooks.base import PayloadError, SignatureError
 from integrations.webhooks.registry import PROVIDERS
 
-NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 aftership, easypost, stripe = PROVIDERS["aftership"], PROVIDERS["easypost"], PROVIDERS["stripe"]
 
 
@@ -61,7 +61,7 @@ def test_aftership_signature_and_mapping():
     assert (first.reference, first.event_id, first.status) == ("1Z999", "as-evt-1", "delivered")
     assert (second.reference, second.event_id) == ("ORDER-7", "as-evt-1#ORDER-7")
     assert first.signed_by == "ROLAND" and first.location == "Lomme FR"
-    assert first.occurred_at == datetime(2026, 3, 2, 7, 0, tzinfo=timezone.utc)
+    assert first.occurred_at == datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("tag,subtag,status", [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Union
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Request
 from starlette.concurrency import run_in_threadpool
@@ -22,7 +22,7 @@ def to_field_update(partner: str, body: UpdateIn) -> FieldUpdate:
 
 
 @router.post("/v1/updates", response_model=IngestOut)
-async def post_updates(body: Annotated[Union[UpdateIn, UpdateBatchIn], Body()], key: Partner,
+async def post_updates(body: Annotated[UpdateIn | UpdateBatchIn, Body()], key: Partner,
                        request: Request) -> IngestOut:
     """The partner is the token's, never the body's; `(partner, event_id)` is processed once.
     The answer is sent after the commit: a 200 means the updates are stored."""

@@ -7,8 +7,8 @@ from starlette.concurrency import run_in_threadpool
 
 from integrations import metrics
 from integrations.api.errors import ApiError
-from integrations.api.schemas import IngestOut
 from integrations.api.routes.updates import UpdateIn, to_field_update
+from integrations.api.schemas import IngestOut
 from integrations.db.credentials import webhook_secret
 from integrations.services.ingest import IngestSummary, ingest_updates
 from integrations.webhooks.base import PayloadError, SignatureError

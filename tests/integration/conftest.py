@@ -1,4 +1,4 @@
-"""Shared fixtures for the HTTP API tests: an app on the test database, and one key per role."""
+"""Fixtures for the HTTP API tests: an app on the test database, and one key per role."""
 
 from __future__ import annotations
 

@@ -1,0 +1,160 @@
+"""HTTP benchmark with wrk: single updates (16 connections) against `terrain serve` on PostgreSQL,
+next to a bare FastAPI endpoint that only validates the same body, in the same run; then
+batches of 1,000 updates against a raw multi-row INSERT of the same rows.
+
+    python scripts/bench_http.py [--seconds 15] [--workers 2] [--url postgresql+psycopg2://...]
+Needs wrk (apt-get install wrk). Prints rates, latencies and ratios; not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import psycopg2
+import psycopg2.extras
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from integrations.db import credentials  # noqa: E402
+from integrations.db.engine import make_engine  # noqa: E402
+from integrations.db.migrate import upgrade  # noqa: E402
+
+BARE_APP = textwrap.dedent('''
+    from fastapi import FastAPI
+    from integrations.api.schemas import UpdateIn
+    app = FastAPI()
+    @app.post("/v1/updates")
+    async def updates(body: UpdateIn):
+        return {"accepted": 1, "duplicates": 0, "matched": 0}
+''')
+LUA = textwrap.dedent('''
+    counter = 0
+    local thread_id = 0
+    setup = function(thread) thread_id = thread_id + 1; thread:set("tid", thread_id) end
+    request = function()
+      counter = counter + 1
+      local body = string.format('{"event_id":"w%%s-%%d-%%d","reference":"REF%%d","status":"in_transit",' ..
+        '"occurred_at":"%s","location":"Centre de tri Lille Lesquin"}', "%s", tid or 0, counter, counter %% 5000)
+      return wrk.format("POST", "/v1/updates", {["Content-Type"]="application/json",
+        ["Authorization"]="Bearer %s"}, body)
+    end
+''')
+
+
+def wait(url: str) -> None:
+    for _ in range(200):
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise TimeoutError(url)
+
+
+def wrk(url: str, script: Path, seconds: int) -> dict:
+    output = subprocess.run(["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency", "-s", str(script), url],
+                            capture_output=True, text=True, check=True).stdout
+
+    def ms(label: str) -> float:
+        value, unit = re.search(rf"{label}%\s+([\d.]+)(us|ms|s)", output).groups()
+        return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+            "p50_ms": ms("50"), "p99_ms": ms("99"), "non_2xx": int(errors.group(1)) if errors else 0}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--url", default=os.environ.get("TERRAIN_BENCH_POSTGRES_URL",
+                                                        "postgresql+psycopg2://postgres@127.0.0.1:5432/test"))
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--batches", type=int, default=30)
+    args = parser.parse_args()
+    name = f"terrain_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(args.url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = args.url.rsplit("/", 1)[0] + "/" + name
+    processes = []
+    try:
+        upgrade(url)
+        engine = make_engine(url)
+        token = credentials.create_key(engine, "partner", "carrier", datetime.now(UTC))
+        env = {**os.environ, "TERRAIN_DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
+        workdir = Path(tempfile.mkdtemp())
+        (workdir / "bare_app.py").write_text(BARE_APP)
+        stamp = datetime.now(UTC).isoformat()
+        script = workdir / "post.lua"
+        script.write_text(LUA % (stamp, "%s", token))
+        bare = subprocess.Popen([sys.executable, "-m", "uvicorn", "bare_app:app", "--port", "18081", "--workers",
+                                 str(args.workers), "--log-level", "warning", "--no-access-log"],
+                                cwd=workdir, env={**env, "PYTHONPATH": f"{workdir}:{ROOT}"})
+        api = subprocess.Popen([sys.executable, "-m", "integrations.cli.main", "serve", "--port", "18080",
+                                "--workers", str(args.workers), "--no-migrate"], cwd=ROOT, env=env)
+        processes += [bare, api]
+        wait("http://127.0.0.1:18081/docs")
+        wait("http://127.0.0.1:18080/healthz")
+        wrk("http://127.0.0.1:18080", script, 3)  # warm-up
+        bare_run = wrk("http://127.0.0.1:18081", script, args.seconds)
+        api_run = wrk("http://127.0.0.1:18080", script, args.seconds)
+
+        headers = {"Authorization": f"Bearer {token}"}
+        batch_times, raw_times = [], []
+        with httpx.Client(base_url="http://127.0.0.1:18080", headers=headers, timeout=60) as http:
+            for b in range(args.batches):
+                body = json.dumps({"updates": [{"event_id": f"b{b}-{i}", "reference": f"REF{i}", "status": "in_transit",
+                                                "occurred_at": stamp, "location": "Centre de tri"}
+                                               for i in range(1000)]})
+                start = time.perf_counter()
+                answer = http.post("/v1/updates", content=body, headers={"Content-Type": "application/json"})
+                batch_times.append(time.perf_counter() - start)
+                assert answer.json()["accepted"] == 1000, answer.text
+        raw = psycopg2.connect(url.replace("postgresql+psycopg2", "postgresql"))
+        with raw, raw.cursor() as cur:
+            cur.execute("CREATE TABLE raw_updates (LIKE updates INCLUDING ALL)")
+        for b in range(args.batches):
+            rows = [("carrier", f"r{b}-{i}", f"REF{i}", "in_transit", stamp, stamp, "Centre de tri", None, None, None,
+                     None, None) for i in range(1000)]
+            start = time.perf_counter()
+            with raw, raw.cursor() as cur:
+                psycopg2.extras.execute_values(
+                    cur, "INSERT INTO raw_updates (partner, event_id, reference, status, occurred_at, received_at, "
+                    "location, address, signed_by, amount, currency, detail) VALUES %s", rows, page_size=1000)
+            raw_times.append(time.perf_counter() - start)
+        raw.close()
+        engine.dispose()
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=20)
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    batch_rate = 1000 * len(batch_times) / sum(batch_times)
+    raw_rate = 1000 * len(raw_times) / sum(raw_times)
+    print(f"single updates, 16 connections, {args.workers} workers, {args.seconds}s each (wrk):")
+    print(f"  terrain  : {api_run['rps']:8.0f} updates/s  p50 {api_run['p50_ms']:.1f} ms  p99 {api_run['p99_ms']:.1f} ms"
+          f"  non-2xx {api_run['non_2xx']}")
+    print(f"  bare app : {bare_run['rps']:8.0f} req/s      p50 {bare_run['p50_ms']:.1f} ms  p99 {bare_run['p99_ms']:.1f} ms")
+    print(f"  ratio    : {api_run['rps'] / bare_run['rps']:.2f}  (target >= 0.3; >= 1,000/s; p99 <= 50 ms)")
+    print(f"batches of 1,000 over HTTP: {batch_rate:8.0f} updates/s; raw INSERT {raw_rate:8.0f}/s; "
+          f"ratio {batch_rate / raw_rate:.2f}  (target >= 0.2; >= 20,000/s)")
+
+
+if __name__ == "__main__":
+    main()
