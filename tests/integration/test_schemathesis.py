@@ -32,13 +32,14 @@ def test_no_input_gives_a_server_error(db, clock):
     assert len(operations) >= 12
     with TestClient(app):  # runs the lifespan: the update batcher is started
         for operation in operations:
-            headers = {"Authorization": f"Bearer {tokens[role_for(operation.path)]}"}
+            fuzz(operation, {"Authorization": f"Bearer {tokens[role_for(operation.path)]}"})
 
-            @given(case=operation.as_strategy())
-            @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None,
-                      suppress_health_check=list(HealthCheck))
-            def check(case, headers=headers):
-                response = case.call(headers=headers)
-                case.validate_response(response, checks=[schemathesis.checks.not_a_server_error])
 
-            check()
+def fuzz(operation, headers: dict[str, str]) -> None:
+    @given(case=operation.as_strategy())
+    @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, suppress_health_check=list(HealthCheck))
+    def check(case):
+        response = case.call(headers=headers)
+        case.validate_response(response, checks=[schemathesis.checks.not_a_server_error])
+
+    check()
