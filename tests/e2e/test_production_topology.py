@@ -47,7 +47,7 @@ def test_two_apis_and_two_workers_do_no_double_work(db, database_url, tmp_path):
                 case = httpx.post(f"{base}/v1/complaints", headers=agent, json={
                     "channel": "twitter", "external_id": f"topo-{i}", "author": "@c", "text": f"colis {i} perdu",
                     "posted_at": now.isoformat()}).json()
-                due = now + (timedelta(seconds=3) if i % 2 else timedelta(days=1))
+                due = datetime.now(UTC) + (timedelta(seconds=3) if i % 2 else timedelta(days=1))
                 httpx.post(f"{base}/v1/cases/{case['case_id']}/promises", headers=agent, json={
                     "kind": "parcel.deliver", "partner": "ups", "reference": f"1Z{i}", "due_at": due.isoformat(),
                     "expect": {"recipient": "Thomas Gouritin"}}).raise_for_status()
