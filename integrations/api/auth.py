@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from typing import Callable
+from typing import Awaitable, Callable
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
 from integrations.api.errors import ApiError
 from integrations.db.credentials import ApiKey, find_key
@@ -60,12 +61,13 @@ def authenticate_request(request: Request) -> ApiKey | None:
     return read_session(request)
 
 
-def require_roles(*roles: str) -> Callable[[Request], ApiKey]:
-    def dependency(request: Request) -> ApiKey:
+def require_roles(*roles: str) -> Callable[[Request], Awaitable[ApiKey]]:
+    async def dependency(request: Request) -> ApiKey:
+        # Async so that the usual cache hit costs no thread hop; a miss reads the database in a thread.
         token = bearer_token(request)
         if token is None:
             raise ApiError(401, "unauthorized", "a Bearer token is required")
-        key = lookup(request, token)
+        key = request.app.state.key_cache.get(token) or await run_in_threadpool(lookup, request, token)
         if key is None:
             raise ApiError(401, "unauthorized", "unknown or revoked token")
         if key.role not in roles:

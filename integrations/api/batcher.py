@@ -21,7 +21,7 @@ IngestFn = Callable[[list[FieldUpdate]], list[ItemResult]]
 
 
 class UpdateBatcher:
-    def __init__(self, ingest: IngestFn, *, max_batch: int = 500, linger_seconds: float = 0.002) -> None:
+    def __init__(self, ingest: IngestFn, *, max_batch: int = 500, linger_seconds: float = 0.0) -> None:
         self.ingest = ingest
         self.max_batch = max_batch
         self.linger = linger_seconds
