@@ -13,6 +13,7 @@ from integrations.api.auth import KeyCache
 from integrations.api.batcher import UpdateBatcher
 from integrations.api.limits import BodySizeLimit
 from integrations.api.observability import RequestTiming
+from integrations.api.read_cache import TtlCache
 from integrations.api.routes import cases, health, ops, partners, replies, updates, webhooks
 from integrations.db.engine import engine_for
 from integrations.db.unit_of_work import uow_factory
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app = FastAPI(title="Terrain", version="1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings, app.state.engine, app.state.clock = settings, engine, clock
     app.state.uow_factory, app.state.batcher, app.state.key_cache = factory, batcher, KeyCache()
+    app.state.aggregates = TtlCache(ttl=30.0)
     errors.install(app)
     for module in (cases, updates, webhooks, partners, ops, replies, health):
         app.include_router(module.router)

@@ -91,40 +91,61 @@ def last_updates(conn: Connection, refs: set[tuple[str, str]]) -> dict[tuple[str
 def scorecards(conn: Connection, since: datetime | None = None) -> list[dict[str, Any]]:
     """Per partner: promises, kept, broken, kept_rate, median time from promise to keep."""
     where = [p.c.created_at >= since] if since else []
-    kept = func.sum(func.cast(p.c.verdict == "kept", t.Integer))
-    broken = func.sum(func.cast(p.c.verdict == "broken", t.Integer))
-    rows = conn.execute(select(p.c.partner, func.count().label("promises"), kept.label("kept"),
-                               broken.label("broken")).where(*where).group_by(p.c.partner)
-                        .order_by(p.c.partner)).all()
-    medians = _median_seconds_to_keep(conn, where)
-    broken_by_reason: dict[str, dict[str, int]] = defaultdict(dict)
-    for row in conn.execute(select(p.c.partner, p.c.reason, func.count()).where(
-            p.c.verdict == "broken", *where).group_by(p.c.partner, p.c.reason)):
-        broken_by_reason[row[0]][row[1] or "unknown"] = row[2]
+    if conn.dialect.name == "postgresql":
+        counts, medians, reasons = _scorecard_rows_pg(conn, where)
+    else:
+        counts, medians, reasons = _scorecard_rows_generic(conn, where)
     out = []
-    for r in rows:
-        decided = (r.kept or 0) + (r.broken or 0)
+    for partner, promises, kept, broken in counts:
+        decided = kept + broken
         out.append({
-            "partner": r.partner, "promises": r.promises, "kept": r.kept or 0,
-            "broken": r.broken or 0, "pending": r.promises - decided,
-            "kept_rate": round((r.kept or 0) / decided, 4) if decided else None,
-            "median_seconds_to_keep": medians.get(r.partner),
-            "broken_by_reason": broken_by_reason.get(r.partner, {}),
+            "partner": partner, "promises": promises, "kept": kept, "broken": broken,
+            "pending": promises - decided, "kept_rate": round(kept / decided, 4) if decided else None,
+            "median_seconds_to_keep": medians.get(partner), "broken_by_reason": reasons.get(partner, {}),
         })
     return out
 
 
-def _median_seconds_to_keep(conn: Connection, where: list) -> dict[str, float]:
-    if conn.dialect.name == "postgresql":
-        seconds = func.extract("epoch", p.c.fulfilled_at - p.c.created_at)
-        stmt = (select(p.c.partner, func.percentile_cont(0.5).within_group(seconds))
-                .where(p.c.verdict == "kept", *where).group_by(p.c.partner))
-        return {row[0]: float(row[1]) for row in conn.execute(stmt)}
+def _scorecard_rows_pg(conn: Connection, where: list):
+    """One pass over the period's promises: counts per (partner, verdict, reason) and the
+    median time to keep, instead of one scan per figure."""
+    seconds = func.extract("epoch", p.c.fulfilled_at - p.c.created_at)
+    rows = conn.execute(
+        select(p.c.partner, p.c.verdict, p.c.reason, func.count(),
+               func.percentile_cont(0.5).within_group(seconds).filter(p.c.verdict == "kept"))
+        .where(*where).group_by(p.c.partner, p.c.verdict, p.c.reason)).all()
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    reasons: dict[str, dict[str, int]] = defaultdict(dict)
+    medians: dict[str, float] = {}
+    for partner, verdict, reason, count, median in rows:
+        totals[partner][0] += count
+        if verdict == "kept":
+            totals[partner][1] += count
+            if median is not None:
+                medians[partner] = float(median)
+        elif verdict == "broken":
+            totals[partner][2] += count
+            reasons[partner][reason or "unknown"] = count
+    counts = [(partner, *totals[partner]) for partner in sorted(totals)]
+    return counts, medians, reasons
+
+
+def _scorecard_rows_generic(conn: Connection, where: list):
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    reasons: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     durations: dict[str, list[float]] = defaultdict(list)
-    for row in conn.execute(select(p.c.partner, p.c.created_at, p.c.fulfilled_at)
-                            .where(p.c.verdict == "kept", *where)):
-        durations[row.partner].append((row.fulfilled_at - row.created_at).total_seconds())
-    return {name: statistics.median(values) for name, values in durations.items()}
+    for row in conn.execute(select(p.c.partner, p.c.verdict, p.c.reason, p.c.created_at, p.c.fulfilled_at)
+                            .where(*where)):
+        totals[row.partner][0] += 1
+        if row.verdict == "kept":
+            totals[row.partner][1] += 1
+            durations[row.partner].append((row.fulfilled_at - row.created_at).total_seconds())
+        elif row.verdict == "broken":
+            totals[row.partner][2] += 1
+            reasons[row.partner][row.reason or "unknown"] += 1
+    counts = [(partner, *totals[partner]) for partner in sorted(totals)]
+    medians = {name: statistics.median(values) for name, values in durations.items()}
+    return counts, medians, {k: dict(v) for k, v in reasons.items()}
 
 
 def partner_steps(conn: Connection, partner: str, *, verdict: str | None = None,
@@ -144,6 +165,17 @@ def partner_steps(conn: Connection, partner: str, *, verdict: str | None = None,
 
 def weekly_kept_rate(conn: Connection, since: datetime) -> dict[str, list[tuple[str, float, int]]]:
     """Per partner, per ISO week of the promise: (week, kept rate among decided, decided count)."""
+    if conn.dialect.name == "postgresql":
+        week = func.date_trunc("week", p.c.created_at)
+        grouped = conn.execute(
+            select(p.c.partner, week, func.count().filter(p.c.verdict == "kept"), func.count())
+            .where(p.c.created_at >= since, p.c.verdict != "pending").group_by(p.c.partner, week)
+            .order_by(p.c.partner, week)).all()
+        series: dict[str, list[tuple[str, float, int]]] = defaultdict(list)
+        for partner, start, kept, total in grouped:
+            year, number, _ = start.isocalendar()
+            series[partner].append((f"{year}-W{number:02d}", kept / total, total))
+        return dict(series)
     rows = conn.execute(select(p.c.partner, p.c.created_at, p.c.verdict)
                         .where(p.c.created_at >= since, p.c.verdict != "pending"))
     counts: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))

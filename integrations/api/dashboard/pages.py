@@ -129,13 +129,16 @@ async def case_page(request: Request, case_id: str) -> Response:
 async def scorecards_page(request: Request) -> Response:
     state = request.app.state
     weeks = int(request.query_params.get("weeks", "12") or 12)
-    since = state.clock() - timedelta(weeks=max(1, min(weeks, 104)))
+    # Whole days, so that the 30 s aggregate cache is shared by everyone looking at the same period.
+    today = state.clock().replace(hour=0, minute=0, second=0, microsecond=0)
+    since = today - timedelta(weeks=max(1, min(weeks, 104)))
 
     def load():
         with state.engine.connect() as conn:
             return queries.scorecards(conn, since), queries.weekly_kept_rate(conn, since)
 
-    cards, trend = await run_in_threadpool(load)
+    cards, trend = await run_in_threadpool(state.aggregates.get_or_compute, ("scorecards-page", since), load)
+    cards = [dict(card) for card in cards]
     for card in cards:
         card["median"] = humanize(card["median_seconds_to_keep"]) if card["median_seconds_to_keep"] else "—"
     return page(request, "scorecards.html", {"cards": cards, "chart": charts.kept_rate_chart(trend), "weeks": weeks})

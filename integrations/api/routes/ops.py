@@ -49,7 +49,8 @@ def get_stuck(_key: Ops, request: Request,
 @router.get("/v1/ops/scorecards")
 async def get_scorecards(_key: Ops, request: Request,
                          since: Annotated[Any, Query(description="RFC 3339 with offset")] = None) -> dict:
-    """Per partner: promises, kept, broken, kept_rate, median time from promise to keep."""
+    """Per partner: promises, kept, broken, kept_rate, median time from promise to keep
+    (recomputed at most every 30 s)."""
     from pydantic import AwareDatetime, TypeAdapter, ValidationError
 
     when = None
@@ -64,4 +65,5 @@ async def get_scorecards(_key: Ops, request: Request,
         with engine.connect() as conn:
             return queries.scorecards(conn, when)
 
-    return {"partners": await run_in_threadpool(load)}
+    cards = await run_in_threadpool(request.app.state.aggregates.get_or_compute, ("scorecards", when), load)
+    return {"partners": cards}
