@@ -14,28 +14,26 @@ from integrations.services.outbox import claim_alerts, deliver_alert
 
 
 @task(cache_policy=NO_CACHE)
-def claim(limit: int) -> list[dict]:
-    lease = timedelta(seconds=context.settings().claim_lease_seconds)
-    return claim_alerts(context.engine(), utc_now(), limit, lease)
+def deliver_batch(limit: int) -> tuple[int, int]:
+    """Claim due alerts and send each. One task per batch, not per alert: an alert must leave
+    within a second or two, and each task run costs orchestration round trips.
 
-
-@task(cache_policy=NO_CACHE)
-def deliver(alert: dict) -> bool:
-    # Retries are rows, not task retries: a failed alert gets its next attempt in the outbox
-    # with backoff, so a receiver that is down for an hour still gets it, and nothing is lost
-    # if this worker dies.
-    return deliver_alert(context.engine(), context.settings(), AppriseNotifier(), alert, utc_now())
+    Retries are rows, not task retries: a failed alert gets its next attempt in the outbox
+    with backoff, so a receiver that is down for an hour still gets it, and nothing is lost
+    if this worker dies (its claim expires and another worker takes the alert)."""
+    settings, engine = context.settings(), context.engine()
+    alerts = claim_alerts(engine, utc_now(), limit, timedelta(seconds=settings.claim_lease_seconds))
+    notifier = AppriseNotifier()
+    sent = sum(deliver_alert(engine, settings, notifier, alert, utc_now()) for alert in alerts)
+    return sent, len(alerts) - sent
 
 
 @flow(name="alert-delivery")
 async def alert_delivery(limit: int = 50) -> dict[str, int]:
     sent = failed = 0
-    while alerts := claim(limit):
-        for alert in alerts:
-            if deliver(alert):
-                sent += 1
-            else:
-                failed += 1
-        if len(alerts) < limit:
+    while True:
+        batch_sent, batch_failed = deliver_batch(limit)
+        sent, failed = sent + batch_sent, failed + batch_failed
+        if batch_sent + batch_failed < limit:
             break
     return {"sent": sent, "failed": failed}

@@ -1,8 +1,12 @@
-"""The embedded scheduler of `terrain up`: runs the flows on the local Prefect server.
+"""The embedded scheduler of `terrain up` and `python -m flows.worker`: runs the flows on the
+local Prefect server (or PREFECT_API_URL).
 
-The sweep and escalation run every TERRAIN_SWEEP_INTERVAL_SECONDS; alert delivery and partner
-requests are polled cheaply (an indexed look at the queues) and a flow run is started only
-when something is due, so an alert leaves within about a second of the contradiction.
+Three independent loops, each in its own thread so that a slow one never delays another:
+- the deadline sweep and escalation every TERRAIN_SWEEP_INTERVAL_SECONDS;
+- alert delivery, polled cheaply (an indexed look at the outbox) every
+  TERRAIN_ALERT_POLL_SECONDS, a flow run started only when an alert is due: an alert leaves
+  within about a second of the contradiction, whatever else is running;
+- partner requests, polled the same way.
 In production the same flows run from deployments/prefect.yaml on a work pool instead.
 """
 
@@ -10,7 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
+from typing import Awaitable, Callable
 
 from flows import context
 from flows.alert_delivery import alert_delivery
@@ -24,23 +30,44 @@ from integrations.services.outbox import alerts_due
 log = logging.getLogger("terrain.scheduler")
 
 
-async def run_forever(stop: asyncio.Event) -> None:
+async def _sweep_and_escalate() -> None:
+    await deadline_sweep()
+    await escalation()
+
+
+async def _deliver_if_due() -> None:
+    if alerts_due(context.engine(), utc_now()):
+        await alert_delivery()
+
+
+async def _dispatch_if_due() -> None:
+    if requests_due(context.engine(), utc_now()):
+        await dispatch_partner_requests()
+
+
+def _loop(name: str, step: Callable[[], Awaitable[None]], every: float, stop: threading.Event) -> None:
+    async def run() -> None:
+        while not stop.is_set():
+            started = time.monotonic()
+            try:
+                await step()
+            except Exception:  # one failing round must not stop the loop; the next one retries
+                log.exception("%s round failed", name)
+            stop.wait(max(0.0, every - (time.monotonic() - started)))
+
+    asyncio.run(run())
+
+
+def run_forever(stop: threading.Event) -> None:
+    """Run the loops until `stop` is set, then wait for the rounds in progress to end."""
     settings = context.settings()
-    next_sweep = 0.0
-    while not stop.is_set():
-        try:
-            if time.monotonic() >= next_sweep:
-                next_sweep = time.monotonic() + settings.sweep_interval_seconds
-                await deadline_sweep()
-                await escalation()
-            engine = context.engine()
-            if await asyncio.to_thread(requests_due, engine, utc_now()):
-                await dispatch_partner_requests()
-            if await asyncio.to_thread(alerts_due, engine, utc_now()):
-                await alert_delivery()
-        except Exception:  # one failing round must not stop the scheduler; the next retries
-            log.exception("scheduler round failed")
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=settings.alert_poll_seconds)
-        except TimeoutError:
-            pass
+    loops = [("sweep", _sweep_and_escalate, settings.sweep_interval_seconds),
+             ("alerts", _deliver_if_due, settings.alert_poll_seconds),
+             ("partner-requests", _dispatch_if_due, settings.alert_poll_seconds)]
+    threads = [threading.Thread(target=_loop, args=(name, step, every, stop), name=f"terrain-{name}", daemon=True)
+               for name, step, every in loops]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        while thread.is_alive():
+            thread.join(timeout=0.5)

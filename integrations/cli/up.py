@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import subprocess
 import sys
+import threading
 
 import typer
 
@@ -32,8 +32,13 @@ def up(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option
     where = os.environ.get("PREFECT_API_URL") or "a local Prefect server (started on first flow run)"
     console.print(f"[bold green]Terrain is up[/]: http://{host}:{port}  (flows on {where}, "
                   f"sweep every {config.sweep_interval_seconds:g}s). Ctrl-C to stop.")
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
     try:
-        asyncio.run(_run_flows())
+        from flows.scheduler import run_forever
+
+        run_forever(stop)
     finally:
         api.terminate()
         try:
@@ -41,16 +46,6 @@ def up(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option
         except subprocess.TimeoutExpired:
             api.kill()
         console.print("Terrain stopped.")
-
-
-async def _run_flows() -> None:
-    from flows.scheduler import run_forever
-
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    await run_forever(stop)
 
 
 def register(app: typer.Typer) -> None:
