@@ -62,12 +62,14 @@ def test_two_apis_and_two_workers_do_no_double_work(db, database_url, tmp_path):
             time.sleep(3)  # room for a duplicate to show up, if there were one
         finally:
             for process in processes:
-                if process.args[:3] == [sys.executable, "-m", "flows.worker"]:
-                    os.killpg(process.pid, signal.SIGTERM)
-                else:
-                    process.terminate()
+                process.terminate()  # a worker stops its loops, then the Prefect server it started
             for process in processes:
-                process.wait(timeout=30)
+                try:
+                    process.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    is_worker = process.args[:3] == [sys.executable, "-m", "flows.worker"]
+                    os.killpg(process.pid, signal.SIGKILL) if is_worker else process.kill()
+                    raise
         messages = [body["message"] for body in alerts.json_bodies()]
         assert len(messages) == CASES  # half contradicted, half past their deadline: one alert each
         assert sum("wrong_recipient" in m for m in messages) == CASES // 2
