@@ -13,18 +13,18 @@ import statistics
 import subprocess
 import sys
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select, text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from scratch_db import scratch_database  # noqa: E402
+
 from integrations.db import queries, tables  # noqa: E402
 from integrations.db.engine import make_engine  # noqa: E402
-from integrations.db.migrate import upgrade  # noqa: E402
 from integrations.db.unit_of_work import uow_factory  # noqa: E402
 from integrations.services.cases import read_case  # noqa: E402
 from integrations.services.sweep import sweep_deadlines  # noqa: E402
@@ -47,13 +47,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
-    name = f"terrain_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(args.url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = args.url.rsplit("/", 1)[0] + "/" + name
-    try:
-        upgrade(url)
+    with scratch_database(args.url, keep=args.keep) as url:
         start = time.perf_counter()
         subprocess.run([sys.executable, "-m", "integrations.cli.main", "seed", "--cases", str(args.cases)],
                        cwd=ROOT, env={**os.environ, "TERRAIN_DATABASE_URL": url, "PYTHONPATH": str(ROOT)}, check=True)
@@ -102,10 +96,6 @@ def main() -> None:
                 plan = conn.execute(text(f"EXPLAIN {sql}")).scalars().all()
                 print(f"\nEXPLAIN {label}:\n  " + "\n  ".join(plan))
         engine.dispose()
-    finally:
-        if not args.keep:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 if __name__ == "__main__":

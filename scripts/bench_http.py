@@ -17,21 +17,20 @@ import sys
 import tempfile
 import textwrap
 import time
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import psycopg2
 import psycopg2.extras
-from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from scratch_db import scratch_database  # noqa: E402
+
 from integrations.db import credentials  # noqa: E402
 from integrations.db.engine import make_engine  # noqa: E402
-from integrations.db.migrate import upgrade  # noqa: E402
 
 BARE_APP = textwrap.dedent('''
     from fastapi import FastAPI
@@ -86,65 +85,58 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--batches", type=int, default=30)
     args = parser.parse_args()
-    name = f"terrain_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(args.url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = args.url.rsplit("/", 1)[0] + "/" + name
-    processes = []
-    try:
-        upgrade(url)
-        engine = make_engine(url)
-        token = credentials.create_key(engine, "partner", "carrier", datetime.now(UTC))
-        env = {**os.environ, "TERRAIN_DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
-        workdir = Path(tempfile.mkdtemp())
-        (workdir / "bare_app.py").write_text(BARE_APP)
-        stamp = datetime.now(UTC).isoformat()
-        script = workdir / "post.lua"
-        script.write_text(LUA % (stamp, "%s", token))
-        bare = subprocess.Popen([sys.executable, "-m", "uvicorn", "bare_app:app", "--port", "18081", "--workers",
-                                 str(args.workers), "--log-level", "warning", "--no-access-log"],
-                                cwd=workdir, env={**env, "PYTHONPATH": f"{workdir}:{ROOT}"})
-        api = subprocess.Popen([sys.executable, "-m", "integrations.cli.main", "serve", "--port", "18080",
-                                "--workers", str(args.workers), "--no-migrate"], cwd=ROOT, env=env)
-        processes += [bare, api]
-        wait("http://127.0.0.1:18081/docs")
-        wait("http://127.0.0.1:18080/healthz")
-        wrk("http://127.0.0.1:18080", script, 3)  # warm-up
-        bare_run = wrk("http://127.0.0.1:18081", script, args.seconds)
-        api_run = wrk("http://127.0.0.1:18080", script, args.seconds)
+    with scratch_database(args.url) as url:
+        processes = []
+        try:
+            engine = make_engine(url)
+            token = credentials.create_key(engine, "partner", "carrier", datetime.now(UTC))
+            env = {**os.environ, "TERRAIN_DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
+            workdir = Path(tempfile.mkdtemp())
+            (workdir / "bare_app.py").write_text(BARE_APP)
+            stamp = datetime.now(UTC).isoformat()
+            script = workdir / "post.lua"
+            script.write_text(LUA % (stamp, "%s", token))
+            bare = subprocess.Popen([sys.executable, "-m", "uvicorn", "bare_app:app", "--port", "18081", "--workers",
+                                     str(args.workers), "--log-level", "warning", "--no-access-log"],
+                                    cwd=workdir, env={**env, "PYTHONPATH": f"{workdir}:{ROOT}"})
+            api = subprocess.Popen([sys.executable, "-m", "integrations.cli.main", "serve", "--port", "18080",
+                                    "--workers", str(args.workers), "--no-migrate"], cwd=ROOT, env=env)
+            processes += [bare, api]
+            wait("http://127.0.0.1:18081/docs")
+            wait("http://127.0.0.1:18080/healthz")
+            wrk("http://127.0.0.1:18080", script, 3)  # warm-up
+            bare_run = wrk("http://127.0.0.1:18081", script, args.seconds)
+            api_run = wrk("http://127.0.0.1:18080", script, args.seconds)
 
-        headers = {"Authorization": f"Bearer {token}"}
-        batch_times, raw_times = [], []
-        with httpx.Client(base_url="http://127.0.0.1:18080", headers=headers, timeout=60) as http:
-            for b in range(args.batches):
-                body = json.dumps({"updates": [{"event_id": f"b{b}-{i}", "reference": f"REF{i}", "status": "in_transit",
-                                                "occurred_at": stamp, "location": "Centre de tri"}
-                                               for i in range(1000)]})
-                start = time.perf_counter()
-                answer = http.post("/v1/updates", content=body, headers={"Content-Type": "application/json"})
-                batch_times.append(time.perf_counter() - start)
-                assert answer.json()["accepted"] == 1000, answer.text
-        raw = psycopg2.connect(url.replace("postgresql+psycopg2", "postgresql"))
-        with raw, raw.cursor() as cur:
-            cur.execute("CREATE TABLE raw_updates (LIKE updates INCLUDING ALL)")
-        for b in range(args.batches):
-            rows = [("carrier", f"r{b}-{i}", f"REF{i}", "in_transit", stamp, stamp, "Centre de tri", None, None, None,
-                     None, None) for i in range(1000)]
-            start = time.perf_counter()
+            headers = {"Authorization": f"Bearer {token}"}
+            batch_times, raw_times = [], []
+            with httpx.Client(base_url="http://127.0.0.1:18080", headers=headers, timeout=60) as http:
+                for b in range(args.batches):
+                    body = json.dumps({"updates": [{"event_id": f"b{b}-{i}", "reference": f"REF{i}", "status": "in_transit",
+                                                    "occurred_at": stamp, "location": "Centre de tri"}
+                                                   for i in range(1000)]})
+                    start = time.perf_counter()
+                    answer = http.post("/v1/updates", content=body, headers={"Content-Type": "application/json"})
+                    batch_times.append(time.perf_counter() - start)
+                    assert answer.json()["accepted"] == 1000, answer.text
+            raw = psycopg2.connect(url.replace("postgresql+psycopg2", "postgresql"))
             with raw, raw.cursor() as cur:
-                psycopg2.extras.execute_values(
-                    cur, "INSERT INTO raw_updates (partner, event_id, reference, status, occurred_at, received_at, "
-                    "location, address, signed_by, amount, currency, detail) VALUES %s", rows, page_size=1000)
-            raw_times.append(time.perf_counter() - start)
-        raw.close()
-        engine.dispose()
-    finally:
-        for process in processes:
-            process.terminate()
-            process.wait(timeout=20)
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                cur.execute("CREATE TABLE raw_updates (LIKE updates INCLUDING ALL)")
+            for b in range(args.batches):
+                rows = [("carrier", f"r{b}-{i}", f"REF{i}", "in_transit", stamp, stamp, "Centre de tri", None, None, None,
+                         None, None) for i in range(1000)]
+                start = time.perf_counter()
+                with raw, raw.cursor() as cur:
+                    psycopg2.extras.execute_values(
+                        cur, "INSERT INTO raw_updates (partner, event_id, reference, status, occurred_at, received_at, "
+                        "location, address, signed_by, amount, currency, detail) VALUES %s", rows, page_size=1000)
+                raw_times.append(time.perf_counter() - start)
+            raw.close()
+            engine.dispose()
+        finally:
+            for process in processes:
+                process.terminate()
+                process.wait(timeout=20)
     batch_rate = 1000 * len(batch_times) / sum(batch_times)
     raw_rate = 1000 * len(raw_times) / sum(raw_times)
     print(f"single updates, 16 connections, {args.workers} workers, {args.seconds}s each (wrk):")

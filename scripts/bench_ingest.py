@@ -12,16 +12,14 @@ import argparse
 import os
 import statistics
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import psycopg2
 import psycopg2.extras
-from sqlalchemy import create_engine, text
+from scratch_db import scratch_database  # noqa: I001  (beside this script)
 
 from domain.model import Complaint, FieldUpdate
 from integrations.db.engine import make_engine
-from integrations.db.migrate import upgrade
 from integrations.db.unit_of_work import uow_factory
 from integrations.services.ingest import ingest_updates
 from integrations.services.intake import open_complaint
@@ -47,13 +45,7 @@ def main() -> None:
     parser.add_argument("--promised", type=int, default=2000, help="references that carry a promise")
     args = parser.parse_args()
 
-    name = f"terrain_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(args.url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = args.url.rsplit("/", 1)[0] + "/" + name
-    try:
-        upgrade(url)
+    with scratch_database(args.url) as url:
         engine = make_engine(url)
         uow = uow_factory(engine)
         # Some references carry promises, so part of every batch matches and is judged.
@@ -90,10 +82,6 @@ def main() -> None:
             raw_times.append(time.perf_counter() - start)
         raw.close()
         engine.dispose()
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
     service_rate = args.size * len(service_times) / sum(service_times)
     raw_rate = args.size * len(raw_times) / sum(raw_times)
