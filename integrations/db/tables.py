@@ -93,6 +93,12 @@ promises = Table(
           postgresql_where=text("verdict = 'broken' AND NOT addressed AND fulfilled_at IS NULL"),
           sqlite_where=text("verdict = 'broken' AND NOT addressed AND fulfilled_at IS NULL")),
     Index("ix_promises_partner_created_at", "partner", "created_at"),
+    # The same two lists filtered by partner (migration 0003).
+    Index("ix_promises_partner_due_at_pending", "partner", "due_at",
+          postgresql_where=text("verdict = 'pending'"), sqlite_where=text("verdict = 'pending'")),
+    Index("ix_promises_partner_due_at_unaddressed", "partner", "due_at",
+          postgresql_where=text("verdict = 'broken' AND NOT addressed AND fulfilled_at IS NULL"),
+          sqlite_where=text("verdict = 'broken' AND NOT addressed AND fulfilled_at IS NULL")),
 )
 
 updates = Table(
