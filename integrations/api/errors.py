@@ -73,10 +73,12 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ValueError)
     async def _value(_request: Request, exc: ValueError) -> JSONResponse:
-        # The database driver refuses some text (NUL characters) before any row is written.
+        # The database driver refuses some text (NUL characters) before any row is written;
+        # any other ValueError here is a bug of ours, reported as such.
         if "NUL" in str(exc):
             return error_response(422, "invalid_input", "text must not contain NUL characters")
-        raise exc
+        log.exception("unexpected error", exc_info=exc)
+        return error_response(500, "internal_error", "unexpected error")
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(DBAPIError)

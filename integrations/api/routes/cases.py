@@ -6,9 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, UnknownPlaybook
 from domain.model import Complaint
+from domain.playbooks import expand
 from integrations.api.auth import require_roles
+from integrations.api.routes.replies import playbooks_of
 from integrations.api.schemas import (
     CaseClosedOut,
     CaseView,
@@ -61,13 +63,8 @@ def post_promise(case_id: str, body: PromiseIn, key: Agent, request: Request):
 
 
 def playbook_specs(request: Request, body: PromiseIn, now) -> list[PromiseSpec]:
-    from domain.playbooks import expand
-    from integrations.api.routes.replies import playbooks_of
-
     playbook = playbooks_of(request).get(body.playbook or "")
     if playbook is None:
-        from domain.errors import UnknownPlaybook
-
         raise UnknownPlaybook(f"no playbook {body.playbook!r}", {"playbook": body.playbook,
                                                                 "known": sorted(playbooks_of(request))})
     return [PromiseSpec(**spec) for spec in expand(playbook, body.partner, body.reference, now, body.expect)]
