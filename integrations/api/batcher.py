@@ -12,6 +12,8 @@ import asyncio
 import logging
 from typing import Callable
 
+from sqlalchemy.exc import OperationalError
+
 from domain.model import FieldUpdate
 from integrations.services.ingest import ItemResult
 
@@ -21,10 +23,14 @@ IngestFn = Callable[[list[FieldUpdate]], list[ItemResult]]
 
 
 class UpdateBatcher:
-    def __init__(self, ingest: IngestFn, *, max_batch: int = 500, linger_seconds: float = 0.0) -> None:
+    def __init__(self, ingest: IngestFn, *, max_batch: int = 500, linger_seconds: float = 0.0,
+                 concurrent_flushes: int = 3) -> None:
         self.ingest = ingest
         self.max_batch = max_batch
         self.linger = linger_seconds
+        # A few transactions in flight at once: while one waits on the database, the next
+        # batch is already being written (the database orders conflicting ones itself).
+        self.concurrent_flushes = concurrent_flushes
         self.queue: asyncio.Queue[tuple[FieldUpdate, asyncio.Future[ItemResult]]] | None = None
         self.task: asyncio.Task[None] | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -58,23 +64,45 @@ class UpdateBatcher:
 
     async def _run(self) -> None:
         assert self.queue is not None
-        while True:
-            items = [await self.queue.get()]
-            if self.linger:
-                await asyncio.sleep(self.linger)  # let concurrent requests join this commit
-            while len(items) < self.max_batch and not self.queue.empty():
-                items.append(self.queue.get_nowait())
-            await self._flush(items)
+        slots = asyncio.Semaphore(self.concurrent_flushes)
+        in_flight: set[asyncio.Task[None]] = set()
+        try:
+            while True:
+                await slots.acquire()
+                items = [await self.queue.get()]
+                if self.linger:
+                    await asyncio.sleep(self.linger)  # let concurrent requests join this commit
+                while len(items) < self.max_batch and not self.queue.empty():
+                    items.append(self.queue.get_nowait())
+                task = asyncio.create_task(self._flush(items))
+                in_flight.add(task)
+                task.add_done_callback(lambda done: (in_flight.discard(done), slots.release()))
+        finally:
+            if in_flight:  # answer what is already being written before stopping
+                await asyncio.gather(*in_flight, return_exceptions=True)
 
     async def _flush(self, items: list[tuple[FieldUpdate, asyncio.Future[ItemResult]]]) -> None:
         try:
             results = await asyncio.to_thread(self.ingest, [update for update, _ in items])
-        except Exception as exc:  # every waiter gets the failure (mapped to 503 for DB errors)
+        except Exception as exc:
+            if len(items) > 1 and not _database_down(exc):
+                # One bad update must not fail the others that shared its transaction: each is
+                # retried alone (idempotent: nothing of the failed transaction was committed).
+                log.warning("batch of %d updates failed (%s); retrying one by one",
+                            len(items), exc.__class__.__name__)
+                for item in items:
+                    await self._flush([item])
+                return
             log.warning("batch of %d updates failed: %s", len(items), exc.__class__.__name__)
-            for _, future in items:
+            for _, future in items:  # every waiter gets the failure (503 for database errors)
                 if not future.done():
                     future.set_exception(exc)
             return
         for (_, future), result in zip(items, results, strict=True):
             if not future.done():
                 future.set_result(result)
+
+
+def _database_down(exc: Exception) -> bool:
+    """The database is unreachable: retrying item by item would only hammer it."""
+    return isinstance(exc, OperationalError) or bool(getattr(exc, "connection_invalidated", False))
