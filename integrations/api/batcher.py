@@ -82,6 +82,9 @@ class UpdateBatcher:
                 await asyncio.gather(*in_flight, return_exceptions=True)
 
     async def _flush(self, items: list[tuple[FieldUpdate, asyncio.Future[ItemResult]]]) -> None:
+        # Sorted by (partner, event_id): concurrent transactions (other flushes, other processes)
+        # then insert overlapping events in the same order and wait on each other, never deadlock.
+        items = sorted(items, key=lambda item: (item[0].partner, item[0].event_id))
         try:
             results = await asyncio.to_thread(self.ingest, [update for update, _ in items])
         except Exception as exc:
@@ -104,5 +107,9 @@ class UpdateBatcher:
 
 
 def _database_down(exc: Exception) -> bool:
-    """The database is unreachable: retrying item by item would only hammer it."""
-    return isinstance(exc, OperationalError) or bool(getattr(exc, "connection_invalidated", False))
+    """The database is unreachable: retrying item by item would only hammer it. A deadlock or
+    serialization failure (SQLSTATE class 40) is not that: those items are retried alone."""
+    if getattr(exc, "connection_invalidated", False):
+        return True
+    pgcode = getattr(getattr(exc, "orig", None), "pgcode", None) or ""
+    return isinstance(exc, OperationalError) and not pgcode.startswith("40")
