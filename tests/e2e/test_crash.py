@@ -19,7 +19,7 @@ from integrations.services.ingest import ingest_updates
 from integrations.services.intake import open_complaint
 from integrations.services.promises import record_promises
 from tests.builders import complaint, spec, update
-from tests.e2e.support import ROOT
+from tests.e2e.support import ROOT, reap_group
 from tests.integration.receivers import HttpReceiver, free_port
 
 DELIVER = "import asyncio; from flows.alert_delivery import alert_delivery; asyncio.run(alert_delivery())"
@@ -75,6 +75,7 @@ def test_kill_9_during_alert_delivery_then_restart_delivers_exactly_once(db, dat
         os.killpg(worker.pid, signal.SIGKILL)  # dies with the alert claimed and unsent
         worker.wait(timeout=10)
     finally:
+        reap_group(worker)
         hole.close()
     with db.connect() as conn:
         row = conn.execute(select(tables.outbox)).one()
@@ -83,8 +84,12 @@ def test_kill_9_during_alert_delivery_then_restart_delivers_exactly_once(db, dat
     time.sleep(2.2)  # the dead worker's claim expires
     with HttpReceiver(port=port) as receiver:  # the receiver is back
         for _ in range(2):  # a second run after restart must not send it again
-            subprocess.run([sys.executable, "-c", DELIVER], cwd=ROOT, env=env, check=True, timeout=120,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            run = subprocess.Popen([sys.executable, "-c", DELIVER], cwd=ROOT, env=env, start_new_session=True,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                assert run.wait(timeout=180) == 0
+            finally:
+                reap_group(run)
         assert len(receiver.requests) == 1
         assert case.case_id in receiver.json_bodies()[0]["message"]
     with db.connect() as conn:

@@ -4,7 +4,6 @@ every alert and partner request sent once, nothing done twice."""
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -15,7 +14,7 @@ import httpx
 import pytest
 
 from integrations.db import credentials
-from tests.e2e.support import ROOT, free_port, terrain, wait_http
+from tests.e2e.support import ROOT, free_port, reap_group, terrain, wait_http
 from tests.integration.receivers import HttpReceiver
 
 pytestmark = pytest.mark.postgres_only
@@ -64,12 +63,11 @@ def test_two_apis_and_two_workers_do_no_double_work(db, database_url, tmp_path):
             for process in processes:
                 process.terminate()  # a worker stops its loops, then the Prefect server it started
             for process in processes:
+                is_worker = process.args[:3] == [sys.executable, "-m", "flows.worker"]
                 try:
                     process.wait(timeout=60)
-                except subprocess.TimeoutExpired:
-                    is_worker = process.args[:3] == [sys.executable, "-m", "flows.worker"]
-                    os.killpg(process.pid, signal.SIGKILL) if is_worker else process.kill()
-                    raise
+                finally:
+                    reap_group(process) if is_worker else process.kill()
         messages = [body["message"] for body in alerts.json_bodies()]
         assert len(messages) == CASES  # half contradicted, half past their deadline: one alert each
         assert sum("wrong_recipient" in m for m in messages) == CASES // 2
