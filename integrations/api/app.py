@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from integrations.api import dashboard, errors
 from integrations.api.auth import KeyCache
 from integrations.api.batcher import UpdateBatcher
-from integrations.api.hot_path import SingleUpdateFastPath
+from integrations.api.hot_path import UpdatesFastPath
 from integrations.api.limits import BodySizeLimit
 from integrations.api.observability import RequestTiming
 from integrations.api.read_cache import TtlCache
@@ -54,7 +54,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(dashboard.router)
     app.mount("/static", dashboard.static, name="static")
 
-    app.add_middleware(SingleUpdateFastPath)  # innermost: the limit and timing apply to it too
+    app.add_middleware(UpdatesFastPath)  # innermost: the limit and timing apply to it too
     app.add_middleware(RequestTiming)
     app.add_middleware(BodySizeLimit)
     return app

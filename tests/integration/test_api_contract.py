@@ -179,3 +179,21 @@ def test_health_metrics_and_docs(client, keys, clock):
     schema = client.get("/openapi.json").json()
     assert {"/v1/complaints", "/v1/updates", "/v1/webhooks/{provider}/{partner}", "/v1/ops/stuck"} <= set(schema["paths"])
     assert json.dumps(schema).count('"examples"') >= 4
+
+
+@pytest.mark.parametrize("change,status,code", [
+    ({"posted_at": "2026-03-02T09:00:00"}, 422, "naive_timestamp"),
+    ({"posted_at": "yesterday"}, 422, "invalid_input"),
+    ({"text": 42}, 422, "invalid_input"),
+    ({"tracking_numbers": "6A1"}, 422, "invalid_input"),
+    ({"author": ""}, 422, "invalid_input"),
+    ({"surprise": True}, 422, "invalid_input"),
+])
+def test_bad_complaints(client, keys, clock, change, status, code):
+    body = {"channel": "twitter", "external_id": "tw-bad", "author": "@tg", "text": "colis perdu",
+            "posted_at": iso(clock.now), **change}
+    answer = client.post("/v1/complaints", json=body, headers=keys["agent"])
+    assert (answer.status_code, answer.json()["error"]["code"]) == (status, code)
+    assert client.post("/v1/cases/nope/close", headers=keys["agent"]).status_code == 404
+    missing = client.get("/v1/cases/nope", headers=keys["ops"])
+    assert missing.status_code == 404 and set(missing.json()["error"]) == {"code", "message", "details"}

@@ -23,7 +23,7 @@ def role_for(path: str) -> str:
 
 
 @pytest.mark.usefixtures("db")
-def test_no_input_gives_a_server_error(db, clock):
+def test_api_fuzzing_gives_no_server_error(db, clock):
     app = create_app(Settings(database_url="sqlite://"), engine=db, clock=clock)
     tokens = {role: credentials.create_key(db, role, "ups" if role == "partner" else None, clock())
               for role in ("agent", "ops", "partner")}

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Body, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from domain.model import FieldUpdate
-from integrations import metrics
 from integrations.api.auth import require_roles
+from integrations.api.hot_path import count_ingested
 from integrations.api.schemas import IngestOut, UpdateBatchIn, UpdateIn
 from integrations.services.ingest import IngestSummary, ingest_updates
 
@@ -33,7 +33,6 @@ async def post_updates(body: Annotated[UpdateIn | UpdateBatchIn, Body()], key: P
     else:
         updates = [to_field_update(key.partner, body)]
         results = [await state.batcher.submit(updates[0])]
-    for update, result in zip(updates, results, strict=True):
-        metrics.UPDATES_INGESTED.labels(update.partner, update.status, result.value).inc()
+    count_ingested(updates, results)
     summary = IngestSummary.of(results)
     return IngestOut(accepted=summary.accepted, duplicates=summary.duplicates, matched=summary.matched)

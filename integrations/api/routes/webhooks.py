@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from integrations import metrics
 from integrations.api.errors import ApiError
+from integrations.api.hot_path import count_ingested
 from integrations.api.routes.updates import UpdateIn, to_field_update
 from integrations.api.schemas import IngestOut
 from integrations.db.credentials import webhook_secret
@@ -40,7 +40,6 @@ async def post_webhook(provider: str, partner: str, request: Request) -> IngestO
         raise ApiError(400, "bad_payload", str(exc)) from exc
     updates = [to_field_update(partner, UpdateIn.model_validate(item)) for item in normalised]
     results = await run_in_threadpool(ingest_updates, state.uow_factory, updates, state.clock) if updates else []
-    for update, result in zip(updates, results, strict=True):
-        metrics.UPDATES_INGESTED.labels(update.partner, update.status, result.value).inc()
+    count_ingested(updates, results)
     summary = IngestSummary.of(results)
     return IngestOut(accepted=summary.accepted, duplicates=summary.duplicates, matched=summary.matched)
