@@ -1,8 +1,11 @@
 """Deadlines said in words, resolved against the moment they were said.
 
 "dans les 24h", "sous 48h ouvrées", "within 2 business days", "3-5 working days" (upper bound),
-"demain (matin)", "tomorrow (morning)", "aujourd'hui"/"today" (end of day), "dans l'heure",
-weekday names ("by Friday", "vendredi"), explicit dates ("le 12/03", "12 mars", "March 12").
+"a day or two", "demain (matin)", "tomorrow (morning)", "aujourd'hui"/"today"/"this afternoon"
+(end of day), "dans l'heure", "avant 17h"/"by 5pm", weekday names ("by Friday", "vendredi
+matin"), "end of the week"/"fin de semaine", "next week", explicit dates ("le 12/03", "12 mars",
+"March 12", "on 3/12" in English). Day deadlines end at 23:59:59; a "morning" ends at noon.
+Clock times ("entre 9h et 12h") are not durations.
 """
 
 from __future__ import annotations
@@ -13,11 +16,11 @@ from datetime import datetime, time, timedelta
 
 NUM_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "ten": 10,
-    "a": 1, "an": 1, "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six_": 6,
+    "a": 1, "an": 1, "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5,
     "sept": 7, "dix": 10, "quinze": 15,
 }
-NUM = r"\b(\d+|one|two|three|four|five|six|seven|ten|an?|une?|deux|trois|quatre|cinq|sept|dix|quinze)"
-RANGE = rf"(?:{NUM}\s*(?:-|–|to|à|or|ou)\s*)?{NUM}"
+_NUM = r"\b(?P<{}>\d+|one|two|three|four|five|six|seven|ten|an?|une?|deux|trois|quatre|cinq|sept|dix|quinze)"
+RANGE = rf"(?:{_NUM.format('low')}\s*(?:-|–|to|à|or|ou)\s*)?{_NUM.format('high')}"
 
 WEEKDAYS = {
     "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,
@@ -31,30 +34,46 @@ MONTHS = {
     "janvier": 1, "fevrier": 2, "février": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6,
     "juillet": 7, "aout": 8, "août": 8, "septembre": 9, "octobre": 10, "novembre": 11,
     "decembre": 12, "décembre": 12,
+    "janv": 1, "févr": 2, "fevr": 2, "avr": 4, "juil": 7, "déc": 12,
 }
+_MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
+# Parts of a day and when they end.
+PARTS = {"matin": 12, "morning": 12, "midi": 13, "noon": 13, "après-midi": 18, "apres-midi": 18,
+         "afternoon": 18, "soir": 23, "evening": 23, "night": 23}
+_PART = r"(?:\s+(?P<part>matin|morning|midi|noon|soir|evening|après-midi|apres-midi|afternoon))?"
 
 _BUSINESS = r"(?:business|working|ouvr[ée]s?|ouvrables?)"
-_HOURS = r"(?:h\b|hours?|hrs?\b|heures?)"
+_HOURS = r"(?:hours?|hrs?\b|heures?|h\b)"
 _DAYS = r"(?:days?|jours?|j\b)"
 _WEEKS = r"(?:weeks?|semaines?)"
+_PREFIX = r"(?:within|in|under|sous|dans|d'ici|en|next|au plus tard|up to|jusqu'à)"
 
 RELATIVE = re.compile(
-    rf"(?:within|in|under|sous|dans|d'ici|en|next|les|la|the|au plus tard)?\s*(?:les|the|next)?\s*"
-    rf"{RANGE}\s*(?P<business_before>{_BUSINESS}\s+)?(?P<unit>{_HOURS}|{_DAYS}|{_WEEKS})\s*(?P<business>{_BUSINESS})?",
+    rf"(?P<pre>{_PREFIX}\s+)?(?:(?:les|the|next)\s+)?"
+    rf"{RANGE}\s*(?P<business_before>{_BUSINESS}\s+)?(?P<unit>{_HOURS}|{_DAYS}|{_WEEKS})\s*(?P<business>{_BUSINESS})?"
+    r"(?!\s*/)",
     re.IGNORECASE)
+DAY_OR_TWO = re.compile(r"\b(?:a|one|un) (?:day|jour) (?:or|ou) (?P<n>two|deux|\d)\b", re.IGNORECASE)
 WITHIN_HOUR = re.compile(r"\b(?:dans l'heure|within (?:the|an|one) hour|in the next hour|sous une heure)\b",
                          re.IGNORECASE)
-TOMORROW = re.compile(r"\b(?:demain|tomorrow|le lendemain|dès le lendemain|the next day)\b"
-                      r"(?:\s+(?P<part>matin|morning|midi|noon|soir|evening|après-midi|afternoon))?",
+TOMORROW = re.compile(r"\b(?:demain|tomorrow|le lendemain|dès le lendemain|the next day)\b" + _PART,
                       re.IGNORECASE)
 TODAY = re.compile(r"\b(?:aujourd'hui|today|ce soir|tonight|dans la journée|by end of day|by eod|"
-                   r"end of (?:the )?day|later today|ce jour)\b", re.IGNORECASE)
+                   r"end of (?:the )?day|later today|ce jour|this (?:afternoon|evening|morning)|"
+                   r"cet après-midi|ce matin|en fin de journée)\b", re.IGNORECASE)
+END_OF_WEEK = re.compile(r"\b(?:fin de (?:la )?semaine|end of (?:the |this )?week|this week|cette semaine)\b",
+                         re.IGNORECASE)
+NEXT_WEEK = re.compile(r"\b(?:next week|la semaine prochaine|semaine prochaine)\b", re.IGNORECASE)
+FORTNIGHT = re.compile(r"\b(?:sous quinzaine|within a fortnight|in a fortnight)\b", re.IGNORECASE)
 WEEKDAY = re.compile(r"\b(?:by|on|before|avant|d'ici|pour|this|ce|next)?\s*(?P<day>" +
-                     "|".join(WEEKDAYS) + r")\b", re.IGNORECASE)
-DATE_NUMERIC = re.compile(r"\b(?P<a>\d{1,2})/(?P<b>\d{1,2})(?:/(?P<y>\d{2,4}))?\b")
-DATE_WORDS_DM = re.compile(r"\b(?P<d>\d{1,2})(?:er|st|nd|rd|th)?\s+(?P<m>" + "|".join(MONTHS) + r")\b",
+                     "|".join(WEEKDAYS) + r")\b" + _PART, re.IGNORECASE)
+CLOCK = re.compile(r"\b(?:avant|before|by|d'ici|jusqu'à|until|no later than)\s+(?P<h>\d{1,2})"
+                   r"(?:h(?P<m>\d{2})?|:(?P<m2>\d{2})\s*(?P<ap>am|pm)?|\s*(?P<ap2>am|pm))", re.IGNORECASE)
+DATE_NUMERIC = re.compile(r"\b(?:(?P<pre>le|on|by|before|avant|au|du|jusqu'au|d'ici le|for)\s+)?"
+                          r"(?P<a>\d{1,2})/(?P<b>\d{1,2})(?:/(?P<y>\d{2,4}))?\b", re.IGNORECASE)
+DATE_WORDS_DM = re.compile(r"\b(?P<d>\d{1,2})(?:er|st|nd|rd|th)?\s+(?P<m>" + _MONTH_NAMES + r")\b\.?",
                            re.IGNORECASE)
-DATE_WORDS_MD = re.compile(r"\b(?P<m>" + "|".join(MONTHS) + r")\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?\b",
+DATE_WORDS_MD = re.compile(r"\b(?P<m>" + _MONTH_NAMES + r")\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?\b",
                            re.IGNORECASE)
 
 
@@ -75,6 +94,12 @@ def end_of_day(moment: datetime) -> datetime:
     return datetime.combine(moment.date(), time(23, 59, 59), tzinfo=moment.tzinfo)
 
 
+def _at(moment: datetime, hour: int, minute: int = 0) -> datetime:
+    if hour >= 24:
+        return end_of_day(moment)
+    return datetime.combine(moment.date(), time(hour, minute), tzinfo=moment.tzinfo)
+
+
 def add_business_days(moment: datetime, days: int) -> datetime:
     """Count Monday–Friday only; the deadline is the end of the last business day."""
     current = moment
@@ -86,42 +111,30 @@ def add_business_days(moment: datetime, days: int) -> datetime:
     return end_of_day(current)
 
 
-def _relative(text: str, said_at: datetime) -> Deadline | None:
+def _relative(text: str, said_at: datetime) -> list[Deadline]:
+    found = []
     for match in RELATIVE.finditer(text):
-        values = [n for n in (_number(match.group(1)), _number(match.group(2))) if n is not None]
+        values = [n for n in (_number(match.group("low")), _number(match.group("high"))) if n is not None]
         if not values:
             continue
-        amount = max(values)  # a range takes its upper bound
         unit = match.group("unit").lower()
         business = bool(match.group("business") or match.group("business_before"))
+        if unit == "h" and not match.group("pre"):
+            continue  # "entre 9h et 12h", "à 14h": a time of day, not a delay
+        if match.group("low") is None and match.group("high").lower() in ("a", "an", "un", "une") and not match.group("pre"):
+            continue  # "a day", "une semaine" said without "within"/"sous": no deadline
+        amount = max(values)  # a range takes its upper bound
         if unit.startswith("h"):
             due = add_business_days(said_at, max(1, amount // 24)) if business else said_at + timedelta(hours=amount)
         elif unit.startswith(("w", "s")):
             due = add_business_days(said_at, amount * 5) if business else end_of_day(said_at + timedelta(weeks=amount))
         else:
             due = add_business_days(said_at, amount) if business else end_of_day(said_at + timedelta(days=amount))
-        return Deadline(due, match.span())
-    return None
+        found.append(Deadline(due, match.span()))
+    return found
 
 
-def _explicit_date(text: str, said_at: datetime, lang: str) -> Deadline | None:
-    for pattern in (DATE_WORDS_DM, DATE_WORDS_MD):
-        match = pattern.search(text)
-        if match:
-            day, month = int(match.group("d")), MONTHS[match.group("m").lower().rstrip(".")]
-            return _dated(said_at, month, day, None, match.span())
-    match = DATE_NUMERIC.search(text)
-    if match:
-        a, b = int(match.group("a")), int(match.group("b"))
-        day, month = (b, a) if lang == "en" else (a, b)
-        if month > 12 and day <= 12:
-            day, month = month, day
-        year = match.group("y")
-        return _dated(said_at, month, day, int(year) if year else None, match.span())
-    return None
-
-
-def _dated(said_at: datetime, month: int, day: int, year: int | None, span) -> Deadline | None:
+def _dated(said_at: datetime, month: int, day: int, year: int | None, span: tuple[int, int]) -> Deadline | None:
     if not (1 <= month <= 12 and 1 <= day <= 31):
         return None
     if year is not None and year < 100:
@@ -135,29 +148,77 @@ def _dated(said_at: datetime, month: int, day: int, year: int | None, span) -> D
     return Deadline(end_of_day(candidate), span)
 
 
+def _explicit_dates(text: str, said_at: datetime, lang: str) -> list[Deadline]:
+    found = []
+    for pattern in (DATE_WORDS_DM, DATE_WORDS_MD):
+        for match in pattern.finditer(text):
+            month = MONTHS[match.group("m").lower().rstrip(".")]
+            if dated := _dated(said_at, month, int(match.group("d")), None, match.span()):
+                found.append(dated)
+    for match in DATE_NUMERIC.finditer(text):
+        if not match.group("pre") and not match.group("y"):
+            continue  # "1/2" closing a thread, "24/7": a date needs "le", "on", "by" or a year
+        a, b = int(match.group("a")), int(match.group("b"))
+        day, month = (b, a) if lang == "en" else (a, b)
+        if month > 12 and day <= 12:
+            day, month = month, day
+        year = match.group("y")
+        if dated := _dated(said_at, month, day, int(year) if year else None, match.span()):
+            found.append(dated)
+    return found
+
+
+def _day_deadline(day: datetime, part: str | None) -> datetime:
+    hour = PARTS.get((part or "").lower())
+    return _at(day, hour) if hour is not None and hour < 23 else end_of_day(day)
+
+
 def candidates(text: str, said_at: datetime, lang: str) -> list[Deadline]:
     """Every deadline stated in `text`, each with its span."""
     found: list[Deadline] = []
+    days: list[Deadline] = []  # deadlines that name a day, which a following clock time refines
     for m in WITHIN_HOUR.finditer(text):
         found.append(Deadline(said_at + timedelta(hours=1), m.span()))
     for m in TOMORROW.finditer(text):
-        next_day = said_at + timedelta(days=1)
-        part = (m.group("part") or "").lower()
-        hour = {"matin": 12, "morning": 12, "midi": 13, "noon": 13, "après-midi": 18, "afternoon": 18}.get(part)
-        due = (datetime.combine(next_day.date(), time(hour, 0), tzinfo=said_at.tzinfo) if hour is not None
-               else end_of_day(next_day))
-        found.append(Deadline(due, m.span()))
-    if relative := _relative(text, said_at):
-        found.append(relative)
+        days.append(Deadline(_day_deadline(said_at + timedelta(days=1), m.group("part")), m.span()))
+    found.extend(_relative(text, said_at))
+    for m in DAY_OR_TWO.finditer(text):
+        found.append(Deadline(end_of_day(said_at + timedelta(days=_number(m.group("n")) or 2)), m.span()))
     for m in TODAY.finditer(text):
-        found.append(Deadline(end_of_day(said_at), m.span()))
+        days.append(Deadline(end_of_day(said_at), m.span()))
+    for m in END_OF_WEEK.finditer(text):
+        ahead = (4 - said_at.weekday()) % 7
+        found.append(Deadline(end_of_day(said_at + timedelta(days=ahead)), m.span()))
+    for m in NEXT_WEEK.finditer(text):
+        ahead = (4 - said_at.weekday()) % 7 + 7
+        found.append(Deadline(end_of_day(said_at + timedelta(days=ahead)), m.span()))
+    for m in FORTNIGHT.finditer(text):
+        found.append(Deadline(end_of_day(said_at + timedelta(days=14)), m.span()))
     for m in WEEKDAY.finditer(text):
         target = WEEKDAYS[m.group("day").lower()]
         ahead = (target - said_at.weekday()) % 7 or 7
-        found.append(Deadline(end_of_day(said_at + timedelta(days=ahead)), m.span()))
-    if explicit := _explicit_date(text, said_at, lang):
-        found.append(explicit)
-    return found
+        days.append(Deadline(_day_deadline(said_at + timedelta(days=ahead), m.group("part")), m.span()))
+    days.extend(_explicit_dates(text, said_at, lang))
+    for m in CLOCK.finditer(text):
+        hour = int(m.group("h"))
+        minute = int(m.group("m") or m.group("m2") or 0)
+        if (m.group("ap") or m.group("ap2") or "").lower() == "pm" and hour < 12:
+            hour += 12
+        if hour > 24 or minute > 59:
+            continue
+        # "demain avant 12h", "Friday by 5pm": the clock time is on the day just named.
+        named = [d for d in days if 0 <= m.start() - d.span[1] <= 12]
+        if named:
+            days.remove(named[0])
+            due = _at(named[0].due_at, hour, minute)
+            span = (named[0].span[0], m.end())
+        else:
+            due = _at(said_at, hour, minute)
+            if due <= said_at:
+                due += timedelta(days=1)
+            span = m.span()
+        found.append(Deadline(due, span))
+    return sorted(found + days, key=lambda d: d.span)
 
 
 def resolve(text: str, said_at: datetime, lang: str, near: tuple[int, int] | None = None) -> Deadline | None:
@@ -166,11 +227,12 @@ def resolve(text: str, said_at: datetime, lang: str, near: tuple[int, int] | Non
     if not found:
         return None
     if near is None:
-        return min(found, key=lambda d: d.span[0])
+        return found[0]
+    return min(found, key=lambda d: distance(d.span, near))
 
-    def distance(deadline: Deadline) -> tuple[int, int]:
-        start, end = deadline.span
-        gap = start - near[1] if start >= near[1] else near[0] - end
-        return (max(gap, 0) + (0 if start >= near[1] else 20), start)  # prefer what follows the act
 
-    return min(found, key=distance)
+def distance(span: tuple[int, int], act: tuple[int, int]) -> tuple[int, int]:
+    """How far a deadline is from the words naming an act; what follows the act is preferred."""
+    start, end = span
+    gap = start - act[1] if start >= act[1] else act[0] - end
+    return (max(gap, 0) + (0 if start >= act[1] else 20), start)

@@ -9,6 +9,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
+from domain.errors import DomainError
+from domain.model import PromiseKind, Reason
 from integrations.api.routes.ops import parse_duration
 from integrations.cli.context import console, engine, settings
 from integrations.db import queries
@@ -19,22 +21,56 @@ from integrations.services.clock import utc_now
 out = Console()
 
 
-def stuck(partner: str | None = typer.Option(None, "--partner"), kind: str | None = typer.Option(None, "--kind"),
-          reason: str | None = typer.Option(None, "--reason"),
-          overdue_for: str | None = typer.Option(None, "--overdue-for", help="e.g. 2h, 3d"),
+KINDS = [kind.value for kind in PromiseKind]
+REASONS = [reason.value for reason in Reason]
+
+
+def _one_of(name: str, value: str | None, allowed: list[str]) -> str | None:
+    if value is not None and value not in allowed:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(allowed)}", param_hint=name)
+    return value
+
+
+def _duration(value: str | None):
+    try:
+        return parse_duration(value)
+    except DomainError as error:
+        raise typer.BadParameter(str(error), param_hint="--overdue-for") from None
+
+
+def _ago(seconds: int) -> str:
+    if seconds <= 0:
+        return "not yet due"
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds // size} {unit}"
+    return f"{seconds} s"
+
+
+def stuck(partner: str | None = typer.Option(None, "--partner"),
+          kind: str | None = typer.Option(None, "--kind", help=", ".join(KINDS)),
+          reason: str | None = typer.Option(None, "--reason", help=", ".join(REASONS)),
+          overdue_for: str | None = typer.Option(None, "--overdue-for", help="e.g. 90m, 2h, 3d"),
+          order: str = typer.Option("due_at", "--order", help="due_at, partner, kind or reason"),
           limit: int = typer.Option(50, "--limit", min=1, max=1000)) -> None:
     """Broken or overdue promises nobody has answered yet, oldest due first."""
+    kind, reason = _one_of("--kind", kind, KINDS), _one_of("--reason", reason, REASONS)
+    order = _one_of("--order", order, list(queries.STUCK_ORDERS)) or "due_at"
+    delta = _duration(overdue_for)
     upgrade(settings().sqlalchemy_url)
     with engine().connect() as conn:
         items = queries.stuck_promises(conn, utc_now(), partner=partner, kind=kind, reason=reason,
-                                       overdue_for=parse_duration(overdue_for), limit=limit)
-    table = Table(title=f"Stuck resolutions ({len(items)})")
+                                       overdue_for=delta, order=order, limit=limit)
+    table = Table(title=f"Stuck resolutions ({len(items)}{'+' if len(items) == limit else ''})")
     for column in ("due", "overdue", "partner", "kind", "reference", "reason", "last update", "case"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=column in ("due", "case"))
     for i in items:
         last = i["last_update"]
-        table.add_row(i["due_at"][:16], f"{i['overdue_seconds'] // 3600} h", i["partner"], i["kind"], i["reference"],
-                      i["reason"] or "", f"{last['status']}" if last else "—", i["case_id"])
+        style = "red" if i["verdict"] == "broken" else "yellow"
+        table.add_row(i["due_at"][:16].replace("T", " "), _ago(i["overdue_seconds"]), i["partner"], i["kind"],
+                      i["reference"], f"[{style}]{i['reason'] or ''}[/]",
+                      f"{last['status']} {last['occurred_at'][:16].replace('T', ' ')}" if last else "—",
+                      i["case_id"])
     out.print(table)
 
 
@@ -50,7 +86,7 @@ def scorecard(since: datetime | None = typer.Option(None, "--since", help="promi
         table.add_column(column)
     for c in cards:
         rate = f"{c['kept_rate']:.0%}" if c["kept_rate"] is not None else "—"
-        median = f"{c['median_seconds_to_keep'] / 3600:.1f} h" if c["median_seconds_to_keep"] else "—"
+        median = _ago(int(c["median_seconds_to_keep"])) if c["median_seconds_to_keep"] else "—"
         reasons = ", ".join(f"{k} {v}" for k, v in c["broken_by_reason"].items())
         table.add_row(c["partner"], str(c["promises"]), str(c["kept"]), str(c["broken"]), str(c["pending"]), rate,
                       median, reasons)

@@ -17,7 +17,7 @@ from integrations.db.repositories import by_partner_reference
 
 p, c, u = t.promises, t.cases, t.updates
 
-STUCK_ORDERS = {"due_at": p.c.due_at, "partner": p.c.partner, "kind": p.c.kind}
+STUCK_ORDERS = ("due_at", "partner", "kind", "reason")
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -32,14 +32,19 @@ def stuck_promises(
     kind: str | None = None,
     reason: str | None = None,
     overdue_for: timedelta | None = None,
+    order: str = "due_at",
     limit: int = 100,
     offset: int = 0,
 ) -> list[dict[str, Any]]:
-    """Broken or overdue promises not yet addressed, oldest due first.
+    """Broken or overdue promises not yet addressed, oldest due first (or grouped by
+    `order` ∈ partner, kind, reason, then oldest due first within each group).
 
     Two index-ordered arms (the partial indexes on pending and on unaddressed broken
-    promises), each limited, merged: no scan of the whole table at a million promises.
+    promises, partner-first ones for a partner filter or order), each limited, merged: no scan
+    of the whole table at a million promises.
     """
+    if order not in STUCK_ORDERS:
+        raise ValueError(f"order must be one of {', '.join(STUCK_ORDERS)}")
     due_before = now - overdue_for if overdue_for else now
     window = limit + offset
     common = [c.c.status != "closed"]
@@ -49,21 +54,28 @@ def stuck_promises(
         common.append(p.c.kind == kind)
     cols = [p.c.promise_id, p.c.case_id, p.c.kind, p.c.partner, p.c.reference, p.c.due_at,
             p.c.said, p.c.verdict_at, c.c.status.label("case_status")]
+
+    def ordered(*group):
+        return [*group, p.c.due_at, p.c.promise_id]
+
     arms = []
     if reason in (None, "deadline_missed"):
+        group = [] if order in ("due_at", "reason") else [p.c[order]]
         arms.append(select(*cols, literal("deadline_missed").label("reason"), p.c.verdict)
                     .join(c, c.c.case_id == p.c.case_id)
                     .where(p.c.verdict == "pending", p.c.due_at < due_before, *common)
-                    .order_by(p.c.due_at).limit(window))
+                    .order_by(*ordered(*group)).limit(window))
     broken = [p.c.verdict == "broken", ~p.c.addressed, p.c.fulfilled_at.is_(None), *common]
     if reason:
         broken.append(p.c.reason == reason)
     if overdue_for:
         broken.append(p.c.due_at < due_before)
+    group = [] if order == "due_at" else [p.c[order]]
     arms.append(select(*cols, p.c.reason, p.c.verdict).join(c, c.c.case_id == p.c.case_id)
-                .where(and_(*broken)).order_by(p.c.due_at).limit(window))
+                .where(and_(*broken)).order_by(*ordered(*group)).limit(window))
     merged = union_all(*[a.subquery().select() for a in arms]).subquery()
-    rows = conn.execute(select(merged).order_by(merged.c.due_at, merged.c.promise_id)
+    group = [] if order == "due_at" else [merged.c[order]]
+    rows = conn.execute(select(merged).order_by(*group, merged.c.due_at, merged.c.promise_id)
                         .limit(limit).offset(offset)).all()
     last = last_updates(conn, {(r.partner, r.reference) for r in rows})
     return [{

@@ -99,6 +99,13 @@ promises = Table(
     Index("ix_promises_partner_due_at_unaddressed", "partner", "due_at",
           postgresql_where=text("verdict = 'broken' AND NOT addressed AND fulfilled_at IS NULL"),
           sqlite_where=text("verdict = 'broken' AND NOT addressed AND fulfilled_at IS NULL")),
+    # Filtered or ordered by kind or reason (migration 0004).
+    Index("ix_promises_kind_due_at_unaddressed", "kind", "due_at",
+          postgresql_where=text("verdict = 'broken' AND NOT addressed AND fulfilled_at IS NULL"),
+          sqlite_where=text("verdict = 'broken' AND NOT addressed AND fulfilled_at IS NULL")),
+    Index("ix_promises_reason_due_at_unaddressed", "reason", "due_at",
+          postgresql_where=text("verdict = 'broken' AND NOT addressed AND fulfilled_at IS NULL"),
+          sqlite_where=text("verdict = 'broken' AND NOT addressed AND fulfilled_at IS NULL")),
 )
 
 updates = Table(

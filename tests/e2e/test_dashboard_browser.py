@@ -46,8 +46,25 @@ def seed(db):
                                              amount="19", currency="USD")], "agent:t", then)
     ingest_updates(uow, [update("stripe", "ch_1", "refund_succeeded", now - timedelta(days=1), amount="19",
                                 currency="USD")])
+    history(uow, now)
     sweep_deadlines(uow)
     return ups.case_id, poste.case_id
+
+
+def history(uow, now):
+    """Six past weeks of callbacks, kept on time or late (late: broken but fulfilled, so neither
+    stuck nor reopened), for a trend line per partner on the scorecards chart."""
+    for week in range(1, 7):
+        start = now - timedelta(weeks=week)
+        for n, (partner, late_every) in enumerate((("ups", 3), ("laposte", 2), ("stripe", 5))):
+            for i in range(3):
+                case = open_complaint(uow, complaint(f"rappel {partner} {week} {i}", start), "agent:t",
+                                      lambda s=start: s)
+                ref = f"H-{partner}-{week}-{i}"
+                record_promises(uow, case.case_id, [spec("callback", partner, ref, start + timedelta(hours=4))],
+                                "agent:t", lambda s=start: s)
+                late = (week + i + n) % late_every == 0
+                ingest_updates(uow, [update(partner, ref, "done", start + timedelta(hours=6 if late else 1))])
 
 
 @pytest.fixture
@@ -88,7 +105,23 @@ def test_ops_manager_journey(db, server):
         expect(page.get_by_role("heading", name="Stuck resolutions")).to_be_visible()
         rows = page.locator("#stuck-rows tbody tr")
         expect(rows).to_have_count(2)
+        expect(rows.first).to_contain_text("laposte")  # oldest due first
         page.screenshot(path=ARTIFACTS / "dashboard-stuck.png", full_page=True)
+
+        page.locator("thead").get_by_role("link", name="Partner").click()  # a column header
+        expect(page).to_have_url(server + "/?sort=partner")
+        expect(page.locator("th[aria-sort=ascending]")).to_contain_text("Partner")
+        expect(rows.first).to_contain_text("laposte")
+        page.get_by_label("Kind").select_option("parcel.deliver")
+        expect(rows).to_have_count(1)
+        expect(rows.first).to_contain_text("ups")
+        page.get_by_label("Kind").select_option("")
+        page.get_by_label("Overdue for at least").fill("1d")
+        page.get_by_label("Overdue for at least").press("Enter")
+        expect(rows).to_have_count(1)
+        expect(rows.first).to_contain_text("laposte")
+        page.get_by_role("link", name="Clear").click()
+        expect(rows).to_have_count(2)
 
         page.get_by_label("Reason").select_option("wrong_recipient")  # htmx swaps the rows in place
         expect(rows).to_have_count(1)
@@ -104,16 +137,24 @@ def test_ops_manager_journey(db, server):
         chart = page.get_by_role("img", name="Kept rate per partner, week by week")
         expect(chart).to_be_visible()
         expect(page.locator("table")).to_contain_text("stripe")
+        expect(chart.locator("path")).to_have_count(3)  # one line per partner over the weeks
+        expect(page.locator(".chart-legend li")).to_have_count(3)
         page.screenshot(path=ARTIFACTS / "dashboard-scorecards.png", full_page=True)
 
         page.get_by_role("link", name="Reopens").click()
         expect(page.locator(".feed li")).to_have_count(2)
+        page.screenshot(path=ARTIFACTS / "dashboard-feed.png", full_page=True)
 
         phone = browser.new_page(viewport={"width": 390, "height": 844})
         phone.context.add_cookies(page.context.cookies())
         phone.goto(server + f"/cases/{poste_case}")
         expect(phone.get_by_role("heading", name="Promises")).to_be_visible()
         phone.screenshot(path=ARTIFACTS / "dashboard-case-phone.png", full_page=True)
+        phone.goto(server + "/")
+        expect(phone.locator("#stuck-rows tbody tr")).to_have_count(2)
+        phone.screenshot(path=ARTIFACTS / "dashboard-stuck-phone.png", full_page=True)
+        phone.goto(server + "/scorecards")
+        phone.screenshot(path=ARTIFACTS / "dashboard-scorecards-phone.png", full_page=True)
 
         page.get_by_role("button", name="Log out").click()
         expect(page).to_have_url(server + "/login")
@@ -129,4 +170,17 @@ def test_bearer_token_also_opens_the_dashboard(db, server):
     agent = credentials.create_key(db, "agent", None, datetime.now(UTC))
     assert httpx.get(server + "/", headers={"Authorization": f"Bearer {ops}"}).status_code == 200
     assert httpx.get(server + "/", headers={"Authorization": f"Bearer {agent}"}).status_code == 403
-    assert httpx.get(server + "/", follow_redirects=False).status_code == 303
+    refused = httpx.get(server + "/", headers={"Authorization": f"Bearer {agent}"})
+    assert "Ops only" in refused.text
+    away = httpx.get(server + "/cases/x?y=1", follow_redirects=False)
+    assert away.status_code == 303 and away.headers["location"] == "/login?next=/cases/x%3Fy%3D1"
+    for target in ("//evil.example", "/\\evil.example", "https://evil.example"):
+        login = httpx.post(server + "/login", data={"token": ops, "next": target}, follow_redirects=False)
+        assert login.status_code == 303 and login.headers["location"] == "/", target
+    cookie = login.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie
+    opened = httpx.get(server + "/scorecards?weeks=abc", cookies={"terrain_session": ops})
+    assert opened.status_code == 200 and "last 12 weeks" in opened.text
+    assert httpx.get(server + "/stuck?age=soon&page=x", cookies={"terrain_session": ops}).status_code == 200
+    assert httpx.get(server + "/feed", cookies={"terrain_session": agent}).status_code == 403
+    assert httpx.get(server + "/static/htmx.min.js").status_code == 200

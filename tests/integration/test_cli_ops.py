@@ -21,10 +21,31 @@ def test_empty_database_then_seeded(db, database_url, monkeypatch):
     assert run(["scorecard"], database_url, monkeypatch).exit_code == 0
     seeded = run(["seed", "--cases", "200"], database_url, monkeypatch)
     assert seeded.exit_code == 0, seeded.output
+    assert "200 cases" in seeded.output
     stuck = run(["stuck", "--limit", "5"], database_url, monkeypatch)
-    assert stuck.exit_code == 0 and "Stuck resolutions (5)" in stuck.output
-    assert "ups" in run(["scorecard"], database_url, monkeypatch).output
-    assert run(["stuck", "--overdue-for", "soon"], database_url, monkeypatch).exit_code != 0
+    assert stuck.exit_code == 0 and "Stuck resolutions (5+)" in stuck.output
+    scorecard = run(["scorecard"], database_url, monkeypatch)
+    assert all(partner in scorecard.output for partner in ("laposte", "ups", "colissimo", "stripe"))
+    assert run(["scorecard", "--since", "2000-01-01"], database_url, monkeypatch).exit_code == 0
+    refunds = run(["stuck", "--kind", "refund.issue", "--reason", "refund_failed", "--order", "partner"],
+                  database_url, monkeypatch)
+    assert refunds.exit_code == 0 and "refund_failed" in refunds.output and "parcel." not in refunds.output
+    assert "deadline_missed" in run(["stuck", "--overdue-for", "1d"], database_url, monkeypatch).output
+    for bad in (["--overdue-for", "soon"], ["--kind", "parcel"], ["--reason", "late"], ["--order", "due"]):
+        result = run(["stuck", *bad], database_url, monkeypatch)
+        assert result.exit_code == 2, (bad, result.output)
+    # The seeded cases are whole: complaints, promises, updates and a timeline each.
+    from sqlalchemy import func, select
+
+    from integrations.db import tables
+    with db.connect() as conn:
+        counts = {table.name: conn.execute(select(func.count()).select_from(table)).scalar()
+                  for table in (tables.cases, tables.complaints, tables.promises, tables.timeline)}
+        kinds = set(conn.execute(select(tables.promises.c.kind).distinct()).scalars())
+        reopened = conn.execute(select(func.count()).select_from(tables.cases)
+                                .where(tables.cases.c.status == "reopened")).scalar()
+    assert counts["cases"] == counts["complaints"] == 200 and counts["promises"] >= 200
+    assert counts["timeline"] >= 4 * 200 and len(kinds) == 5 and 10 < reopened < 100
 
 
 def test_keys_are_printed_alone_on_the_last_line_and_stored_hashed(db, database_url, monkeypatch):

@@ -1,22 +1,30 @@
-"""Charts drawn on the server as inline SVG: no JavaScript, readable by screen readers."""
+"""Charts drawn on the server as inline SVG: no JavaScript, readable by screen readers.
+
+The legend is HTML next to the SVG (it wraps and stays legible on a phone, where the SVG
+scales down); the SVG's title and desc say in words what the lines show.
+"""
 
 from __future__ import annotations
 
 from html import escape
 
-PALETTE = ["#1f6feb", "#d1242f", "#1a7f37", "#9a6700", "#8250df", "#bf3989", "#0a7ea4", "#57606a"]
+# Colour-blind-friendly (Okabe-Ito), each with at least 3:1 contrast on white.
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#8a6d00", "#56B4E9", "#000000", "#7f7f7f"]
+DASHES = ["", "6 3", "2 3", "8 3 2 3", "", "6 3", "2 3", "8 3 2 3"]
 
 
-def kept_rate_chart(series: dict[str, list[tuple[str, float, int]]], width: int = 720, height: int = 260) -> str:
-    """Weekly kept rate per partner as lines; the title and desc describe it in words."""
+def kept_rate_chart(series: dict[str, list[tuple[str, float, int]]], width: int = 640, height: int = 280) -> str:
+    """Weekly kept rate per partner as lines (colour and dash per partner), then an HTML legend."""
     weeks = sorted({week for points in series.values() for week, _, _ in points})
-    left, right, top, bottom = 44, 150, 16, 36
-    plot_w, plot_h = width - left - right, height - top - bottom
     if not weeks:
         return '<p class="empty">No decided promise in this period yet.</p>'
+    left, right, top, bottom = 52, 16, 14, 40
+    plot_w, plot_h = width - left - right, height - top - bottom
 
     def x(week: str) -> float:
-        return left + (plot_w * weeks.index(week) / max(1, len(weeks) - 1))
+        if len(weeks) == 1:
+            return left + plot_w / 2
+        return left + plot_w * weeks.index(week) / (len(weeks) - 1)
 
     def y(rate: float) -> float:
         return top + plot_h * (1 - rate)
@@ -27,22 +35,28 @@ def kept_rate_chart(series: dict[str, list[tuple[str, float, int]]], width: int 
              f'<desc id="chart-desc">{escape(describe(series))}</desc>']
     for tick in (0, 0.25, 0.5, 0.75, 1):
         parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" class="grid"/>')
-        parts.append(f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end" class="axis">{int(tick * 100)}%</text>')
-    step = max(1, len(weeks) // 6)
+        parts.append(f'<text x="{left - 8}" y="{y(tick) + 5:.1f}" text-anchor="end" class="axis">'
+                     f'{int(tick * 100)}%</text>')
+    step = max(1, -(-len(weeks) // 6))
     for week in weeks[::step]:
-        parts.append(f'<text x="{x(week):.1f}" y="{height - 12}" text-anchor="middle" class="axis">{escape(week)}</text>')
+        parts.append(f'<text x="{x(week):.1f}" y="{height - 12}" text-anchor="middle" class="axis">'
+                     f'{escape(week)}</text>')
+    legend = []
     for index, (partner, points) in enumerate(series.items()):
-        color = PALETTE[index % len(PALETTE)]
+        color, dash = PALETTE[index % len(PALETTE)], DASHES[index % len(DASHES)]
         path = " ".join(f"{'M' if i == 0 else 'L'}{x(w):.1f},{y(r):.1f}" for i, (w, r, _) in enumerate(points))
-        parts.append(f'<path d="{path}" fill="none" stroke="{color}" stroke-width="2.5"/>')
+        dashed = f' stroke-dasharray="{dash}"' if dash else ""
+        parts.append(f'<path d="{path}" fill="none" stroke="{color}" stroke-width="2.5"{dashed}/>')
         for week, rate, total in points:
-            parts.append(f'<circle cx="{x(week):.1f}" cy="{y(rate):.1f}" r="3.5" fill="{color}">'
+            parts.append(f'<circle cx="{x(week):.1f}" cy="{y(rate):.1f}" r="4" fill="{color}">'
                          f'<title>{escape(partner)} {escape(week)}: {rate:.0%} of {total}</title></circle>')
-        ly = top + 16 * index + 8
-        parts.append(f'<rect x="{left + plot_w + 14}" y="{ly - 8}" width="12" height="12" fill="{color}"/>')
-        parts.append(f'<text x="{left + plot_w + 32}" y="{ly + 2}" class="legend">{escape(partner)}</text>')
+        kept = sum(rate * total for _, rate, total in points)
+        decided = sum(total for _, _, total in points)
+        legend.append(f'<li><svg width="28" height="10" aria-hidden="true"><line x1="0" x2="28" y1="5" y2="5" '
+                      f'stroke="{color}" stroke-width="3"{dashed}/></svg> {escape(partner)} '
+                      f'<span class="muted">{kept / decided:.0%} of {decided:,}</span></li>')
     parts.append("</svg>")
-    return "".join(parts)
+    return "".join(parts) + f'<ul class="chart-legend" aria-label="Legend">{"".join(legend)}</ul>'
 
 
 def describe(series: dict[str, list[tuple[str, float, int]]]) -> str:

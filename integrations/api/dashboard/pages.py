@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import functools
+import json
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -27,6 +30,7 @@ templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(include_in_schema=False)
 static = StaticFiles(directory=HERE / "static")
 SORTS = {"due": "due_at", "partner": "partner", "kind": "kind", "reason": "reason"}
+PAGE_SIZE = 100
 KINDS = ["parcel.reroute", "parcel.deliver", "refund.issue", "item.replace", "callback"]
 REASONS = ["deadline_missed", "wrong_location", "wrong_recipient", "parcel_failed", "refund_failed",
            "amount_short", "partner_failed"]
@@ -37,11 +41,57 @@ class NotOps(Exception):
         self.logged_in = logged_in
 
 
-def require_ops(request: Request):
-    key = authenticate_request(request)
+async def require_ops(request: Request):
+    # A thread, not the event loop: a cache miss reads the api_keys table.
+    key = await run_in_threadpool(authenticate_request, request)
     if key is None or key.role != "ops":
         raise NotOps(logged_in=key is not None)
     return key
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site: never `//host`, `/\\host` or a scheme (open redirect)."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")) or any(
+            ch in target for ch in "\r\n\\"):
+        return "/"
+    return target
+
+
+def show(value: Any) -> str:
+    """A timeline detail value in words: nested evidence flattened, nothing empty, no Python repr."""
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {show(v)}" for k, v in value.items() if v not in (None, "", [], {}))
+    if isinstance(value, list):
+        return "; ".join(show(v) for v in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, str) and ISO_TIME.match(value):
+        return value[:16].replace("T", " ") + (" UTC" if value.endswith(("+00:00", "Z")) else value[-6:])
+    return str(value) if not isinstance(value, (int, float)) else json.dumps(value)
+
+
+ISO_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?([+-]\d\d:\d\d|Z)$")
+HIDDEN_DETAIL = {"event_id", "external_id", "partner", "reference"}
+
+
+def details(detail: dict[str, Any]) -> list[tuple[str, str]]:
+    """A timeline entry's detail as (label, text) pairs for people: ids shortened, nothing empty."""
+    out = []
+    for key, value in (detail or {}).items():
+        if value in (None, "", [], {}) or key in HIDDEN_DETAIL:
+            continue
+        if key == "promise_id":
+            value = str(value)[:8]
+        elif key == "evidence" and isinstance(value, list):
+            value = [{k: v for k, v in item.items() if k not in ("promise_id", "evidence")} for item in value]
+        elif key == "evidence" and isinstance(value, dict):
+            value = {k: v for k, v in value.items() if k not in HIDDEN_DETAIL}
+        out.append((key.replace("_", " "), show(value)))
+    return out
+
+
+templates.env.filters["show"] = show
+templates.env.filters["details"] = details
 
 
 def page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
@@ -53,11 +103,12 @@ def guarded(handler):
     @functools.wraps(handler)
     async def wrapper(request: Request, *args, **kwargs):
         try:
-            require_ops(request)
+            await require_ops(request)
         except NotOps as refusal:
             if refusal.logged_in:
                 return page(request, "forbidden.html", {}, status=403)
-            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+            here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/login?next={quote(here, safe='/')}", status_code=303)
         return await handler(request, *args, **kwargs)
 
     return wrapper
@@ -65,53 +116,74 @@ def guarded(handler):
 
 @router.get("/login", response_class=HTMLResponse)
 async def login_form(request: Request, next: str = "/") -> HTMLResponse:
-    return page(request, "login.html", {"next": next if next.startswith("/") else "/", "error": None})
+    return page(request, "login.html", {"next": safe_next(next), "error": None})
 
 
 @router.post("/login")
 async def login(request: Request, token: str = Form(...), next: str = Form("/")) -> Response:
     key = await run_in_threadpool(lookup, request, token.strip())
     if key is None or key.role != "ops":
-        return page(request, "login.html", {"next": next, "error": "This is not an ops token."}, status=401)
-    response = RedirectResponse(next if next.startswith("/") and not next.startswith("//") else "/", status_code=303)
+        message = "This is not an ops token." if key is None else f"This is an {key.role} token, not an ops token."
+        return page(request, "login.html", {"next": safe_next(next), "error": message}, status=401)
+    response = RedirectResponse(safe_next(next), status_code=303)
     open_session(response, token.strip(), secure=request.url.scheme == "https")
     return response
 
 
 @router.post("/logout")
-async def logout() -> Response:
+async def logout(request: Request) -> Response:
     response = RedirectResponse("/login", status_code=303)
-    close_session(response)
+    close_session(response, secure=request.url.scheme == "https")
     return response
 
 
 @router.get("/", response_class=HTMLResponse)
+@router.get("/stuck", response_class=HTMLResponse)
 @guarded
 async def stuck(request: Request) -> Response:
     """Broken or overdue promises not yet addressed: filter, sort, open the case."""
     q = request.query_params
-    filters = {"partner": q.get("partner") or None, "kind": q.get("kind") or None, "reason": q.get("reason") or None}
+    filters = {"partner": (q.get("partner") or "").strip()[:200] or None, "kind": q.get("kind") or None,
+               "reason": q.get("reason") or None}
     sort = q.get("sort") if q.get("sort") in SORTS else "due"
+    age, error = (q.get("age") or "").strip(), None
     try:
-        overdue = parse_duration(q.get("age") or None)
+        overdue = parse_duration(age or None)
     except DomainError:
-        overdue = None
+        overdue, error = None, f"“{age}” is not a duration: write e.g. 90m, 2h or 3d."
+    number = _page_number(q.get("page"))
     state = request.app.state
 
     def load():
         with state.engine.connect() as conn:
-            return queries.stuck_promises(conn, state.clock(), overdue_for=overdue, limit=200, **filters)
+            return queries.stuck_promises(conn, state.clock(), overdue_for=overdue, order=SORTS[sort],
+                                          limit=PAGE_SIZE + 1, offset=(number - 1) * PAGE_SIZE, **filters)
 
     items = await run_in_threadpool(load)
-    key = SORTS[sort]
-    items.sort(key=lambda item: (item.get(key) or "", item["due_at"]))
+    more, items = len(items) > PAGE_SIZE, items[:PAGE_SIZE]
     for item in items:
-        item["age"] = humanize(item["overdue_seconds"])
-    context = {"items": items, "filters": filters, "age": q.get("age") or "", "sort": sort, "kinds": KINDS,
-               "reasons": REASONS}
+        item["age"] = humanize(item["overdue_seconds"]) if item["overdue_seconds"] else "not yet due"
+    params = {**{k: v for k, v in filters.items() if v}, **({"age": age} if age and not error else {})}
+
+    def link(**change) -> str:
+        merged = {**params, "sort": sort, "page": number, **change}
+        merged = {k: v for k, v in merged.items() if v and not (k == "sort" and v == "due") and
+                  not (k == "page" and v == 1)}
+        return "/" + (f"?{urlencode(merged)}" if merged else "")
+
+    context = {"items": items, "filters": filters, "age": age, "error": error, "sort": sort, "kinds": KINDS,
+               "reasons": REASONS, "page_number": number, "more": more, "link": link,
+               "first_index": (number - 1) * PAGE_SIZE + 1}
     if request.headers.get("HX-Request"):
         return page(request, "_stuck_rows.html", context)
     return page(request, "stuck.html", context)
+
+
+def _page_number(text: str | None) -> int:
+    try:
+        return max(1, min(int(text or 1), 1000))
+    except ValueError:
+        return 1
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
@@ -128,10 +200,13 @@ async def case_page(request: Request, case_id: str) -> Response:
 @guarded
 async def scorecards_page(request: Request) -> Response:
     state = request.app.state
-    weeks = int(request.query_params.get("weeks", "12") or 12)
+    try:
+        weeks = max(1, min(int(request.query_params.get("weeks") or 12), 104))
+    except ValueError:
+        weeks = 12
     # Whole days, so that the 30 s aggregate cache is shared by everyone looking at the same period.
     today = state.clock().replace(hour=0, minute=0, second=0, microsecond=0)
-    since = today - timedelta(weeks=max(1, min(weeks, 104)))
+    since = today - timedelta(weeks=weeks)
 
     def load():
         with state.engine.connect() as conn:

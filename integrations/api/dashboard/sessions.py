@@ -1,7 +1,10 @@
-"""The dashboard's session: an HttpOnly, SameSite=Strict cookie holding the ops token.
+"""The dashboard's session: an HttpOnly, SameSite=Lax cookie holding the ops token (Secure
+over https), no schema of its own.
 
 The token is checked like a Bearer token on every request (hashed lookup, cached briefly),
-so revoking the key ends the session."""
+so revoking the key ends the session. Lax rather than Strict so that a link to a case page
+in an alert (mail, chat) opens it directly; cross-site POSTs never carry the cookie, and the
+only POSTs are login and logout. The JSON API ignores the cookie (Bearer only)."""
 
 from __future__ import annotations
 
@@ -20,8 +23,8 @@ def read_session(request: Request) -> ApiKey | None:
 
 
 def open_session(response: Response, token: str, secure: bool) -> None:
-    response.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=secure, max_age=12 * 3600)
+    response.set_cookie(COOKIE, token, httponly=True, samesite="lax", secure=secure, max_age=12 * 3600)
 
 
-def close_session(response: Response) -> None:
-    response.delete_cookie(COOKIE)
+def close_session(response: Response, secure: bool = False) -> None:
+    response.delete_cookie(COOKIE, httponly=True, samesite="lax", secure=secure)
