@@ -1,5 +1,12 @@
 """Playbooks: typical problems and the standard promises that answer them (seed 001: handle
-typical problems systematically). Pure: the data comes from a file operators edit."""
+typical problems systematically). Pure: the data comes from a file operators edit.
+
+Each standard promise has a kind, the words said to the customer, one delay (`due_in_hours`
+or `due_in_business_days`, Monday–Friday, ending at 23:59:59) and optional
+`expect_defaults` (alias `expect`). Facts a playbook cannot know — a refund's amount and
+currency, the pickup location — come from the agent's `expect_overrides` when the playbook is
+applied; `expand` raises MissingExpectation when a required one is still missing.
+"""
 
 from __future__ import annotations
 
@@ -58,13 +65,23 @@ def parse_playbooks(data: Any) -> dict[str, Playbook]:
             at = f"{where}.promises[{j}]"
             if not isinstance(p, dict) or not isinstance(p.get("said"), str):
                 raise InvalidInput(f"{at} needs kind and said", {"at": at})
-            parse_kind(str(p.get("kind")))
+            if not p["said"].strip():
+                raise InvalidInput(f"{at}.said must not be empty", {"at": at})
+            kind = parse_kind(str(p.get("kind")))
             hours, days = p.get("due_in_hours"), p.get("due_in_business_days")
             delay = hours if hours is not None else days
-            if (hours is None) == (days is None) or not isinstance(delay, int) or delay <= 0:
+            if ((hours is None) == (days is None) or not isinstance(delay, int) or isinstance(delay, bool)
+                    or delay <= 0):
                 raise InvalidInput(f"{at} needs one positive due_in_hours or due_in_business_days", {"at": at})
-            parsed.append(StandardPromise(kind=p["kind"], said=p["said"], due_in_hours=hours,
-                                          due_in_business_days=days, expect=p.get("expect") or None))
+            defaults = p.get("expect_defaults", p.get("expect")) or {}
+            if not isinstance(defaults, dict) or not all(isinstance(v, str) for v in defaults.values()):
+                raise InvalidInput(f"{at}.expect_defaults must map field names to strings", {"at": at})
+            unknown = sorted(set(defaults) - EXPECT_FIELDS[kind][0])
+            if unknown:
+                raise InvalidInput(f"{at}: {kind.value} does not take expect fields {unknown}",
+                                   {"at": at, "unknown": unknown})
+            parsed.append(StandardPromise(kind=kind.value, said=p["said"], due_in_hours=hours,
+                                          due_in_business_days=days, expect=dict(defaults) or None))
         if item["name"] in out:
             raise InvalidInput(f"{where}: duplicate playbook name {item['name']!r}", {"at": where})
         out[item["name"]] = Playbook(item["name"], item["title"], item["problem"], tuple(parsed))

@@ -67,8 +67,8 @@ NEXT_WEEK = re.compile(r"\b(?:next week|la semaine prochaine|semaine prochaine)\
 FORTNIGHT = re.compile(r"\b(?:sous quinzaine|within a fortnight|in a fortnight)\b", re.IGNORECASE)
 WEEKDAY = re.compile(r"\b(?:by|on|before|avant|d'ici|pour|this|ce|next)?\s*(?P<day>" +
                      "|".join(WEEKDAYS) + r")\b" + _PART, re.IGNORECASE)
-CLOCK = re.compile(r"\b(?:avant|before|by|d'ici|jusqu'à|until|no later than)\s+(?P<h>\d{1,2})"
-                   r"(?:h(?P<m>\d{2})?|:(?P<m2>\d{2})\s*(?P<ap>am|pm)?|\s*(?P<ap2>am|pm))", re.IGNORECASE)
+CLOCK = re.compile(r"\b(?:avant|before|by|d'ici|jusqu'à|until|no later than)\s+(?:(?P<noon>noon|midi)|(?P<h>\d{1,2})"
+                   r"(?:h(?P<m>\d{2})?|:(?P<m2>\d{2})\s*(?P<ap>am|pm)?|\s*(?P<ap2>am|pm)))", re.IGNORECASE)
 DATE_NUMERIC = re.compile(r"\b(?:(?P<pre>le|on|by|before|avant|au|du|jusqu'au|d'ici le|for)\s+)?"
                           r"(?P<a>\d{1,2})/(?P<b>\d{1,2})(?:/(?P<y>\d{2,4}))?\b", re.IGNORECASE)
 DATE_WORDS_DM = re.compile(r"\b(?P<d>\d{1,2})(?:er|st|nd|rd|th)?\s+(?P<m>" + _MONTH_NAMES + r")\b\.?",
@@ -200,18 +200,18 @@ def candidates(text: str, said_at: datetime, lang: str) -> list[Deadline]:
         days.append(Deadline(_day_deadline(said_at + timedelta(days=ahead), m.group("part")), m.span()))
     days.extend(_explicit_dates(text, said_at, lang))
     for m in CLOCK.finditer(text):
-        hour = int(m.group("h"))
+        hour = 12 if m.group("noon") else int(m.group("h"))
         minute = int(m.group("m") or m.group("m2") or 0)
         if (m.group("ap") or m.group("ap2") or "").lower() == "pm" and hour < 12:
             hour += 12
         if hour > 24 or minute > 59:
             continue
-        # "demain avant 12h", "Friday by 5pm": the clock time is on the day just named.
-        named = [d for d in days if 0 <= m.start() - d.span[1] <= 12]
+        # "demain avant 12h", "Friday by 5pm", "by 5pm today": the clock time is on the day named.
+        named = [d for d in days if 0 <= m.start() - d.span[1] <= 12 or 0 <= d.span[0] - m.end() <= 3]
         if named:
             days.remove(named[0])
             due = _at(named[0].due_at, hour, minute)
-            span = (named[0].span[0], m.end())
+            span = (min(named[0].span[0], m.start()), max(named[0].span[1], m.end()))
         else:
             due = _at(said_at, hour, minute)
             if due <= said_at:

@@ -14,22 +14,28 @@ import re
 KIND_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("refund.issue", re.compile(
         r"\b(refund\w*|reimburs\w*|rembours\w*|money back|(money|funds|payment) will be (back|returned)|"
-        r"credit\w* (\S+ ){0,3}back|avoir de|avoir a été|crédit(é|ée|és|er|erons|era|ons)\b)", re.I)),
+        r"credit\w* (\S+ ){0,3}back|credit\w* (to )?your (account|card)|avoir de|avoir a été|"
+        r"crédit(é|ée|és|er|erons|era|ons)\b)", re.I)),
     ("item.replace", re.compile(
         r"\b(replacement|replac(e|ing)|exchange|échang\w*|echang\w*|remplac\w*|reship\w*|re-ship\w*|"
-        r"send (you )?(out )?a (new|fresh)|(a|another) new (one|unit|item|card|device|phone|order)|"
-        r"nouvel envoi|nouveau (colis|produit|téléphone|appareil)|(article|produit|appareil) neuf|"
+        r"swap\w*|send (you )?(out )?a (new|fresh)|"
+        r"(a|another|your) (new|fresh) (?!(delivery|date|attempt|slot|address|tracking|email|code|time)\b)\w+|"
+        r"(un|une|votre) (nouvel|nouveau|nouvelle) (?!(tentative|créneau|date|livraison|adresse|numéro|"
+        r"mail|e-mail|code|rendez-vous|passage)\b)\w+|nouvel envoi|(article|produit|appareil) neuf|"
         r"renvo\w+ (un|une) (nouveau|nouvelle|autre|article|produit))", re.I)),
     ("parcel.reroute", re.compile(
         r"\b(re-?route\w*|redirect\w*|(hold|held) (it|the (package|parcel)|your (package|parcel))? ?(at|for)|"
         r"be held for|intercept\w*|"
         r"access point|rapatri\w*|redirig\w*|redirection|redépos\w*|point relais|bureau de (poste|votre choix)|"
         r"(post office|depot) (of your choice|for (pick ?up|collection))|chosen (post office|pick ?up point|store)|"
+        r"(of|de) (your|votre) choi(ce|x)|you (picked|chose|selected)|for you to (collect|pick)|"
+        r"keep (it|the (package|parcel)) (there|at)|réexpédi\w+ (vers|au|à)|\blockers?\b|"
         r"ready (for|to) (pick ?up|collect\w*)|available (for|to) (pick ?up|collect\w*)|for collection|"
         r"mis(e)? à (votre )?disposition|disponible (dans|au|à) (votre|le|la|l')?\s*(bureau|point|agence|relais))",
         re.I)),
     ("parcel.deliver", re.compile(
         r"\b(deliver\w*|re-?attempt\w*|redeliver\w*|livr\w+|livraison|out for delivery|repasser\w*|"
+        r"drop\w* (it |them )?off|(driver|courier) will be with you|"
         r"(arrive|arriver\w*|arrivera)\b)", re.I)),
     ("callback", re.compile(
         r"\b(call (you )?back|callback|call-back|give you a (call|ring)|(will|'ll) (call|phone|ring) you|"
@@ -68,8 +74,12 @@ REFUSAL = re.compile(
     r"au cas où|dès que vous|une fois que vous|nous (appeler|contacter|joindre)|contact us|call us|"
     r"\bto (get|receive|request|obtain) a\b|pour (être|obtenir|recevoir|demander)\b|"
     r"you('ll| will)? need to|you must|vous devez|il vous suffit|"
+    r"according to (our|the) (tracking|records|system)|(tracking|suivi) (shows|indique)|"
+    r"(d'après|selon) (le|notre) suivi|"
     r"unable to|not able to|can't|cannot|won't|unfortunately|ne pouvons pas|impossible|"
     r"n'est pas possible|n'est possible|aren't able|isn't possible|no longer|hope|j'espère)", re.I)
+
+PAST_DELIVERY = re.compile(r"\b((has been|have been|was|were|a été|ont été) (bien )?|(est|sont) bien )(deliver|livr)", re.I)
 
 
 def kinds_in(sentence: str, has_deadline: bool = False) -> list[tuple[str, tuple[int, int]]]:
@@ -88,6 +98,9 @@ def kinds_in(sentence: str, has_deadline: bool = False) -> list[tuple[str, tuple
             match = CONTACT.search(sentence)
         if match:
             found.append((kind, match.span()))
+    # "Your parcel has been delivered" reports a fact, it promises no delivery.
+    found = [(k, s) for k, s in found
+             if k != "parcel.deliver" or not PAST_DELIVERY.search(sentence[max(0, s[0] - 25):s[1]])]
     # A reroute sentence mentions delivery too; a replacement is "delivered" as well.
     names = {k for k, _ in found}
     if "parcel.deliver" in names and names & {"parcel.reroute", "item.replace"}:

@@ -1,6 +1,20 @@
 """Measured extraction quality on the labelled set of real and realistic brand replies
 (tests/fixtures/extraction_labelled.jsonl): precision and recall per kind, deadline accuracy.
-The README's figures come from this test (written to test-artifacts/extraction_quality.json)."""
+The README's figures come from this test (written to test-artifacts/extraction_quality.json).
+
+How the set is labelled (what a careful reader sees promised, not what the rules find):
+- a promise is a commitment to one of the five acts; asking, refusing, stating a policy ("refunds
+  take 5-7 days"), making the act conditional ("if it hasn't arrived by Friday, we'll...") or
+  reporting a past fact from tracking ("delivered on Monday, signed by...") promises nothing;
+- "we'll get back to you" / "revenir vers vous" is a callback only with a stated deadline;
+- a deadline belongs to the act it is said with; when an act has several, the latest one (what
+  the customer was told to expect); with none, a deadline said in a sentence that names no act,
+  else the kind's default (domain.extraction.DEFAULT_DELAY);
+- days end at 23:59:59 local time, "morning" at noon, "within N hours" is N hours after said_at.
+Sources: "twcs" (verbatim brand replies from the public Customer Support on Twitter sample,
+all promise-free), "seed" (quotes from shared/seeds), "written" (in the style of real
+community managers, with handles, greetings and signatures).
+"""
 
 from __future__ import annotations
 
@@ -47,6 +61,7 @@ def measure() -> dict:
                     "support": tp[k] + fn[k]} for k in KINDS}
     total_tp, total_fp, total_fn = sum(tp.values()), sum(fp.values()), sum(fn.values())
     return {"replies": len(items), "with_promises": sum(1 for i in items if i["promises"]),
+            "by_source": dict(Counter(i["source"] for i in items)),
             "precision": ratio(total_tp, total_tp + total_fp), "recall": ratio(total_tp, total_tp + total_fn),
             "deadline_within_a_day": ratio(on_time, checked), "per_kind": per_kind, "errors": errors}
 
