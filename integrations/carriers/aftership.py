@@ -1,8 +1,25 @@
-"""AfterShip: `aftership-hmac-sha256` = base64(HMAC-SHA256(secret, raw body)).
+"""AfterShip tracking webhooks.
 
-Payloads: the webhook `{"event", "event_id", "msg": {tracking}}`, or a tracking object as the
-API returns it (`{"data": {"tracking": {...}}}`). The tag/subtag of the tracking and its latest
-checkpoint give the normalised update.
+Signature: header `aftership-hmac-sha256` = base64(HMAC-SHA256(secret, raw body)), compared in
+constant time. No timestamp is signed, so there is no replay window to check.
+
+Payloads accepted:
+- the webhook `{"event": "tracking_update", "event_id"?, "msg": {tracking}, "ts": …}`; any other
+  `event` (estimated-delivery changes…) tracks nothing here and gives [];
+- a tracking object as the API returns it, `{"data": {"tracking": {…}}}`, or bare.
+
+Mapping: the tracking's tag gives the status (Pending/InfoReceived → pre_transit, InTransit →
+in_transit, OutForDelivery → out_for_delivery, AvailableForPickup → available_for_pickup,
+Delivered → delivered, AttemptFail → attempt_failed, Exception and Expired → exception),
+refined by the subtag for Exception: Exception_010 (returning to sender) and Exception_011
+(returned to sender) → returned_to_sender, Exception_013 (shipment lost) → lost. The latest
+checkpoint (by time) gives occurred_at, location and detail; `signed_by` comes from the tracking
+(placeholders such as "Signature not required" are dropped: they name nobody).
+
+Event ids and references: the webhook's `event_id` when present, else a stable hash of
+(tracking id, tag, subtag, latest checkpoint time), `aftership:<hex>`. One update for the
+tracking number under that id and, when the tracking has an `order_id`, one for the order under
+`<event id>:<order id>` (see integrations/webhooks/base.py).
 """
 
 from __future__ import annotations
@@ -10,18 +27,29 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from datetime import datetime
-from typing import Any, Mapping
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 from integrations.webhooks.base import (
+    MAX_DETAIL,
     NormalizedUpdate,
     PayloadError,
     SignatureError,
+    fan_out,
+    from_unix,
     header,
+    identifier,
     join_place,
     load_object,
+    make_update,
+    obj,
     parse_time,
-    per_reference,
+    require_secret,
+    same,
+    signer,
+    stable_id,
+    text,
 )
 
 TAGS = {
@@ -30,9 +58,12 @@ TAGS = {
     "Delivered": "delivered", "AttemptFail": "attempt_failed", "Exception": "exception",
     "Expired": "exception",
 }
-# Exception subtags that mean the parcel will not reach the customer.
-RETURNED = {"Exception_010", "Exception_011", "Exception_012"}
-LOST = {"Exception_013"}
+# Exception subtags that settle the parcel's fate (AfterShip's "Delivery sub-statuses" list).
+SUBTAGS = {
+    "Exception_010": "returned_to_sender",  # returning to sender
+    "Exception_011": "returned_to_sender",  # returned to sender
+    "Exception_013": "lost",  # shipment lost
+}
 
 
 class AfterShip:
@@ -40,40 +71,73 @@ class AfterShip:
     signature_header = "aftership-hmac-sha256"
 
     def verify(self, headers: Mapping[str, str], body: bytes, secret: str, now: datetime) -> None:
-        given = header(headers, self.signature_header).strip()
-        expected = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
-        if not hmac.compare_digest(given, expected):
+        given = header(headers, self.signature_header)
+        expected = base64.b64encode(hmac.new(require_secret(secret), body, hashlib.sha256).digest()).decode()
+        if not same(given, expected):
             raise SignatureError("aftership-hmac-sha256 does not match the body")
 
     def parse(self, body: bytes) -> list[NormalizedUpdate]:
         data = load_object(body)
-        tracking = data.get("msg") or (data.get("data") or {}).get("tracking") or data
-        if not isinstance(tracking, dict) or "tag" not in tracking:
-            raise PayloadError("no AfterShip tracking object (msg or data.tracking with a tag)")
-        return per_reference(self._update(data, tracking),
-                             [tracking.get("tracking_number"), tracking.get("order_id")])
-
-    def _update(self, envelope: dict[str, Any], tracking: dict[str, Any]) -> NormalizedUpdate:
-        tag, subtag = tracking.get("tag"), tracking.get("subtag") or ""
-        status = TAGS.get(tag)
+        if "msg" in data:
+            if data.get("event") is not None and data.get("event") != "tracking_update":
+                return []
+            tracking = obj(data["msg"], "msg (the tracking)")
+        elif "data" in data:
+            tracking = obj(obj(data["data"], "data").get("tracking"), "data.tracking")
+        else:
+            tracking = data
+        number = identifier(tracking.get("tracking_number"))
+        if number is None:
+            raise PayloadError("the tracking has no tracking_number")
+        tag = tracking.get("tag")
+        subtag = tracking.get("subtag") if isinstance(tracking.get("subtag"), str) else None
+        status = TAGS.get(tag) if isinstance(tag, str) else None
         if status is None:
-            raise PayloadError(f"unknown AfterShip tag {tag!r}")
-        if subtag in RETURNED:
-            status = "returned_to_sender"
-        elif subtag in LOST:
-            status = "lost"
-        checkpoints = [c for c in tracking.get("checkpoints") or [] if isinstance(c, dict)]
-        latest = max(checkpoints, key=lambda c: parse_time(c.get("checkpoint_time"), "checkpoint_time"),
-                     default=None)
-        occurred = parse_time(
-            (latest or {}).get("checkpoint_time") or tracking.get("updated_at") or tracking.get("last_updated_at"),
-            "checkpoint_time")
-        event_id = envelope.get("event_id") or f"{tracking.get('id')}:{tag}:{subtag}:{occurred.isoformat()}"
-        location = None
-        if latest:
-            location = latest.get("location") or join_place(latest.get("city"), latest.get("state"),
-                                                           latest.get("zip"), latest.get("country_name"))
-        return NormalizedUpdate(
-            event_id=str(event_id), reference="", status=status, occurred_at=occurred, location=location,
-            signed_by=tracking.get("signed_by") or None,
-            detail=(latest or {}).get("message") or tracking.get("subtag_message"))
+            raise PayloadError(f"unknown AfterShip tag {str(tag)[:40]!r}")
+        if tag == "Exception" and subtag in SUBTAGS:
+            status = SUBTAGS[subtag]
+
+        latest = latest_checkpoint(tracking.get("checkpoints"))
+        if latest is not None:
+            occurred = latest[0]
+            checkpoint = latest[1]
+        else:  # no checkpoint yet (e.g. Expired): when AfterShip last changed the tracking
+            checkpoint = {}
+            when = tracking.get("updated_at") or tracking.get("last_updated_at")
+            occurred = parse_time(when, "tracking.updated_at") if when else from_unix(data.get("ts"), "ts")
+
+        event_id = identifier(data.get("event_id")) or stable_id(
+            "aftership", tracking.get("id") or f"{tracking.get('slug')}/{number}", tag, subtag,
+            occurred.astimezone(UTC).isoformat())
+        message = text(checkpoint.get("message"), MAX_DETAIL) or text(tracking.get("subtag_message"), MAX_DETAIL)
+        detail = " ".join(p for p in (message, f"({subtag})" if subtag else None) if p)
+        update = make_update(
+            event_id=event_id, reference=number, status=status, occurred_at=occurred,
+            location=join_place(checkpoint.get("location"), checkpoint.get("city"), checkpoint.get("state"),
+                                checkpoint.get("country_name")),
+            signed_by=signer(tracking.get("signed_by")),
+            detail=text(detail, MAX_DETAIL))
+        return fan_out(update, [number, identifier(tracking.get("order_id"))])
+
+
+def latest_checkpoint(checkpoints: Any) -> tuple[datetime, dict[str, Any]] | None:
+    """The latest checkpoint by time (the list order breaks ties: AfterShip lists oldest first).
+
+    `checkpoint_time` is the carrier's local time; AfterShip sends it with its offset when the
+    carrier gives one ("2018-07-25T10:10:00+09:00"), and then it is exact. Some carriers give
+    only a local time or a date, and the tracking carries no offset field to complete it: such
+    a time is read as UTC (off by the local offset at most, which only matters for a deadline
+    within hours of it).
+    """
+    if checkpoints is None:
+        return None
+    if not isinstance(checkpoints, list):
+        raise PayloadError("checkpoints is not a list")
+    best: tuple[datetime, int, dict[str, Any]] | None = None
+    for index, checkpoint in enumerate(checkpoints):
+        if not isinstance(checkpoint, dict) or not checkpoint.get("checkpoint_time"):
+            continue
+        moment = parse_time(checkpoint["checkpoint_time"], "checkpoint_time")
+        if best is None or (moment, index) >= (best[0], best[1]):
+            best = (moment, index, checkpoint)
+    return None if best is None else (best[0], best[2])

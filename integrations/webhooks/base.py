@@ -1,87 +1,271 @@
-"""One interface for every provider that reports from the field through signed webhooks."""
+"""One plugin interface for every provider that reports from the field through signed webhooks.
+
+A provider (AfterShip, EasyPost, Stripe…) is an object with a `name` (the one used in
+`POST /v1/webhooks/{provider}/{partner}`), the `signature_header` it signs with, and two
+methods:
+
+- `verify(headers, body, secret, now)` checks the signature over the raw body and raises
+  `SignatureError` when it is missing, wrong or expired (the API answers 401);
+- `parse(body)` maps the provider's own payload to `NormalizedUpdate`s, the exact keys that
+  `domain.model.FieldUpdate.create` takes, and raises `PayloadError` for a body that is not the
+  provider's format (the API answers 400). An event that carries nothing to track returns [].
+
+The helpers below are shared by the adapters: case-insensitive header lookup, JSON loading
+that never lets a hostile body escape as another exception, timestamp parsing, bounded text,
+and `fan_out`, which emits one update per identifier a payload carries.
+
+Event ids when a payload carries several identifiers (`fan_out`): the first identifier keeps
+the provider's event id unchanged; every other one gets `<event id>:<identifier>` (for example
+`evt_123` for the charge and `evt_123:pi_456` for its payment intent), so `(partner,
+event_id)` stays unique and a redelivery of the same event is still a duplicate. A suffixed id
+longer than 200 characters is replaced by `h:<sha256 of it>`.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
-from datetime import UTC, datetime
-from typing import Any, Mapping, Protocol, TypedDict
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime
+from typing import Any, NotRequired, Protocol, TypedDict, runtime_checkable
+
+from domain.matching import tokens
+
+# The limits the public contract puts on an update (see integrations/api/schemas.UpdateIn).
+MAX_ID = 200
+MAX_PLACE = 500
+MAX_NAME = 200
+MAX_DETAIL = 2000
 
 
-class SignatureError(Exception):
+class WebhookError(Exception):
+    """Base of the two errors an adapter raises; `message` is safe to show to the caller."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class SignatureError(WebhookError):
     """Missing, wrong or expired signature: the request is refused (401)."""
 
 
-class PayloadError(Exception):
-    """A payload that is not the provider's format (400)."""
+class PayloadError(WebhookError):
+    """A payload that is not the provider's format, or lacks what an update needs (400)."""
 
 
-class NormalizedUpdate(TypedDict, total=False):
+class NormalizedUpdate(TypedDict):
+    """What `FieldUpdate.create(partner, data)` takes. Optional keys are left out when unknown."""
+
     event_id: str
     reference: str
     status: str
-    occurred_at: datetime
-    location: str | None
-    address: str | None
-    signed_by: str | None
-    amount: str | None
-    currency: str | None
-    detail: str | None
+    occurred_at: datetime  # always timezone-aware
+    location: NotRequired[str]
+    address: NotRequired[str]
+    signed_by: NotRequired[str]
+    amount: NotRequired[str]  # decimal string, "89.90"
+    currency: NotRequired[str]  # ISO 4217, upper case
+    detail: NotRequired[str]
 
 
+@runtime_checkable
 class WebhookProvider(Protocol):
     name: str
     signature_header: str
 
-    def verify(self, headers: Mapping[str, str], body: bytes, secret: str, now: datetime) -> None: ...
+    def verify(self, headers: Mapping[str, str], body: bytes, secret: str, now: datetime) -> None:
+        """Raise SignatureError unless `body` is signed with `secret` (and recent enough at `now`)."""
+        ...
 
-    def parse(self, body: bytes) -> list[NormalizedUpdate]: ...
+    def parse(self, body: bytes) -> list[NormalizedUpdate]:
+        """The updates the payload reports ([] when it tracks nothing); PayloadError when malformed."""
+        ...
 
+
+# --- signatures -----------------------------------------------------------------------------
 
 def header(headers: Mapping[str, str], name: str) -> str:
-    """Case-insensitive header lookup that refuses a missing header."""
-    wanted = name.lower()
-    for key, value in headers.items():
-        if key.lower() == wanted:
-            return value
-    raise SignatureError(f"missing {name} header")
+    """Case-insensitive header lookup; a missing or blank header is a SignatureError."""
+    value = headers.get(name)
+    if value is None:
+        wanted = name.lower()
+        value = next((v for k, v in headers.items() if isinstance(k, str) and k.lower() == wanted), None)
+    if value is None or not str(value).strip():
+        raise SignatureError(f"missing {name} header")
+    return str(value).strip()
 
+
+def require_secret(secret: str) -> bytes:
+    if not secret:
+        raise SignatureError("no webhook secret is configured")
+    return secret.encode("utf-8")
+
+
+def same(given: str, expected: str) -> bool:
+    """Constant-time comparison that also accepts non-ASCII input (compare_digest on str does not)."""
+    return hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected.encode("utf-8"))
+
+
+# --- payloads -------------------------------------------------------------------------------
 
 def load_object(body: bytes) -> dict[str, Any]:
+    """The body as a JSON object, or PayloadError (never another exception)."""
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise PayloadError("the body is not JSON") from exc
     if not isinstance(data, dict):
         raise PayloadError("the body is not a JSON object")
     return data
 
 
-def parse_time(value: Any, field: str) -> datetime:
-    """ISO 8601 from a provider; a time without an offset is read as UTC (providers' habit)."""
-    if not isinstance(value, str) or not value:
-        raise PayloadError(f"{field} is missing")
+def obj(value: Any, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise PayloadError(f"{what} is missing or not an object")
+    return value
+
+
+def _in_range(moment: datetime, field: str) -> datetime:
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise PayloadError(f"{field} is not a timestamp: {value!r}") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        year = moment.astimezone(UTC).year
+    except OverflowError:
+        year = 0
+    if not 1970 <= year <= 9998:
+        raise PayloadError(f"{field} is out of range")
+    return moment
+
+
+def parse_time(value: Any, field: str) -> datetime:
+    """An ISO 8601 timestamp from a provider. A time without an offset is read as UTC: the
+    adapters say, provider by provider, why that is the best reading available."""
+    if not isinstance(value, str) or not value.strip():
+        raise PayloadError(f"{field} is missing")
+    text = value.strip()
+    try:
+        moment = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in "zZ" else text)
+    except ValueError:
+        try:  # a bare date ("2018-07-25"): midnight
+            day = date.fromisoformat(text)
+        except ValueError:
+            raise PayloadError(f"{field} is not a timestamp: {value[:50]!r}") from None
+        moment = datetime(day.year, day.month, day.day)
+    return _in_range(moment, field)
+
+
+def from_unix(value: Any, field: str) -> datetime:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise PayloadError(f"{field} is missing or not a Unix time")
+    try:
+        moment = datetime.fromtimestamp(value, UTC)
+    except (OverflowError, OSError, ValueError):
+        raise PayloadError(f"{field} is out of range") from None
+    return _in_range(moment, field)
+
+
+def text(value: Any, max_len: int) -> str | None:
+    """Free text from a provider: strings only, NULs dropped, blank → None, clipped to max_len."""
+    if not isinstance(value, str):
+        return None
+    cleaned = " ".join(value.replace("\x00", "").split())
+    return cleaned[:max_len] or None
+
+
+def identifier(value: Any) -> str | None:
+    """A reference or id: a non-blank string (or an integer), None otherwise. An expanded Stripe
+    object (a dict with an `id`) gives its id."""
+    if isinstance(value, dict):
+        value = value.get("id")
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not value.strip():
+        return None
+    value = value.strip()
+    if "\x00" in value or len(value) > MAX_ID:
+        raise PayloadError(f"identifier {value[:40]!r}… is not usable as a reference")
+    return value
 
 
 def join_place(*parts: Any) -> str | None:
-    text = ", ".join(str(p).strip() for p in parts if p and str(p).strip())
-    return text or None
+    """Join the parts of a place with ", ", leaving out blanks and parts whose words are all
+    already there ("Deal, NJ" + city "Deal" + state "NJ" stays "Deal, NJ")."""
+    kept: list[str] = []
+    seen: set[str] = set()
+    for part in parts:
+        value = text(part, MAX_PLACE)
+        if value is None:
+            continue
+        words = tokens(value)
+        if words and set(words) <= seen:
+            continue
+        kept.append(value)
+        seen.update(words)
+    return ", ".join(kept)[:MAX_PLACE] or None
 
 
-def per_reference(update: NormalizedUpdate, references: list[str]) -> list[NormalizedUpdate]:
-    """One update per identifier the payload carries; the first keeps the provider's event id,
-    the others get `<event id>#<identifier>` so (partner, event_id) stays unique."""
+# Carriers put these in the "signed by" field when nobody signed; they name no one.
+_NOT_A_SIGNER_PHRASES = (
+    ("signature", "not", "required"), ("signature", "not", "requested"), ("signature", "waived"),
+    ("no", "signature"), ("not", "signed"), ("signature", "release"),
+)
+_NOT_A_SIGNER_VALUES = {("n", "a"), ("na",), ("none",), ("unknown",), ("unsigned",), ("null",)}
+
+
+def signer(value: Any) -> str | None:
+    """Who signed, or None when the field is empty or a carrier's placeholder for "nobody"."""
+    name = text(value, MAX_NAME)
+    if name is None:
+        return None
+    words = tokens(name)
+    if not words or words in _NOT_A_SIGNER_VALUES:
+        return None
+    for phrase in _NOT_A_SIGNER_PHRASES:
+        if any(words[i:i + len(phrase)] == phrase for i in range(len(words) - len(phrase) + 1)):
+            return None
+    return name
+
+
+def stable_id(prefix: str, *parts: Any) -> str:
+    """A deterministic event id for payloads that carry none (the same payload, the same id)."""
+    digest = hashlib.sha256("\x1f".join("" if p is None else str(p) for p in parts).encode()).hexdigest()
+    return f"{prefix}:{digest[:40]}"
+
+
+def suffixed(event_id: str, reference: str) -> str:
+    value = f"{event_id}:{reference}"
+    return value if len(value) <= MAX_ID else "h:" + hashlib.sha256(value.encode()).hexdigest()
+
+
+def fan_out(update: NormalizedUpdate, references: Iterable[str | None]) -> list[NormalizedUpdate]:
+    """One update per distinct identifier; the first keeps the event id, the others are
+    `<event id>:<identifier>` (see the module docstring)."""
+    event_id = update["event_id"]
+    if not event_id or len(event_id) > MAX_ID:
+        raise PayloadError("the event id is missing or longer than 200 characters")
     out: list[NormalizedUpdate] = []
     for index, reference in enumerate(dict.fromkeys(r for r in references if r)):
-        copy = NormalizedUpdate(**update)  # type: ignore[typeddict-item]
-        copy["reference"] = reference
+        copy: NormalizedUpdate = {**update, "reference": reference}  # type: ignore[typeddict-item]
         if index:
-            copy["event_id"] = f"{update['event_id']}#{reference}"
+            copy["event_id"] = suffixed(event_id, reference)
         out.append(copy)
     if not out:
-        raise PayloadError("the payload names no tracking number or payment")
+        raise PayloadError("the payload names no tracking number, shipment or payment")
     return out
+
+
+OPTIONAL_KEYS = frozenset({"location", "address", "signed_by", "amount", "currency", "detail"})
+
+
+def make_update(*, event_id: str, reference: str, status: str, occurred_at: datetime,
+                **optional: str | None) -> NormalizedUpdate:
+    """A NormalizedUpdate holding only what the provider said (None-valued optional keys left out)."""
+    unknown = set(optional) - OPTIONAL_KEYS
+    if unknown:
+        raise TypeError(f"not fields of an update: {sorted(unknown)}")
+    update = NormalizedUpdate(event_id=event_id, reference=reference, status=status, occurred_at=occurred_at)
+    for key, value in optional.items():
+        if value is not None:
+            update[key] = value  # type: ignore[literal-required]
+    return update
