@@ -12,12 +12,14 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, literal, select, union_all
 
+from domain.model import PromiseKind, Reason
 from integrations.db import tables as t
 from integrations.db.repositories import by_partner_reference
 
 p, c, u = t.promises, t.cases, t.updates
 
 STUCK_ORDERS = ("due_at", "partner", "kind", "reason")
+GROUPS = {"kind": sorted(k.value for k in PromiseKind), "reason": sorted(r.value for r in Reason)}
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -45,6 +47,18 @@ def stuck_promises(
     """
     if order not in STUCK_ORDERS:
         raise ValueError(f"order must be one of {', '.join(STUCK_ORDERS)}")
+    filters = {"partner": partner, "kind": kind, "reason": reason, "overdue_for": overdue_for}
+    if order in GROUPS and filters[order] is None:
+        # Kinds and reasons are a handful of known values: one index range per value, in order,
+        # oldest due first within each, until the page is full (no sort of every stuck promise).
+        window, rows = limit + offset, []
+        for value in GROUPS[order]:
+            rows += stuck_promises(conn, now, **{**filters, order: value}, limit=window - len(rows))
+            if len(rows) >= window:
+                break
+        return rows[offset:offset + limit]
+    if order in GROUPS:
+        order = "due_at"  # a single kind or reason: due order is the same thing
     due_before = now - overdue_for if overdue_for else now
     window = limit + offset
     common = [c.c.status != "closed"]
