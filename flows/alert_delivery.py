@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 
 from prefect import flow, task
@@ -14,26 +15,30 @@ from integrations.services.outbox import claim_alerts, deliver_alert
 
 
 @task(cache_policy=NO_CACHE)
-def deliver_batch(limit: int) -> tuple[int, int]:
+def deliver_batch(limit: int) -> dict[str, int]:
     """Claim due alerts and send each. One task per batch, not per alert: an alert must leave
     within a second or two, and each task run costs orchestration round trips.
 
     Retries are rows, not task retries: a failed alert gets its next attempt in the outbox
     with backoff, so a receiver that is down for an hour still gets it, and nothing is lost
-    if this worker dies (its claim expires and another worker takes the alert)."""
+    if this worker dies (its claim expires and another worker takes the alert). Each alert's
+    claim is renewed, fenced by its attempt number, right before it is sent."""
     settings, engine = context.settings(), context.engine()
-    alerts = claim_alerts(engine, utc_now(), limit, timedelta(seconds=settings.claim_lease_seconds))
+    lease = timedelta(seconds=settings.claim_lease_seconds)
+    alerts = claim_alerts(engine, utc_now(), limit, lease)
     notifier = AppriseNotifier()
-    sent = sum(deliver_alert(engine, settings, notifier, alert, utc_now()) for alert in alerts)
-    return sent, len(alerts) - sent
+    outcomes = Counter(deliver_alert(engine, settings, notifier, alert, utc_now(), lease) for alert in alerts)
+    return {"claimed": len(alerts), "sent": outcomes["sent"], "failed": outcomes["failed"]}
 
 
 @flow(name="alert-delivery")
 async def alert_delivery(limit: int = 50) -> dict[str, int]:
+    """Until no alert is due: at least once per alert, never twice once one is sent.
+    Several runs may overlap (claims use SKIP LOCKED on PostgreSQL)."""
     sent = failed = 0
     while True:
-        batch_sent, batch_failed = deliver_batch(limit)
-        sent, failed = sent + batch_sent, failed + batch_failed
-        if batch_sent + batch_failed < limit:
+        batch = deliver_batch(limit)
+        sent, failed = sent + batch["sent"], failed + batch["failed"]
+        if batch["claimed"] < limit:
             break
     return {"sent": sent, "failed": failed}

@@ -1,7 +1,15 @@
-"""The per-complaint workflow: send each partner the request its promise implies, once,
-with retries and backoff. Flow runs are named and tagged with the case id."""
+"""The per-complaint workflow: send each partner the request its promise implies, once
+(the promise id is the idempotency key), with retries and exponential backoff. Flow runs are
+named `case-<case_id>` and tagged `case:<case_id>`.
+
+Orchestration only: what to send and how an outcome is recorded live in
+integrations/services/outbound.py; the task below is a thin I/O wrapper around one attempt.
+"""
 
 from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
 
 from prefect import flow, tags, task
 from prefect.cache_policies import NO_CACHE
@@ -12,34 +20,51 @@ from integrations.outbound.partner_api import RequestFailed
 from integrations.services.clock import utc_now
 from integrations.services.outbound import attempt_request, claim_requests, reschedule_request
 
+TRIES_PER_CLAIM = 3  # task retries (1 s, then 4 s); then the row is rescheduled with backoff
+CONCURRENT_CASES = 8
 
-@task(retries=2, retry_delay_seconds=[1, 3], cache_policy=NO_CACHE)
-def send_request(request: dict) -> str:
+
+@task(retries=TRIES_PER_CLAIM - 1, retry_delay_seconds=[1, 4], cache_policy=NO_CACHE)
+async def send_request(request: dict) -> str:
     run = TaskRunContext.get()
-    attempt = (request["attempts"] - 1) * 3 + (run.task_run.run_count if run else 1)
-    return attempt_request(context.engine(), context.settings(), request, utc_now(), attempt)
+    attempt = (request["attempts"] - 1) * TRIES_PER_CLAIM + (run.task_run.run_count if run else 1)
+    # The HTTP call blocks: off the event loop, so that other cases' requests go on meanwhile.
+    return await asyncio.to_thread(attempt_request, context.engine(), context.settings(), request, utc_now(), attempt)
+
+
+async def _send(request: dict) -> str:
+    try:
+        return await send_request(request)
+    except RequestFailed as exc:  # retried later with backoff; blocks nothing else
+        return await asyncio.to_thread(reschedule_request, context.engine(), context.settings(), request,
+                                       utc_now(), str(exc))
 
 
 @flow(name="complaint-workflow", flow_run_name="case-{case_id}")
 async def complaint_workflow(case_id: str, requests: list[dict]) -> dict[str, str]:
-    outcomes = {}
-    for request in requests:
-        try:
-            outcomes[request["promise_id"]] = send_request(request)
-        except RequestFailed as exc:  # an unreachable partner blocks nothing else
-            outcomes[request["promise_id"]] = reschedule_request(
-                context.engine(), context.settings(), request, utc_now(), str(exc))
-    return outcomes
+    """The requests of one case, side by side: one partner that cannot be reached does not hold
+    up another."""
+    outcomes = await asyncio.gather(*(_send(request) for request in requests))
+    return {request["promise_id"]: outcome for request, outcome in zip(requests, outcomes, strict=True)}
 
 
 @flow(name="dispatch-partner-requests")
 async def dispatch_partner_requests(limit: int = 50) -> dict[str, str]:
-    """Claim due requests and run the workflow of each case they belong to."""
+    """Claim due requests (SKIP LOCKED on PostgreSQL, with a lease) and run the workflow of each
+    case they belong to, several cases at once."""
+    settings = context.settings()
+    claimed = claim_requests(context.engine(), utc_now(), limit, timedelta(seconds=settings.claim_lease_seconds))
     by_case: dict[str, list[dict]] = {}
-    for request in claim_requests(context.engine(), utc_now(), limit):
+    for request in claimed:
         by_case.setdefault(request["case_id"], []).append(request)
+    gate = asyncio.Semaphore(CONCURRENT_CASES)
+
+    async def run_case(case_id: str, requests: list[dict]) -> dict[str, str]:
+        async with gate:
+            with tags(f"case:{case_id}"):
+                return await complaint_workflow(case_id, requests)
+
     outcomes: dict[str, str] = {}
-    for case_id, requests in by_case.items():
-        with tags(f"case:{case_id}"):
-            outcomes.update(await complaint_workflow(case_id, requests))
+    for result in await asyncio.gather(*(run_case(case_id, reqs) for case_id, reqs in by_case.items())):
+        outcomes.update(result)
     return outcomes

@@ -58,8 +58,11 @@ def _loop(name: str, step: Callable[[], Awaitable[None]], every: float, stop: th
     asyncio.run(run())
 
 
-def run_forever(stop: threading.Event) -> None:
-    """Run the loops until `stop` is set, then wait for the rounds in progress to end."""
+def run_forever(stop: threading.Event, grace_seconds: float = 15.0) -> bool:
+    """Run the loops until `stop` is set, then give the rounds in progress `grace_seconds` to
+    end. A round still running after that (a partner that hangs) is abandoned with the process:
+    what it claimed is leased, not lost, and another worker takes it when the lease expires.
+    Returns True when every loop ended."""
     settings = context.settings()
     loops = [("sweep", _sweep_and_escalate, settings.sweep_interval_seconds),
              ("alerts", _deliver_if_due, settings.alert_poll_seconds),
@@ -68,6 +71,11 @@ def run_forever(stop: threading.Event) -> None:
                for name, step, every in loops]
     for thread in threads:
         thread.start()
+    while not stop.is_set() and any(thread.is_alive() for thread in threads):
+        stop.wait(0.5)
+    deadline = time.monotonic() + grace_seconds
     for thread in threads:
-        while thread.is_alive():
-            thread.join(timeout=0.5)
+        thread.join(max(0.0, deadline - time.monotonic()))
+    if busy := [thread.name for thread in threads if thread.is_alive()]:
+        log.warning("stopping with rounds still in progress (%s); their claims will be taken over", ", ".join(busy))
+    return not busy

@@ -62,8 +62,9 @@ def main() -> None:
     env = {**os.environ, "TERRAIN_DATABASE_URL": url, "PYTHONPATH": str(ROOT),
            "TERRAIN_ALERT_URLS": f"json://127.0.0.1:{server.server_address[1]}/alerts",
            "PREFECT_HOME": str(workdir / "prefect")}
+    up_log = open(workdir / "up.log", "w")  # noqa: SIM115
     up = subprocess.Popen([sys.executable, "-m", "integrations.cli.main", "up", "--port", str(port)], cwd=workdir,
-                          env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+                          env=env, stdout=up_log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     sent: dict[str, float] = {}
     try:
@@ -107,9 +108,9 @@ def main() -> None:
         server.shutdown()
     latencies = sorted(received[t] - sent[t] for t in sent if t in received)
     print(f"warm-up (first alert, local Prefect server starting): {'received' if 'bench--1' in received else 'lost'}")
-    print(f"{len(latencies)}/{len(sent)} alerts received")
+    print(f"{len(latencies)}/{len(sent)} alerts received (terrain up log: {workdir / 'up.log'})")
     if latencies:
-        q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else latencies * 99
+        q = statistics.quantiles(latencies, n=100, method="inclusive") if len(latencies) > 1 else latencies * 99
         print(f"contradiction → alert received: p50 {q[49]:.2f} s, p99 {q[98]:.2f} s, max {latencies[-1]:.2f} s "
               f"(target p99 ≤ 2 s)")
 

@@ -18,7 +18,8 @@ from integrations.db.unit_of_work import uow_factory
 def up(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port"),
        demo: bool = typer.Option(False, "--demo", help="load the seed stories as live cases first")) -> None:
     """Migrate, serve the API and dashboard, and run the flows on a local Prefect server
-    (or on PREFECT_API_URL when it is set). Ctrl-C or SIGTERM stops everything."""
+    (started under ./.terrain/prefect on a free port, or PREFECT_API_URL when it is set).
+    Ctrl-C or SIGTERM stops everything, children included."""
     config = settings()
     upgrade(config.sqlalchemy_url)
     if demo:
@@ -26,26 +27,36 @@ def up(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option
 
         loaded = load_demo(uow_factory(engine()))
         console.print(f"demo: {len(loaded)} seed stories loaded" if loaded else "demo: already loaded")
-    env = {**os.environ, "TERRAIN_PUBLIC_URL": os.environ.get("TERRAIN_PUBLIC_URL", f"http://{host}:{port}")}
-    api = subprocess.Popen([sys.executable, "-m", "integrations.cli.main", "serve", "--host", host,
-                            "--port", str(port), "--no-migrate"], env=env)
-    where = os.environ.get("PREFECT_API_URL") or "a local Prefect server (started on first flow run)"
-    console.print(f"[bold green]Terrain is up[/]: http://{host}:{port}  (flows on {where}, "
-                  f"sweep every {config.sweep_interval_seconds:g}s). Ctrl-C to stop.")
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    env = {**os.environ, "TERRAIN_PUBLIC_URL": os.environ.get("TERRAIN_PUBLIC_URL", f"http://{host}:{port}")}
+    # The API first: intake never waits on Prefect, not even on its start.
+    api = subprocess.Popen([sys.executable, "-m", "integrations.cli.main", "serve", "--host", host,
+                            "--port", str(port), "--no-migrate"], env=env)
+    prefect_server, ended = None, True
     try:
-        from flows.scheduler import run_forever
+        from flows import prefect_server as local_prefect
 
-        run_forever(stop)
+        if not os.environ.get("PREFECT_API_URL"):
+            console.print(f"API on http://{host}:{port}; starting the local Prefect server…")
+        prefect_server = local_prefect.ensure()
+        console.print(f"[bold green]Terrain is up[/]: http://{host}:{port}  (flows on {prefect_server.ui_url}, "
+                      f"sweep every {config.sweep_interval_seconds:g}s). Ctrl-C to stop.")
+        if not stop.is_set():
+            from flows.scheduler import run_forever
+
+            ended = run_forever(stop)
     finally:
         api.terminate()
         try:
             api.wait(timeout=15)
         except subprocess.TimeoutExpired:
             api.kill()
+        flushed = prefect_server.stop() if prefect_server is not None else True
         console.print("Terrain stopped.")
+        if not (flushed and ended):  # Prefect's exit hooks would wait on the stopped server
+            local_prefect.leave(0)
 
 
 def register(app: typer.Typer) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, select, update
 
 from integrations.db import tables as t
+from integrations.db.repositories import dialect_insert
 
 LEASE = timedelta(seconds=60)
 
@@ -26,8 +27,19 @@ def claim(conn: Connection, table: Table, now: datetime, limit: int, lease: time
     return list(conn.execute(stmt))
 
 
+def renew(conn: Connection, table: Table, row_id: Any, attempts: int, until: datetime) -> bool:
+    """Extend this worker's claim just before it acts; False when the claim is no longer ours
+    (it expired and another worker took the row, which bumped `attempts`, or it is done).
+    `attempts` is the fencing token: a stale worker never sends or records over a newer one."""
+    key = table.primary_key.columns.values()[0]
+    return conn.execute(update(table).where(key == row_id, table.c.state == "pending", table.c.attempts == attempts)
+                        .values(next_attempt_at=until)).rowcount == 1
+
+
 def finish(conn: Connection, table: Table, row_id: Any, *, state: str, now: datetime,
-           next_attempt_at: datetime | None = None, error: str | None = None, response: Any = None) -> None:
+           next_attempt_at: datetime | None = None, error: str | None = None, response: Any = None,
+           attempts: int | None = None) -> bool:
+    """Record the outcome; with `attempts`, only if the claim is still this worker's."""
     key = table.primary_key.columns.values()[0]
     values: dict[str, Any] = {"state": state, "last_error": error}
     if state == "sent":
@@ -36,7 +48,18 @@ def finish(conn: Connection, table: Table, row_id: Any, *, state: str, now: date
         values["next_attempt_at"] = next_attempt_at
     if response is not None and "response" in table.c:
         values["response"] = response
-    conn.execute(update(table).where(key == row_id).values(**values))
+    stmt = update(table).where(key == row_id)
+    if attempts is not None:
+        stmt = stmt.where(table.c.state == "pending", table.c.attempts == attempts)
+    return conn.execute(stmt.values(**values)).rowcount == 1
+
+
+def add_alerts(conn: Connection, rows: list[dict[str, Any]]) -> set[str]:
+    """Queue alerts; returns the keys actually inserted (a key already queued is left alone)."""
+    if not rows:
+        return set()
+    stmt = dialect_insert(conn, t.outbox).on_conflict_do_nothing().returning(t.outbox.c.key)
+    return set(conn.execute(stmt, rows).scalars())
 
 
 def has_due(conn: Connection, table: Table, now: datetime) -> bool:

@@ -3,7 +3,7 @@ idempotency key), every attempt and its outcome on the case timeline."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
@@ -19,9 +19,10 @@ from integrations.settings import Settings
 ACTOR = "system:outbound"
 
 
-def claim_requests(engine: Engine, now: datetime, limit: int = 50) -> list[dict[str, Any]]:
+def claim_requests(engine: Engine, now: datetime, limit: int = 50,
+                   lease: timedelta = outbox_store.LEASE) -> list[dict[str, Any]]:
     with engine.begin() as conn:
-        return [dict(r._mapping) for r in outbox_store.claim(conn, tables.outbound_requests, now, limit)]
+        return [dict(r._mapping) for r in outbox_store.claim(conn, tables.outbound_requests, now, limit, lease)]
 
 
 def requests_due(engine: Engine, now: datetime) -> bool:
@@ -44,14 +45,21 @@ def _record(engine: Engine, request: dict[str, Any], now: datetime, *, state: st
     with engine.begin() as conn:
         if state is not None:
             outbox_store.finish(conn, tables.outbound_requests, request["promise_id"], state=state, now=now,
-                                next_attempt_at=next_attempt_at, error=detail.get("error"), response=response)
+                                next_attempt_at=next_attempt_at, error=detail.get("error"), response=response,
+                                attempts=request["attempts"])
         SqlTimelineRepository(conn).append([TimelineEntry(request["case_id"], now, EntryType.OUTBOUND_REQUEST,
                                                           ACTOR, {"promise_id": request["promise_id"], **detail})])
 
 
 def attempt_request(engine: Engine, settings: Settings, request: dict[str, Any], now: datetime,
                     attempt: int) -> str:
-    """One attempt; returns the final state ("sent" or "skipped") or raises RequestFailed."""
+    """One attempt; returns the final state ("sent" or "skipped"), "lost" when the claim is no
+    longer this worker's (it expired and another worker took the request), or raises
+    RequestFailed. The claim is renewed before the partner is called."""
+    with engine.begin() as conn:
+        if not outbox_store.renew(conn, tables.outbound_requests, request["promise_id"], request["attempts"],
+                                  now + timedelta(seconds=settings.claim_lease_seconds)):
+            return "lost"
     promise = _promise_document(engine, request["promise_id"])
     endpoint = credentials.partner_endpoint(engine, request["partner"])
     if promise is None or endpoint is None or not endpoint.action_url:
@@ -85,10 +93,17 @@ def attempt_request(engine: Engine, settings: Settings, request: dict[str, Any],
 
 def reschedule_request(engine: Engine, settings: Settings, request: dict[str, Any], now: datetime,
                        error: str) -> str:
-    """After a run of failed attempts: try again later with backoff, or give up for good."""
+    """After a run of failed attempts: try again later with backoff, or give up for good.
+    The timeline says which."""
     attempts = request["attempts"]
     state = "failed" if attempts >= settings.outbound_max_attempts else "pending"
+    next_attempt_at = now + backoff(attempts * 4)
     with engine.begin() as conn:
-        outbox_store.finish(conn, tables.outbound_requests, request["promise_id"], state=state, now=now,
-                            next_attempt_at=now + backoff(attempts * 4), error=error)
+        if not outbox_store.finish(conn, tables.outbound_requests, request["promise_id"], state=state, now=now,
+                                   next_attempt_at=next_attempt_at, error=error, attempts=attempts):
+            return "lost"
+        detail = ({"outcome": "gave_up", "error": error} if state == "failed"
+                  else {"outcome": "retry_scheduled", "next_attempt_at": next_attempt_at.isoformat()})
+        SqlTimelineRepository(conn).append([TimelineEntry(request["case_id"], now, EntryType.OUTBOUND_REQUEST, ACTOR,
+                                                          {"promise_id": request["promise_id"], **detail})])
     return state

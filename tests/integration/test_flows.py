@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import socket
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs
@@ -28,7 +30,19 @@ from integrations.services.ingest import ingest_updates
 from integrations.services.intake import open_complaint
 from integrations.services.promises import record_promises
 from tests.builders import complaint, spec, update
-from tests.integration.receivers import HttpReceiver, SmtpReceiver
+from tests.integration.receivers import HttpReceiver, SmtpReceiver, free_port
+
+
+class BlackHoleServer:
+    """Accepts connections and never answers."""
+
+    def __enter__(self) -> BlackHoleServer:
+        self.sock = socket.create_server(("127.0.0.1", 0), backlog=50)
+        self.port = self.sock.getsockname()[1]
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.sock.close()
 
 
 @pytest.fixture(scope="session")
@@ -169,3 +183,51 @@ def test_sweep_flow_breaks_overdue_promises_and_escalation_fires_once(db, env):
     with db.connect() as conn:
         kinds = sorted(conn.execute(select(tables.outbox.c.kind)).scalars())
     assert kinds == ["escalation", "promise_broken", "promise_broken"]
+
+
+def test_an_unreachable_partner_blocks_no_other(db, env):
+    """A partner that hangs and one that is down, next to one that answers: the one that answers
+    gets its request at once; the others are retried later, each attempt on their timelines."""
+    env(outbound_timeout_seconds="2")
+    with HttpReceiver() as good, BlackHoleServer() as hanging:
+        credentials.set_partner(db, "ups", f"http://127.0.0.1:{good.port}/act", "s", now())
+        credentials.set_partner(db, "laposte", f"http://127.0.0.1:{hanging.port}/act", "s", now())
+        credentials.set_partner(db, "colissimo", f"http://127.0.0.1:{free_port()}/act", "s", now())
+        slow_case = broken_case(db, reference="LP1", partner="laposte")
+        down_case = broken_case(db, reference="CO1", partner="colissimo")
+        good_case = broken_case(db, reference="1Z1", partner="ups")
+        sent_at: list[float] = []
+        good.respond = lambda n: (sent_at.append(time.monotonic()), 200)[1]
+        started = time.monotonic()
+        outcomes = run(dispatch_partner_requests)
+        assert sorted(outcomes.values()) == ["pending", "pending", "sent"]
+        # Served in turn, it would come after the hanging partner's 3 attempts (≥ 11 s) and the
+        # down one's retry delays (5 s).
+        assert sent_at[0] - started < 10
+    for case_id, expected in ((slow_case, ["failed"] * 3 + ["retry_scheduled"]),
+                              (down_case, ["failed"] * 3 + ["retry_scheduled"]), (good_case, ["sent"])):
+        timeline = read_case(uow_factory(db), case_id).timeline
+        assert [e.detail["outcome"] for e in timeline if e.type.value == "outbound_request"] == expected
+    with db.connect() as conn:
+        states = dict(conn.execute(select(tables.outbound_requests.c.partner, tables.outbound_requests.c.state)).all())
+    assert states == {"ups": "sent", "laposte": "pending", "colissimo": "pending"}
+
+
+@pytest.mark.postgres_only
+def test_two_alert_delivery_runs_in_parallel_never_send_twice(db, env):
+    cases = [broken_case(db, reference=f"PAR{i}") for i in range(12)]
+    with HttpReceiver(respond=lambda n: (time.sleep(0.25), 200)[1]) as http:
+        env(alert_urls=f"json://127.0.0.1:{http.port}/alerts")
+        results: list[dict] = []
+
+        def deliver() -> None:
+            results.append(asyncio.run(alert_delivery(limit=2)))
+
+        threads = [threading.Thread(target=deliver) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+        messages = [body["message"] for body in http.json_bodies()]
+    assert len(results) == 2 and sum(r["sent"] for r in results) == 12
+    assert len(messages) == 12 and all(sum(c in m for m in messages) == 1 for c in cases)
