@@ -13,7 +13,7 @@ from domain.errors import DomainError
 from domain.model import PromiseKind, Reason
 from integrations.api.routes.ops import parse_duration
 from integrations.cli.context import console, engine, settings
-from integrations.db import queries
+from integrations.db import queries, scorecard_stats
 from integrations.db.migrate import upgrade
 from integrations.seeding import seed as seed_cases
 from integrations.services.clock import utc_now
@@ -100,6 +100,8 @@ def seed(cases: int = typer.Option(1000, "--cases", min=1), random_seed: int = t
     with Progress(*columns, console=console) as progress:
         task = progress.add_task("seeding cases", total=cases)
         report = seed_cases(engine(), cases, seed=random_seed, progress=lambda n: progress.advance(task, n))
+    with console.status("folding the new promises into the scorecards"):
+        scorecard_stats.fold(engine())
     console.print(f"{report.cases} cases, {report.promises} promises ({report.broken} broken), "
                   f"{report.updates} updates")
 

@@ -19,6 +19,21 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
+    if revision == "head":
+        _fold_scorecards(url)
+
+
+def _fold_scorecards(url: str) -> None:
+    """Migration 0005 backfills existing promises as scorecard deltas: fold them now, so the
+    first scorecard after an upgrade does not read them one by one."""
+    from integrations.db.engine import make_engine
+    from integrations.db.scorecard_stats import fold
+
+    engine = make_engine(url)
+    try:
+        fold(engine)
+    finally:
+        engine.dispose()
 
 
 def downgrade(url: str, revision: str) -> None:

@@ -5,14 +5,14 @@ Plain SQL reads shaped for the screens that use them, each backed by an index.
 
 from __future__ import annotations
 
-import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, literal, select, union_all
+from sqlalchemy import Connection, and_, literal, select, union_all
 
 from domain.model import PromiseKind, Reason
+from integrations.db import scorecard_stats
 from integrations.db import tables as t
 from integrations.db.repositories import by_partner_reference
 
@@ -115,63 +115,30 @@ def last_updates(conn: Connection, refs: set[tuple[str, str]]) -> dict[tuple[str
 
 
 def scorecards(conn: Connection, since: datetime | None = None) -> list[dict[str, Any]]:
-    """Per partner: promises, kept, broken, kept_rate, median time from promise to keep."""
-    where = [p.c.created_at >= since] if since else []
-    if conn.dialect.name == "postgresql":
-        counts, medians, reasons = _scorecard_rows_pg(conn, where)
-    else:
-        counts, medians, reasons = _scorecard_rows_generic(conn, where)
+    """Per partner, over the promises made since `since`: promises, kept, broken, kept_rate,
+    median time from promise to keep (to within 2.5%), broken by reason. Read from the
+    maintained aggregate (integrations/db/scorecard_stats.py), not from every promise."""
+    stats = scorecard_stats.period_stats(conn, since)
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    reasons: dict[str, Counter] = defaultdict(Counter)
+    for (partner, _day, verdict, reason), count in stats.counts.items():
+        totals[partner][0] += count
+        if verdict == "kept":
+            totals[partner][1] += count
+        elif verdict == "broken":
+            totals[partner][2] += count
+            reasons[partner][reason or "unknown"] += count
     out = []
-    for partner, promises, kept, broken in counts:
+    for partner in sorted(name for name, (promises, _, _) in totals.items() if promises > 0):
+        promises, kept, broken = totals[partner]
         decided = kept + broken
         out.append({
             "partner": partner, "promises": promises, "kept": kept, "broken": broken,
             "pending": promises - decided, "kept_rate": round(kept / decided, 4) if decided else None,
-            "median_seconds_to_keep": medians.get(partner), "broken_by_reason": reasons.get(partner, {}),
+            "median_seconds_to_keep": scorecard_stats.median_seconds(stats.keep_times.get(partner, Counter())),
+            "broken_by_reason": {reason: n for reason, n in sorted(reasons[partner].items()) if n > 0},
         })
     return out
-
-
-def _scorecard_rows_pg(conn: Connection, where: list):
-    """One pass over the period's promises: counts per (partner, verdict, reason) and the
-    median time to keep, instead of one scan per figure."""
-    seconds = func.extract("epoch", p.c.fulfilled_at - p.c.created_at)
-    rows = conn.execute(
-        select(p.c.partner, p.c.verdict, p.c.reason, func.count(),
-               func.percentile_cont(0.5).within_group(seconds).filter(p.c.verdict == "kept"))
-        .where(*where).group_by(p.c.partner, p.c.verdict, p.c.reason)).all()
-    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    reasons: dict[str, dict[str, int]] = defaultdict(dict)
-    medians: dict[str, float] = {}
-    for partner, verdict, reason, count, median in rows:
-        totals[partner][0] += count
-        if verdict == "kept":
-            totals[partner][1] += count
-            if median is not None:
-                medians[partner] = float(median)
-        elif verdict == "broken":
-            totals[partner][2] += count
-            reasons[partner][reason or "unknown"] = count
-    counts = [(partner, *totals[partner]) for partner in sorted(totals)]
-    return counts, medians, reasons
-
-
-def _scorecard_rows_generic(conn: Connection, where: list):
-    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    reasons: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    durations: dict[str, list[float]] = defaultdict(list)
-    for row in conn.execute(select(p.c.partner, p.c.verdict, p.c.reason, p.c.created_at, p.c.fulfilled_at)
-                            .where(*where)):
-        totals[row.partner][0] += 1
-        if row.verdict == "kept":
-            totals[row.partner][1] += 1
-            durations[row.partner].append((row.fulfilled_at - row.created_at).total_seconds())
-        elif row.verdict == "broken":
-            totals[row.partner][2] += 1
-            reasons[row.partner][row.reason or "unknown"] += 1
-    counts = [(partner, *totals[partner]) for partner in sorted(totals)]
-    medians = {name: statistics.median(values) for name, values in durations.items()}
-    return counts, medians, {k: dict(v) for k, v in reasons.items()}
 
 
 def partner_steps(conn: Connection, partner: str, *, verdict: str | None = None,
@@ -191,27 +158,17 @@ def partner_steps(conn: Connection, partner: str, *, verdict: str | None = None,
 
 def weekly_kept_rate(conn: Connection, since: datetime) -> dict[str, list[tuple[str, float, int]]]:
     """Per partner, per ISO week of the promise: (week, kept rate among decided, decided count)."""
-    if conn.dialect.name == "postgresql":
-        week = func.date_trunc("week", p.c.created_at)
-        grouped = conn.execute(
-            select(p.c.partner, week, func.count().filter(p.c.verdict == "kept"), func.count())
-            .where(p.c.created_at >= since, p.c.verdict != "pending").group_by(p.c.partner, week)
-            .order_by(p.c.partner, week)).all()
-        series: dict[str, list[tuple[str, float, int]]] = defaultdict(list)
-        for partner, start, kept, total in grouped:
-            year, number, _ = start.isocalendar()
-            series[partner].append((f"{year}-W{number:02d}", kept / total, total))
-        return dict(series)
-    rows = conn.execute(select(p.c.partner, p.c.created_at, p.c.verdict)
-                        .where(p.c.created_at >= since, p.c.verdict != "pending"))
-    counts: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
-    for row in rows:
-        year, week, _ = row.created_at.isocalendar()
-        bucket = counts[row.partner][f"{year}-W{week:02d}"]
-        bucket[0] += row.verdict == "kept"
-        bucket[1] += 1
-    return {partner: [(week, kept / total, total) for week, (kept, total) in sorted(weeks.items())]
-            for partner, weeks in sorted(counts.items())}
+    weeks: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    for (partner, day, verdict, _reason), count in scorecard_stats.period_stats(conn, since).counts.items():
+        if verdict == "pending" or count == 0:
+            continue
+        year, week, _ = day.isocalendar()
+        bucket = weeks[partner][f"{year}-W{week:02d}"]
+        bucket[0] += count if verdict == "kept" else 0
+        bucket[1] += count
+    return {partner: [(week, kept / total, total) for week, (kept, total) in sorted(by_week.items()) if total]
+            for partner, by_week in sorted(weeks.items())
+            if any(total for _, total in by_week.values())}
 
 
 def recent_reopens(conn: Connection, limit: int = 30) -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -93,6 +94,8 @@ promises = Table(
           postgresql_where=text("verdict = 'broken' AND NOT addressed AND fulfilled_at IS NULL"),
           sqlite_where=text("verdict = 'broken' AND NOT addressed AND fulfilled_at IS NULL")),
     Index("ix_promises_partner_created_at", "partner", "created_at"),
+    # The first, partial day of a scorecard period is read from the promises (migration 0005).
+    Index("ix_promises_created_at", "created_at"),
     # The same two lists filtered by partner (migration 0003).
     Index("ix_promises_partner_due_at_pending", "partner", "due_at",
           postgresql_where=text("verdict = 'pending'"), sqlite_where=text("verdict = 'pending'")),
@@ -198,4 +201,42 @@ outbound_requests = Table(
     Column("response", JSON),
     Index("ix_outbound_requests_next_attempt_at_pending", "next_attempt_at",
           postgresql_where=text("state = 'pending'"), sqlite_where=text("state = 'pending'")),
+)
+
+
+# Scorecards at a million promises (migration 0005). Triggers on `promises` append a -1 row
+# for the old state and a +1 row for the new one of every change to partner, created_at,
+# verdict, reason or fulfilled_at (insert-only: no hot counter row for concurrent writers to
+# queue on); integrations/db/scorecard_stats.py folds them into per-day counts.
+scorecard_deltas = Table(
+    "scorecard_deltas", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("partner", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("verdict", String(16), nullable=False),
+    Column("reason", String(32)),
+    Column("fulfilled_at", UTCDateTime),
+    Column("sign", Integer, nullable=False),
+    # Reads take the few live rows by index: after a large fold the table keeps its pages.
+    Index("ix_scorecard_deltas_created_at", "created_at"),
+)
+
+# Promises per (partner, UTC day the promise was made, verdict, reason); reason '' for none.
+scorecard_days = Table(
+    "scorecard_days", metadata,
+    Column("partner", String(200), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("verdict", String(16), primary_key=True),
+    Column("reason", String(32), primary_key=True),
+    Column("promises", BigInteger, nullable=False),
+)
+
+# Kept promises per (partner, day, time-to-keep bucket): bucket b holds the times from
+# 1.05**b to 1.05**(b+1) seconds (-1: under a second), so a median is read to within 2.5%.
+keep_time_days = Table(
+    "keep_time_days", metadata,
+    Column("partner", String(200), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("bucket", Integer, primary_key=True, autoincrement=False),
+    Column("promises", BigInteger, nullable=False),
 )

@@ -17,13 +17,13 @@ import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.sorting import FlowRunSort
 from prefect.testing.utilities import prefect_test_harness
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from flows.alert_delivery import alert_delivery
 from flows.complaint_workflow import dispatch_partner_requests
 from flows.deadline_sweep import deadline_sweep
 from flows.escalation import escalation
-from integrations.db import credentials, tables
+from integrations.db import credentials, queries, tables
 from integrations.db.unit_of_work import uow_factory
 from integrations.services.cases import read_case
 from integrations.services.ingest import ingest_updates
@@ -173,7 +173,13 @@ def test_sweep_flow_breaks_overdue_promises_and_escalation_fires_once(db, env):
     case = open_complaint(uow, complaint("toujours rien", now()), "agent:t")
     record_promises(uow, case.case_id, [spec("callback", "cc", "R1", now() + timedelta(seconds=1))], "agent:t")
     time.sleep(1.1)
-    assert run(deadline_sweep)["promises_broken"] == 1
+    report = run(deadline_sweep)
+    # the promise made (+1) and broken (-1 pending, +1 broken), folded into the scorecards
+    assert (report["promises_broken"], report["scorecard_deltas_folded"]) == (1, 3)
+    with db.connect() as conn:
+        [card] = queries.scorecards(conn)
+        assert (card["promises"], card["broken"], card["broken_by_reason"]) == (1, 1, {"deadline_missed": 1})
+        assert conn.execute(select(func.count()).select_from(tables.scorecard_days)).scalar_one() == 1
     record_promises(uow, case.case_id, [spec("callback", "cc", "R2", now() + timedelta(seconds=1))], "agent:t")
     time.sleep(1.1)
     run(deadline_sweep)

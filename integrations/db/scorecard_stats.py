@@ -1,0 +1,184 @@
+"""The scorecards' aggregate: promises per (partner, day, verdict, reason) and time-to-keep
+histograms per (partner, day), so that a scorecard reads a few thousand rows, not every promise.
+
+Triggers on `promises` (migration 0005) append each change to `scorecard_deltas`; `fold` moves
+those rows into `scorecard_days` and `keep_time_days` (the deadline sweep calls it every round,
+`upgrade` and `terrain seed` once). A read adds the deltas not folded yet, in the same statement
+(one snapshot), so it is exact whenever it runs; a period starting mid-day reads that first
+partial day from the promises themselves (index on created_at).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Date,
+    Engine,
+    Integer,
+    String,
+    cast,
+    delete,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
+
+from integrations.db import tables as t
+from integrations.db.repositories import dialect_insert
+from integrations.db.types import UTCDateTime
+
+RATIO = 1.05  # bucket width: a median read from the histogram is within 2.5% of the true one
+FOLD_BATCH = 20_000
+FOLD_LOCK = 0x5465727261696E01  # PostgreSQL advisory lock: one fold at a time
+# After folding this many deltas at once (a seed, an upgrade's backfill), vacuum the table on
+# PostgreSQL: until then a read would scan every page the deleted rows left behind.
+VACUUM_AFTER = 50_000
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+d, days, keep = t.scorecard_deltas, t.scorecard_days, t.keep_time_days
+
+
+def keep_bucket(seconds: float) -> int:
+    return -1 if seconds < 1 else math.floor(math.log(seconds) / math.log(RATIO))
+
+
+def bucket_seconds(bucket: int) -> float:
+    """The bucket's geometric middle."""
+    return 0.0 if bucket < 0 else RATIO ** (bucket + 0.5)
+
+
+@dataclass
+class PeriodStats:
+    """Promises per (partner, day, verdict, reason) and, per partner, kept promises per
+    time-to-keep bucket, over a period."""
+
+    counts: Counter = field(default_factory=Counter)
+    keep_times: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+
+    def add_promise(self, partner: str, created_at: datetime, verdict: str, reason: str | None,
+                    fulfilled_at: datetime | None, n: int) -> None:
+        self.counts[(partner, created_at.astimezone(UTC).date(), verdict, reason or "")] += n
+        if verdict == "kept" and fulfilled_at is not None:
+            self.keep_times[partner][keep_bucket((fulfilled_at - created_at).total_seconds())] += n
+
+
+def median_seconds(histogram: Counter) -> float | None:
+    """The median of the values in the histogram (the mean of the two middle ones for an even
+    count), each value read as its bucket's middle."""
+    buckets = sorted((b, n) for b, n in histogram.items() if n > 0)
+    total = sum(n for _, n in buckets)
+    if total == 0:
+        return None
+
+    def nth(rank: int) -> float:  # 1-based
+        seen = 0
+        for bucket, n in buckets:
+            seen += n
+            if seen >= rank:
+                return bucket_seconds(bucket)
+        raise AssertionError("rank beyond the histogram")
+
+    middle = (nth((total + 1) // 2) + nth(total // 2 + 1)) / 2
+    return float(round(middle))
+
+
+def period_stats(conn: Connection, since: datetime | None) -> PeriodStats:
+    """The aggregate for promises made at or after `since` (all of them for None)."""
+    boundary = None if since is None else _next_midnight(since)
+    day_rows = select(literal("day", String).label("kind"), days.c.partner, days.c.day,
+                      cast(null(), UTCDateTime).label("created_at"), days.c.verdict, days.c.reason,
+                      cast(null(), Integer).label("bucket"), cast(null(), UTCDateTime).label("fulfilled_at"),
+                      cast(days.c.promises, BigInteger).label("n"))
+    keep_rows = (select(literal("keep", String), keep.c.partner, cast(null(), Date), cast(null(), UTCDateTime),
+                        cast(null(), String), cast(null(), String), keep.c.bucket, cast(null(), UTCDateTime),
+                        cast(func.sum(keep.c.promises), BigInteger))
+                 .group_by(keep.c.partner, keep.c.bucket))
+    delta_rows = select(literal("row", String), d.c.partner, cast(null(), Date), d.c.created_at, d.c.verdict,
+                        d.c.reason, cast(null(), Integer), d.c.fulfilled_at, cast(d.c.sign, BigInteger))
+    # A predicate on created_at even for all time (dates start in 1970): the few live deltas
+    # are then read along their index, not by scanning the pages a large fold emptied.
+    parts = [day_rows, keep_rows, delta_rows.where(d.c.created_at >= EPOCH)]
+    if boundary is not None:
+        parts = [day_rows.where(days.c.day >= boundary.date()), keep_rows.where(keep.c.day >= boundary.date()),
+                 delta_rows.where(d.c.created_at >= boundary)]
+        if since != boundary:  # the first, partial day, straight from the promises
+            p = t.promises
+            parts.append(select(literal("row", String), p.c.partner, cast(null(), Date), p.c.created_at,
+                                p.c.verdict, p.c.reason, cast(null(), Integer), p.c.fulfilled_at,
+                                cast(literal(1), BigInteger))
+                         .where(p.c.created_at >= since, p.c.created_at < boundary))
+    stats = PeriodStats()
+    for row in conn.execute(union_all(*parts)):
+        if row.kind == "day":
+            stats.counts[(row.partner, row.day, row.verdict, row.reason)] += row.n
+        elif row.kind == "keep":
+            stats.keep_times[row.partner][row.bucket] += row.n
+        else:
+            stats.add_promise(row.partner, row.created_at, row.verdict, row.reason, row.fulfilled_at, row.n)
+    return stats
+
+
+def _next_midnight(moment: datetime) -> datetime:
+    """`moment` itself when it is a UTC midnight, else the next one."""
+    moment = moment.astimezone(UTC)
+    midnight = datetime.combine(moment.date(), time(), tzinfo=UTC)
+    return midnight if midnight == moment else midnight + timedelta(days=1)
+
+
+def fold(engine: Engine, batch: int = FOLD_BATCH) -> int:
+    """Move the pending deltas into the aggregate, `batch` rows per transaction; returns how
+    many were folded. Safe to run from several processes at once."""
+    folded = 0
+    while True:
+        with engine.begin() as conn:
+            moved = fold_batch(conn, batch)
+        folded += moved
+        if moved < batch:
+            break
+    if folded >= VACUUM_AFTER and engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM (ANALYZE) scorecard_deltas")
+    return folded
+
+
+def fold_batch(conn: Connection, batch: int = FOLD_BATCH) -> int:
+    if conn.dialect.name == "postgresql" and not conn.execute(select(func.pg_try_advisory_xact_lock(FOLD_LOCK))).scalar():
+        return 0  # another process is folding
+    oldest = select(d.c.id).order_by(d.c.id).limit(batch)
+    rows = conn.execute(delete(d).where(d.c.id.in_(oldest)).returning(
+        d.c.partner, d.c.created_at, d.c.verdict, d.c.reason, d.c.fulfilled_at, d.c.sign)).all()
+    if not rows:
+        return 0
+    counts: Counter = Counter()
+    keep_by_day: Counter = Counter()
+    for row in rows:
+        day = row.created_at.astimezone(UTC).date()
+        counts[(row.partner, day, row.verdict, row.reason or "")] += row.sign
+        if row.verdict == "kept" and row.fulfilled_at is not None:
+            bucket = keep_bucket((row.fulfilled_at - row.created_at).total_seconds())
+            keep_by_day[(row.partner, day, bucket)] += row.sign
+    _add(conn, days, ("partner", "day", "verdict", "reason"),
+         [{"partner": p, "day": day, "verdict": v, "reason": r, "promises": n}
+          for (p, day, v, r), n in counts.items() if n])
+    _add(conn, keep, ("partner", "day", "bucket"),
+         [{"partner": p, "day": day, "bucket": b, "promises": n} for (p, day, b), n in keep_by_day.items() if n])
+    return len(rows)
+
+
+def _add(conn: Connection, table, key: tuple[str, ...], rows: list[dict]) -> None:
+    """promises += n per key, and rows that fall to zero removed."""
+    if not rows:
+        return
+    stmt = dialect_insert(conn, table)
+    conn.execute(stmt.on_conflict_do_update(index_elements=list(key),
+                                            set_={"promises": table.c.promises + stmt.excluded.promises}), rows)
+    if any(row["promises"] < 0 for row in rows):
+        conn.execute(delete(table).where(table.c.promises == 0))
