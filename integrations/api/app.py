@@ -31,10 +31,11 @@ Authenticate with `Authorization: Bearer <token>` (`terrain keys create`). Error
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None,
                clock: Clock | None = None) -> FastAPI:
     settings = settings or get_settings()
-    engine = engine or engine_for(settings.sqlalchemy_url)
+    engine = engine or engine_for(settings.sqlalchemy_url, pre_ping=False)
     clock = clock or utc_now
     factory = uow_factory(engine)
-    batcher = UpdateBatcher(partial(ingest_updates, factory, clock=clock))
+    batcher = UpdateBatcher(partial(ingest_updates, factory, clock=clock),
+                            concurrent_flushes=settings.ingest_concurrent_commits)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):

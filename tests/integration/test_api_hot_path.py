@@ -8,7 +8,7 @@ import asyncio
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.exc import DataError, OperationalError
 
 from integrations.api.app import create_app
@@ -122,6 +122,58 @@ def test_a_dead_database_gives_503_not_500(clock):
     results = asyncio.run(run())
     assert all(isinstance(r, OperationalError) for r in results)
     assert sum(calls) == 5  # a dead database is not retried item by item
+
+
+def test_a_connection_that_died_in_the_pool_is_retried_once_not_answered_503():
+    """The API's pool does not ping connections before use: the batcher runs a transaction whose
+    connection turns out dead once more, on a fresh one; a second failure is the client's 503."""
+    calls = []
+
+    def flaky(times):
+        def ingest(updates):
+            calls.append(len(updates))
+            if len(calls) <= times:
+                raise OperationalError("INSERT", {}, Exception("server closed the connection"),
+                                       connection_invalidated=True)
+            return [ItemResult.ACCEPTED for _ in updates]
+        return ingest
+
+    async def run(ingest):
+        batcher = UpdateBatcher(ingest, concurrent_flushes=1)
+        await batcher.start()
+        try:
+            return await asyncio.gather(batcher.submit(type("U", (), {"partner": "p", "event_id": "1"})()),
+                                        return_exceptions=True)
+        finally:
+            await batcher.stop()
+
+    assert asyncio.run(run(flaky(1))) == [ItemResult.ACCEPTED] and calls == [1, 1]
+    calls.clear()
+    [failure] = asyncio.run(run(flaky(2)))
+    assert isinstance(failure, OperationalError) and calls == [1, 1]
+
+
+@pytest.mark.postgres_only
+def test_backends_killed_under_the_api_cost_no_request(database_url, keys, clock, db):
+    """Every pooled connection of the API terminated by the server (as after a failover): the
+    next single update is still a 200, stored once."""
+    from integrations.db.engine import make_engine
+
+    engine = make_engine(database_url, pool_size=2, pre_ping=False)
+    app = create_app(Settings(database_url=database_url), engine=engine, clock=clock)
+    with TestClient(app) as client:
+        warm(client, keys)
+        with db.connect() as conn:
+            killed = conn.execute(select(func.count(func.pg_terminate_backend(text("pid")))).select_from(
+                text("pg_stat_activity")).where(text("datname = current_database() AND pid <> pg_backend_pid()"))
+            ).scalar_one()
+        assert killed >= 1
+        answer = client.post("/v1/updates", json=update("after-kill"), headers=keys["ups"])
+        assert answer.status_code == 200 and answer.json()["accepted"] == 1
+    engine.dispose()
+    with db.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(tables.updates)
+                            .where(tables.updates.c.event_id == "after-kill")).scalar_one() == 1
 
 
 def test_batches_on_the_hot_path(client, keys, db):
