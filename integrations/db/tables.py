@@ -109,6 +109,10 @@ promises = Table(
     Index("ix_promises_reason_due_at_unaddressed", "reason", "due_at",
           postgresql_where=text("verdict = 'broken' AND NOT addressed AND fulfilled_at IS NULL"),
           sqlite_where=text("verdict = 'broken' AND NOT addressed AND fulfilled_at IS NULL")),
+    # Sorted by one of kind/reason and filtered by the other (migration 0006).
+    Index("ix_promises_reason_kind_due_at_unaddressed", "reason", "kind", "due_at",
+          postgresql_where=text("verdict = 'broken' AND NOT addressed AND fulfilled_at IS NULL"),
+          sqlite_where=text("verdict = 'broken' AND NOT addressed AND fulfilled_at IS NULL")),
 )
 
 updates = Table(
