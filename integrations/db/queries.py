@@ -116,7 +116,7 @@ def last_updates(conn: Connection, refs: set[tuple[str, str]]) -> dict[tuple[str
 
 def scorecards(conn: Connection, since: datetime | None = None) -> list[dict[str, Any]]:
     """Per partner, over the promises made since `since`: promises, kept, broken, kept_rate,
-    median time from promise to keep (to within 2.5%), broken by reason. Read from the
+    median time from promise to keep (to within 5%), broken by reason. Read from the
     maintained aggregate (integrations/db/scorecard_stats.py), not from every promise."""
     stats = scorecard_stats.period_stats(conn, since)
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
@@ -135,7 +135,7 @@ def scorecards(conn: Connection, since: datetime | None = None) -> list[dict[str
         out.append({
             "partner": partner, "promises": promises, "kept": kept, "broken": broken,
             "pending": promises - decided, "kept_rate": round(kept / decided, 4) if decided else None,
-            "median_seconds_to_keep": scorecard_stats.median_seconds(stats.keep_times.get(partner, Counter())),
+            "median_seconds_to_keep": scorecard_stats.median_seconds(stats.keep_times[partner]),
             "broken_by_reason": {reason: n for reason, n in sorted(reasons[partner].items()) if n > 0},
         })
     return out

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Connection,
     Date,
     Engine,
+    Float,
     Integer,
     String,
     cast,
@@ -35,7 +36,7 @@ from integrations.db import tables as t
 from integrations.db.repositories import dialect_insert
 from integrations.db.types import UTCDateTime
 
-RATIO = 1.05  # bucket width: a median read from the histogram is within 2.5% of the true one
+RATIO = 1.05  # bucket width: a median read from the histogram is within 5% of the true one
 FOLD_BATCH = 20_000
 FOLD_LOCK = 0x5465727261696E01  # PostgreSQL advisory lock: one fold at a time
 # After folding this many deltas at once (a seed, an upgrade's backfill), vacuum the table on
@@ -46,13 +47,24 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 d, days, keep = t.scorecard_deltas, t.scorecard_days, t.keep_time_days
 
 
+def keep_seconds(created_at: datetime, fulfilled_at: datetime) -> float:
+    return max(0.0, (fulfilled_at - created_at).total_seconds())
+
+
 def keep_bucket(seconds: float) -> int:
     return -1 if seconds < 1 else math.floor(math.log(seconds) / math.log(RATIO))
 
 
-def bucket_seconds(bucket: int) -> float:
-    """The bucket's geometric middle."""
-    return 0.0 if bucket < 0 else RATIO ** (bucket + 0.5)
+@dataclass
+class KeepTimes:
+    """Kept promises per time-to-keep bucket, with the sum of their times per bucket."""
+
+    counts: Counter = field(default_factory=Counter)
+    seconds: Counter = field(default_factory=Counter)
+
+    def add(self, bucket: int, n: int, seconds: float) -> None:
+        self.counts[bucket] += n
+        self.seconds[bucket] += seconds
 
 
 @dataclass
@@ -61,19 +73,21 @@ class PeriodStats:
     time-to-keep bucket, over a period."""
 
     counts: Counter = field(default_factory=Counter)
-    keep_times: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    keep_times: dict[str, KeepTimes] = field(default_factory=lambda: defaultdict(KeepTimes))
 
     def add_promise(self, partner: str, created_at: datetime, verdict: str, reason: str | None,
                     fulfilled_at: datetime | None, n: int) -> None:
         self.counts[(partner, created_at.astimezone(UTC).date(), verdict, reason or "")] += n
         if verdict == "kept" and fulfilled_at is not None:
-            self.keep_times[partner][keep_bucket((fulfilled_at - created_at).total_seconds())] += n
+            seconds = keep_seconds(created_at, fulfilled_at)
+            self.keep_times[partner].add(keep_bucket(seconds), n, n * seconds)
 
 
-def median_seconds(histogram: Counter) -> float | None:
-    """The median of the values in the histogram (the mean of the two middle ones for an even
-    count), each value read as its bucket's middle."""
-    buckets = sorted((b, n) for b, n in histogram.items() if n > 0)
+def median_seconds(times: KeepTimes) -> float | None:
+    """The median time to keep (the mean of the two middle ones for an even count), each time
+    read as the mean of its bucket: exact when a bucket's times are alike (a promise kept in an
+    hour, every time), never off by more than the bucket's 5% width."""
+    buckets = sorted((b, n) for b, n in times.counts.items() if n > 0)
     total = sum(n for _, n in buckets)
     if total == 0:
         return None
@@ -83,7 +97,7 @@ def median_seconds(histogram: Counter) -> float | None:
         for bucket, n in buckets:
             seen += n
             if seen >= rank:
-                return bucket_seconds(bucket)
+                return times.seconds[bucket] / n
         raise AssertionError("rank beyond the histogram")
 
     middle = (nth((total + 1) // 2) + nth(total // 2 + 1)) / 2
@@ -96,13 +110,14 @@ def period_stats(conn: Connection, since: datetime | None) -> PeriodStats:
     day_rows = select(literal("day", String).label("kind"), days.c.partner, days.c.day,
                       cast(null(), UTCDateTime).label("created_at"), days.c.verdict, days.c.reason,
                       cast(null(), Integer).label("bucket"), cast(null(), UTCDateTime).label("fulfilled_at"),
-                      cast(days.c.promises, BigInteger).label("n"))
+                      cast(days.c.promises, BigInteger).label("n"), cast(null(), Float).label("seconds"))
     keep_rows = (select(literal("keep", String), keep.c.partner, cast(null(), Date), cast(null(), UTCDateTime),
                         cast(null(), String), cast(null(), String), keep.c.bucket, cast(null(), UTCDateTime),
-                        cast(func.sum(keep.c.promises), BigInteger))
+                        cast(func.sum(keep.c.promises), BigInteger), cast(func.sum(keep.c.seconds), Float))
                  .group_by(keep.c.partner, keep.c.bucket))
     delta_rows = select(literal("row", String), d.c.partner, cast(null(), Date), d.c.created_at, d.c.verdict,
-                        d.c.reason, cast(null(), Integer), d.c.fulfilled_at, cast(d.c.sign, BigInteger))
+                        d.c.reason, cast(null(), Integer), d.c.fulfilled_at, cast(d.c.sign, BigInteger),
+                        cast(null(), Float))
     # A predicate on created_at even for all time (dates start in 1970): the few live deltas
     # are then read along their index, not by scanning the pages a large fold emptied.
     parts = [day_rows, keep_rows, delta_rows.where(d.c.created_at >= EPOCH)]
@@ -113,14 +128,14 @@ def period_stats(conn: Connection, since: datetime | None) -> PeriodStats:
             p = t.promises
             parts.append(select(literal("row", String), p.c.partner, cast(null(), Date), p.c.created_at,
                                 p.c.verdict, p.c.reason, cast(null(), Integer), p.c.fulfilled_at,
-                                cast(literal(1), BigInteger))
+                                cast(literal(1), BigInteger), cast(null(), Float))
                          .where(p.c.created_at >= since, p.c.created_at < boundary))
     stats = PeriodStats()
     for row in conn.execute(union_all(*parts)):
         if row.kind == "day":
             stats.counts[(row.partner, row.day, row.verdict, row.reason)] += row.n
         elif row.kind == "keep":
-            stats.keep_times[row.partner][row.bucket] += row.n
+            stats.keep_times[row.partner].add(row.bucket, row.n, row.seconds)
         else:
             stats.add_promise(row.partner, row.created_at, row.verdict, row.reason, row.fulfilled_at, row.n)
     return stats
@@ -159,26 +174,29 @@ def fold_batch(conn: Connection, batch: int = FOLD_BATCH) -> int:
         return 0
     counts: Counter = Counter()
     keep_by_day: Counter = Counter()
+    seconds_by_day: Counter = Counter()
     for row in rows:
         day = row.created_at.astimezone(UTC).date()
         counts[(row.partner, day, row.verdict, row.reason or "")] += row.sign
         if row.verdict == "kept" and row.fulfilled_at is not None:
-            bucket = keep_bucket((row.fulfilled_at - row.created_at).total_seconds())
-            keep_by_day[(row.partner, day, bucket)] += row.sign
+            seconds = keep_seconds(row.created_at, row.fulfilled_at)
+            keep_by_day[(row.partner, day, keep_bucket(seconds))] += row.sign
+            seconds_by_day[(row.partner, day, keep_bucket(seconds))] += row.sign * seconds
     _add(conn, days, ("partner", "day", "verdict", "reason"),
          [{"partner": p, "day": day, "verdict": v, "reason": r, "promises": n}
           for (p, day, v, r), n in counts.items() if n])
     _add(conn, keep, ("partner", "day", "bucket"),
-         [{"partner": p, "day": day, "bucket": b, "promises": n} for (p, day, b), n in keep_by_day.items() if n])
+         [{"partner": p, "day": day, "bucket": b, "promises": n, "seconds": seconds_by_day[(p, day, b)]}
+          for (p, day, b), n in keep_by_day.items() if n or seconds_by_day[(p, day, b)]])
     return len(rows)
 
 
 def _add(conn: Connection, table, key: tuple[str, ...], rows: list[dict]) -> None:
-    """promises += n per key, and rows that fall to zero removed."""
+    """Every other column += the row's value, per key; rows whose count falls to zero removed."""
     if not rows:
         return
     stmt = dialect_insert(conn, table)
-    conn.execute(stmt.on_conflict_do_update(index_elements=list(key),
-                                            set_={"promises": table.c.promises + stmt.excluded.promises}), rows)
+    sums = {name: table.c[name] + stmt.excluded[name] for name in rows[0] if name not in key}
+    conn.execute(stmt.on_conflict_do_update(index_elements=list(key), set_=sums), rows)
     if any(row["promises"] < 0 for row in rows):
         conn.execute(delete(table).where(table.c.promises == 0))

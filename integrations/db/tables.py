@@ -8,6 +8,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -235,12 +236,14 @@ scorecard_days = Table(
     Column("promises", BigInteger, nullable=False),
 )
 
-# Kept promises per (partner, day, time-to-keep bucket): bucket b holds the times from
-# 1.05**b to 1.05**(b+1) seconds (-1: under a second), so a median is read to within 2.5%.
+# Kept promises per (partner, day, time-to-keep bucket), and the sum of their times: bucket b
+# holds the times from 1.05**b to 1.05**(b+1) seconds (-1: under a second), so a median read as
+# its bucket's mean is within 5%, and exact when the bucket's times are alike.
 keep_time_days = Table(
     "keep_time_days", metadata,
     Column("partner", String(200), primary_key=True),
     Column("day", Date, primary_key=True),
     Column("bucket", Integer, primary_key=True, autoincrement=False),
     Column("promises", BigInteger, nullable=False),
+    Column("seconds", Float, nullable=False),
 )

@@ -121,6 +121,7 @@ def upgrade() -> None:
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("bucket", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("promises", sa.BigInteger(), nullable=False),
+        sa.Column("seconds", sa.Float(), nullable=False),
         sa.PrimaryKeyConstraint("partner", "day", "bucket", name=op.f("pk_keep_time_days")),
     )
     for statement in POSTGRES_UP if op.get_bind().dialect.name == "postgresql" else SQLITE_UP:
