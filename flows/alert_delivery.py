@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections import Counter
 from datetime import timedelta
 
@@ -11,7 +13,7 @@ from prefect.cache_policies import NO_CACHE
 from flows import context
 from integrations.notify.apprise_notifier import AppriseNotifier
 from integrations.services.clock import utc_now
-from integrations.services.outbox import claim_alerts, deliver_alert
+from integrations.services.outbox import alerts_due, claim_alerts, deliver_alert
 
 
 @task(cache_policy=NO_CACHE)
@@ -32,13 +34,24 @@ def deliver_batch(limit: int) -> dict[str, int]:
 
 
 @flow(name="alert-delivery")
-async def alert_delivery(limit: int = 50) -> dict[str, int]:
+async def alert_delivery(limit: int = 50, watch_seconds: float = 0.0) -> dict[str, int]:
     """Until no alert is due: at least once per alert, never twice once one is sent.
-    Several runs may overlap (claims use SKIP LOCKED on PostgreSQL)."""
+    Several runs may overlap (claims use SKIP LOCKED on PostgreSQL).
+
+    With `watch_seconds`, the run then keeps watching the outbox that long (an indexed look every
+    TERRAIN_ALERT_POLL_SECONDS) and delivers what comes due: an alert then costs a task run, not
+    a flow run, and does not wait on a Prefect server busy with other flows' runs."""
+    settings = context.settings()
+    watch_until = time.monotonic() + watch_seconds
     sent = failed = 0
     while True:
         batch = deliver_batch(limit)
         sent, failed = sent + batch["sent"], failed + batch["failed"]
-        if batch["claimed"] < limit:
-            break
-    return {"sent": sent, "failed": failed}
+        if batch["claimed"] == limit:
+            continue
+        while time.monotonic() < watch_until and not context.stopping():
+            await asyncio.sleep(settings.alert_poll_seconds)
+            if alerts_due(context.engine(), utc_now()):
+                break
+        else:
+            return {"sent": sent, "failed": failed}

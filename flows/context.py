@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from sqlalchemy import Engine
 
 from integrations.db.engine import engine_for
@@ -14,3 +16,15 @@ def settings() -> Settings:
 
 def engine() -> Engine:
     return engine_for(settings().sqlalchemy_url)
+
+
+_STOP = threading.Event()
+
+
+def stop_event() -> threading.Event:
+    """Set when the process that runs the flows is stopping: long-running rounds end early."""
+    return _STOP
+
+
+def stopping() -> bool:
+    return _STOP.is_set()

@@ -37,7 +37,8 @@ async def _sweep_and_escalate() -> None:
 
 async def _deliver_if_due() -> None:
     if alerts_due(context.engine(), utc_now()):
-        await alert_delivery()
+        # The run stays a while to deliver what comes next without a flow run per alert.
+        await alert_delivery(watch_seconds=context.settings().alert_watch_seconds)
 
 
 async def _dispatch_if_due() -> None:
@@ -64,6 +65,7 @@ def run_forever(stop: threading.Event, grace_seconds: float = 15.0) -> bool:
     what it claimed is leased, not lost, and another worker takes it when the lease expires.
     Returns True when every loop ended."""
     settings = context.settings()
+    context.stop_event().clear()
     loops = [("sweep", _sweep_and_escalate, settings.sweep_interval_seconds),
              ("alerts", _deliver_if_due, settings.alert_poll_seconds),
              ("partner-requests", _dispatch_if_due, settings.alert_poll_seconds)]
@@ -73,6 +75,7 @@ def run_forever(stop: threading.Event, grace_seconds: float = 15.0) -> bool:
         thread.start()
     while not stop.is_set() and any(thread.is_alive() for thread in threads):
         stop.wait(0.5)
+    context.stop_event().set()  # rounds that watch for more work end now
     deadline = time.monotonic() + grace_seconds
     for thread in threads:
         thread.join(max(0.0, deadline - time.monotonic()))

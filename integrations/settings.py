@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     escalate_after_seconds: float = 4 * 3600
     escalate_on_reopen_count: int = 2
     alert_poll_seconds: float = 0.5
+    # An alert-delivery run keeps watching the outbox this long after its last alert.
+    alert_watch_seconds: float = 60.0
     alert_max_attempts: int = 12
     # A worker that dies mid-delivery loses its claim after this long; another one takes over.
     claim_lease_seconds: float = 60.0

@@ -19,6 +19,7 @@ from prefect.client.schemas.sorting import FlowRunSort
 from prefect.testing.utilities import prefect_test_harness
 from sqlalchemy import func, select
 
+from flows import context
 from flows.alert_delivery import alert_delivery
 from flows.complaint_workflow import dispatch_partner_requests
 from flows.deadline_sweep import deadline_sweep
@@ -97,6 +98,33 @@ def test_alert_reaches_http_and_smtp_receivers_once(db, env):
         assert mail.rcpt_tos == ["cm@example.com"] and case_id in mail.content.decode(errors="replace")
     timeline = read_case(uow_factory(db), case_id).timeline
     assert [e.detail["outcome"] for e in timeline if e.type.value == "alert"] == ["sent"]
+
+
+def test_a_watching_run_delivers_alerts_that_come_due_while_it_runs(db, env):
+    """One flow run, several alerts: each one queued after the run started leaves within a poll,
+    without a flow run of its own; a stop request ends the watch early."""
+    with HttpReceiver() as http:
+        env(alert_urls=f"json://127.0.0.1:{http.port}/alerts", alert_poll_seconds="0.1")
+        broken_case(db, reference="W0")
+        result: dict = {}
+        watcher = threading.Thread(target=lambda: result.update(run(alert_delivery, watch_seconds=30)))
+        started = time.monotonic()
+        watcher.start()
+        try:
+            for n in (1, 2):
+                deadline = time.monotonic() + 20
+                while len(http.requests) < n and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                queued = time.monotonic()
+                broken_case(db, reference=f"W{n}")
+                while len(http.requests) < n + 1 and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                assert len(http.requests) == n + 1 and time.monotonic() - queued < 5
+        finally:
+            context.stop_event().set()
+            watcher.join(30)
+            context.stop_event().clear()
+        assert result == {"sent": 3, "failed": 0} and time.monotonic() - started < 25
 
 
 def test_a_receiver_that_is_down_gets_the_alert_when_it_comes_back(db, env):
