@@ -25,11 +25,11 @@ def deliver_batch(limit: int) -> dict[str, int]:
     with backoff, so a receiver that is down for an hour still gets it, and nothing is lost
     if this worker dies (its claim expires and another worker takes the alert). Each alert's
     claim is renewed, fenced by its attempt number, right before it is sent."""
-    settings, engine = context.settings(), context.engine()
+    settings, uows = context.settings(), context.uow_factory()
     lease = timedelta(seconds=settings.claim_lease_seconds)
-    alerts = claim_alerts(engine, utc_now(), limit, lease)
+    alerts = claim_alerts(uows, utc_now(), limit, lease)
     notifier = AppriseNotifier()
-    outcomes = Counter(deliver_alert(engine, settings, notifier, alert, utc_now(), lease) for alert in alerts)
+    outcomes = Counter(deliver_alert(uows, settings, notifier, alert, utc_now(), lease) for alert in alerts)
     return {"claimed": len(alerts), "sent": outcomes["sent"], "failed": outcomes["failed"]}
 
 
@@ -51,7 +51,7 @@ async def alert_delivery(limit: int = 50, watch_seconds: float = 0.0) -> dict[st
             continue
         while time.monotonic() < watch_until and not context.stopping():
             await asyncio.sleep(settings.alert_poll_seconds)
-            if alerts_due(context.engine(), utc_now()):
+            if alerts_due(context.uow_factory(), utc_now()):
                 break
         else:
             return {"sent": sent, "failed": failed}

@@ -29,14 +29,14 @@ async def send_request(request: dict) -> str:
     run = TaskRunContext.get()
     attempt = (request["attempts"] - 1) * TRIES_PER_CLAIM + (run.task_run.run_count if run else 1)
     # The HTTP call blocks: off the event loop, so that other cases' requests go on meanwhile.
-    return await asyncio.to_thread(attempt_request, context.engine(), context.settings(), request, utc_now(), attempt)
+    return await asyncio.to_thread(attempt_request, context.uow_factory(), context.settings(), request, utc_now(), attempt)
 
 
 async def _send(request: dict) -> str:
     try:
         return await send_request(request)
     except RequestFailed as exc:  # retried later with backoff; blocks nothing else
-        return await asyncio.to_thread(reschedule_request, context.engine(), context.settings(), request,
+        return await asyncio.to_thread(reschedule_request, context.uow_factory(), context.settings(), request,
                                        utc_now(), str(exc))
 
 
@@ -53,7 +53,7 @@ async def dispatch_partner_requests(limit: int = 50) -> dict[str, str]:
     """Claim due requests (SKIP LOCKED on PostgreSQL, with a lease) and run the workflow of each
     case they belong to, several cases at once."""
     settings = context.settings()
-    claimed = claim_requests(context.engine(), utc_now(), limit, timedelta(seconds=settings.claim_lease_seconds))
+    claimed = claim_requests(context.uow_factory(), utc_now(), limit, timedelta(seconds=settings.claim_lease_seconds))
     by_case: dict[str, list[dict]] = {}
     for request in claimed:
         by_case.setdefault(request["case_id"], []).append(request)

@@ -7,6 +7,7 @@ import threading
 from sqlalchemy import Engine
 
 from integrations.db.engine import engine_for
+from integrations.db.unit_of_work import uow_factory as sql_uow_factory
 from integrations.settings import Settings, get_settings
 
 
@@ -16,6 +17,11 @@ def settings() -> Settings:
 
 def engine() -> Engine:
     return engine_for(settings().sqlalchemy_url)
+
+
+def uow_factory():
+    """Units of work on the configured database."""
+    return sql_uow_factory(engine())
 
 
 _STOP = threading.Event()

@@ -10,13 +10,12 @@ from prefect.cache_policies import NO_CACHE
 from flows import context
 from integrations import metrics
 from integrations.db import scorecard_stats
-from integrations.db.unit_of_work import uow_factory
 from integrations.services.sweep import SweepReport, sweep_deadlines
 
 
 @task(retries=3, retry_delay_seconds=[1, 2, 4], cache_policy=NO_CACHE)
 def sweep_batch() -> SweepReport:
-    return sweep_deadlines(uow_factory(context.engine()))
+    return sweep_deadlines(context.uow_factory())
 
 
 @task(retries=3, retry_delay_seconds=[1, 2, 4], cache_policy=NO_CACHE)

@@ -11,4 +11,4 @@ from integrations.services.outbox import queue_escalations
 
 @flow(name="escalation")
 async def escalation() -> int:
-    return queue_escalations(context.engine(), context.settings(), utc_now())
+    return queue_escalations(context.uow_factory(), context.settings(), utc_now())

@@ -36,13 +36,13 @@ async def _sweep_and_escalate() -> None:
 
 
 async def _deliver_if_due() -> None:
-    if alerts_due(context.engine(), utc_now()):
+    if alerts_due(context.uow_factory(), utc_now()):
         # The run stays a while to deliver what comes next without a flow run per alert.
         await alert_delivery(watch_seconds=context.settings().alert_watch_seconds)
 
 
 async def _dispatch_if_due() -> None:
-    if requests_due(context.engine(), utc_now()):
+    if requests_due(context.uow_factory(), utc_now()):
         await dispatch_partner_requests()
 
 

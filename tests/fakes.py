@@ -19,6 +19,8 @@ class FakeStore:
         self.timeline: list = []
         self.outbox: dict = {}
         self.outbound: dict = {}
+        self.queue: dict = {}  # (queue name, item id) -> state, attempts, next_attempt_at
+        self.partners: dict = {}  # name -> ports.PartnerEndpoint
         self.commits = 0
 
 
@@ -48,6 +50,10 @@ class FakeCases(ports.CaseRepository):
     def lock_resolved_before(self, before, limit):
         return [c for c in self.s.cases.values()
                 if c.status.value == "resolved" and c.resolved_at and c.resolved_at < before][:limit]
+
+    def reopened_to_escalate(self, now, older_than, reopen_count, limit=200):
+        return [c for c in self.s.cases.values() if c.status.value == "reopened" and (
+            c.reopen_count >= reopen_count or (c.status_changed_at and c.status_changed_at <= now - older_than))][:limit]
 
 
 class FakeComplaints(ports.ComplaintRepository):
@@ -136,24 +142,86 @@ class FakeTimeline(ports.TimelineRepository):
         return [e for e in self.s.timeline if e.case_id == case_id]
 
 
-class FakeOutbox(ports.OutboxRepository):
+class FakeWorkQueue:
+    """Claims, leases and fencing by attempt number, as integrations/db/outbox_store.py does."""
+
+    name = ""
+
     def __init__(self, s):
         self.s = s
+
+    def _queue(self, item_id, now):
+        self.s.queue[(self.name, item_id)] = {"state": "pending", "attempts": 0, "next_attempt_at": now}
+
+    def _row(self, item_id):
+        return self.s.queue[(self.name, item_id)]
+
+    def claim(self, now, limit, lease):
+        due = sorted(((row["next_attempt_at"], item_id) for (name, item_id), row in self.s.queue.items()
+                      if name == self.name and row["state"] == "pending" and row["next_attempt_at"] <= now))[:limit]
+        claimed = []
+        for _, item_id in due:
+            row = self._row(item_id)
+            row["attempts"] += 1
+            row["next_attempt_at"] = now + lease
+            claimed.append({**self._describe(item_id), **row})
+        return claimed
+
+    def renew(self, item_id, attempts, until):
+        row = self._row(item_id)
+        if row["state"] != "pending" or row["attempts"] != attempts:
+            return False
+        row["next_attempt_at"] = until
+        return True
+
+    def finish(self, item_id, *, state, now, attempts, next_attempt_at=None, error=None, response=None):
+        row = self._row(item_id)
+        if row["state"] != "pending" or row["attempts"] != attempts:
+            return False
+        row.update(state=state, last_error=error, **({"next_attempt_at": next_attempt_at} if next_attempt_at else {}))
+        return True
+
+    def has_due(self, now):
+        return any(name == self.name and row["state"] == "pending" and row["next_attempt_at"] <= now
+                   for (name, _), row in self.s.queue.items())
+
+
+class FakeOutbox(FakeWorkQueue, ports.OutboxRepository):
+    name = "outbox"
 
     def add(self, alerts, now):
         fresh = [a for a in alerts if a.key not in self.s.outbox]
         for a in fresh:
             self.s.outbox[a.key] = a
-        return len(fresh)
+            self._queue(a.key, now)
+        return {a.key for a in fresh}
+
+    def _describe(self, key):
+        a = self.s.outbox[key]
+        return {"id": key, "key": key, "case_id": a.case_id, "promise_id": a.promise_id, "kind": a.kind,
+                "payload": a.payload}
 
 
-class FakeOutbound(ports.OutboundRepository):
-    def __init__(self, s):
-        self.s = s
+class FakeOutbound(FakeWorkQueue, ports.OutboundRepository):
+    name = "outbound"
 
     def add(self, promises, now):
         for p in promises:
-            self.s.outbound.setdefault(p.promise_id, p)
+            if p.promise_id not in self.s.outbound:
+                self.s.outbound[p.promise_id] = p
+                self._queue(p.promise_id, now)
+
+    def _describe(self, promise_id):
+        p = self.s.outbound[promise_id]
+        return {"promise_id": promise_id, "case_id": p.case_id, "partner": p.partner}
+
+
+class FakePartners(ports.PartnerDirectory):
+    def __init__(self, s):
+        self.s = s
+
+    def endpoint(self, name):
+        return self.s.partners.get(name)
 
 
 class FakeUnitOfWork(ports.UnitOfWork):
@@ -174,7 +242,7 @@ class FakeUnitOfWork(ports.UnitOfWork):
         s = self.work
         self.cases, self.complaints, self.promises = FakeCases(s), FakeComplaints(s), FakePromises(s)
         self.updates, self.timeline = FakeUpdates(s), FakeTimeline(s)
-        self.outbox, self.outbound = FakeOutbox(s), FakeOutbound(s)
+        self.outbox, self.outbound, self.partners = FakeOutbox(s), FakeOutbound(s), FakePartners(s)
 
     def commit(self):
         self.work.commits = self.store.commits + 1

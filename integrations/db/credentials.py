@@ -65,13 +65,6 @@ def webhook_secret(engine: Engine, partner: str, provider: str) -> str | None:
             t.webhook_secrets.c.partner == partner, t.webhook_secrets.c.provider == provider)).scalar()
 
 
-@dataclass(frozen=True, slots=True)
-class PartnerEndpoint:
-    name: str
-    action_url: str | None
-    action_secret: str | None
-
-
 def set_partner(engine: Engine, name: str, action_url: str | None, action_secret: str | None,
                 now: datetime) -> None:
     with engine.begin() as conn:
@@ -79,9 +72,3 @@ def set_partner(engine: Engine, name: str, action_url: str | None, action_secret
                                                 action_secret=action_secret, updated_at=now)
         conn.execute(stmt.on_conflict_do_update(index_elements=["name"], set_={
             "action_url": action_url, "action_secret": action_secret, "updated_at": now}))
-
-
-def partner_endpoint(engine: Engine, name: str) -> PartnerEndpoint | None:
-    with engine.connect() as conn:
-        row = conn.execute(select(t.partners).where(t.partners.c.name == name)).first()
-    return PartnerEndpoint(row.name, row.action_url, row.action_secret) if row else None

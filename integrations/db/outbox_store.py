@@ -8,9 +8,6 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, select, update
 
-from integrations.db import tables as t
-from integrations.db.repositories import dialect_insert
-
 LEASE = timedelta(seconds=60)
 
 
@@ -54,25 +51,7 @@ def finish(conn: Connection, table: Table, row_id: Any, *, state: str, now: date
     return conn.execute(stmt.values(**values)).rowcount == 1
 
 
-def add_alerts(conn: Connection, rows: list[dict[str, Any]]) -> set[str]:
-    """Queue alerts; returns the keys actually inserted (a key already queued is left alone)."""
-    if not rows:
-        return set()
-    stmt = dialect_insert(conn, t.outbox).on_conflict_do_nothing().returning(t.outbox.c.key)
-    return set(conn.execute(stmt, rows).scalars())
-
-
 def has_due(conn: Connection, table: Table, now: datetime) -> bool:
     """Cheap poll along the partial index on pending rows."""
     return conn.execute(select(table.primary_key.columns.values()[0]).where(
         table.c.state == "pending", table.c.next_attempt_at <= now).limit(1)).first() is not None
-
-
-def reopened_cases_to_escalate(conn: Connection, now: datetime, older_than: timedelta, reopen_count: int,
-                               limit: int = 200) -> list[Any]:
-    c = t.cases
-    long_reopened = select(c).where(c.c.status == "reopened", c.c.status_changed_at <= now - older_than)
-    repeat = select(c).where(c.c.status == "reopened", c.c.reopen_count >= reopen_count)
-    rows = {r.case_id: r for r in conn.execute(long_reopened.limit(limit))}
-    rows.update({r.case_id: r for r in conn.execute(repeat.limit(limit))})
-    return list(rows.values())

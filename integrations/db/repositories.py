@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import Connection, and_, bindparam, or_, select, update
+from sqlalchemy import Connection, Table, and_, bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from domain.model import (
@@ -28,6 +28,7 @@ from domain.model import (
     TimelineEntry,
     Verdict,
 )
+from integrations.db import outbox_store
 from integrations.db import tables as t
 from integrations.services import ports
 from integrations.services.ports import RefKey
@@ -146,6 +147,16 @@ class SqlCaseRepository(ports.CaseRepository):
                                   t.cases.c.resolved_at < before)
             .order_by(t.cases.c.resolved_at).limit(limit).with_for_update(skip_locked=True))
         return [case_from_row(r) for r in rows]
+
+    def reopened_to_escalate(self, now: datetime, older_than: timedelta, reopen_count: int,
+                             limit: int = 200) -> list[Case]:
+        c = t.cases
+        long_reopened = select(c).where(c.c.status == CaseStatus.REOPENED.value,
+                                        c.c.status_changed_at <= now - older_than)
+        repeat = select(c).where(c.c.status == CaseStatus.REOPENED.value, c.c.reopen_count >= reopen_count)
+        rows = {r.case_id: r for r in self.conn.execute(long_reopened.limit(limit))}
+        rows.update({r.case_id: r for r in self.conn.execute(repeat.limit(limit))})
+        return [case_from_row(r) for r in rows.values()]
 
 
 class SqlComplaintRepository(ports.ComplaintRepository):
@@ -329,24 +340,44 @@ class SqlTimelineRepository(ports.TimelineRepository):
         return [TimelineEntry(r.case_id, r.at, EntryType(r.type), r.actor, r.detail) for r in rows]
 
 
-class SqlOutboxRepository(ports.OutboxRepository):
+class SqlWorkQueue:
+    """The claim/renew/finish/has_due half of a work queue table (integrations/db/outbox_store.py)."""
+
+    table: Table
+
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def add(self, alerts: Sequence[Alert], now: datetime) -> int:
+    def claim(self, now: datetime, limit: int, lease: timedelta) -> list[dict[str, Any]]:
+        return [dict(row._mapping) for row in outbox_store.claim(self.conn, self.table, now, limit, lease)]
+
+    def renew(self, item_id: Any, attempts: int, until: datetime) -> bool:
+        return outbox_store.renew(self.conn, self.table, item_id, attempts, until)
+
+    def finish(self, item_id: Any, *, state: str, now: datetime, attempts: int,
+               next_attempt_at: datetime | None = None, error: str | None = None, response: Any = None) -> bool:
+        return outbox_store.finish(self.conn, self.table, item_id, state=state, now=now, attempts=attempts,
+                                   next_attempt_at=next_attempt_at, error=error, response=response)
+
+    def has_due(self, now: datetime) -> bool:
+        return outbox_store.has_due(self.conn, self.table, now)
+
+
+class SqlOutboxRepository(SqlWorkQueue, ports.OutboxRepository):
+    table = t.outbox
+
+    def add(self, alerts: Sequence[Alert], now: datetime) -> set[str]:
         if not alerts:
-            return 0
-        stmt = dialect_insert(self.conn, t.outbox).on_conflict_do_nothing().returning(t.outbox.c.id)
-        rows = self.conn.execute(stmt, [
+            return set()
+        stmt = dialect_insert(self.conn, t.outbox).on_conflict_do_nothing().returning(t.outbox.c.key)
+        return set(self.conn.execute(stmt, [
             {"key": a.key, "case_id": a.case_id, "promise_id": a.promise_id, "kind": a.kind,
              "payload": a.payload, "state": "pending", "attempts": 0, "created_at": now,
-             "next_attempt_at": now} for a in alerts]).all()
-        return len(rows)
+             "next_attempt_at": now} for a in alerts]).scalars())
 
 
-class SqlOutboundRepository(ports.OutboundRepository):
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
+class SqlOutboundRepository(SqlWorkQueue, ports.OutboundRepository):
+    table = t.outbound_requests
 
     def add(self, promises: Sequence[Promise], now: datetime) -> None:
         if promises:
@@ -354,3 +385,12 @@ class SqlOutboundRepository(ports.OutboundRepository):
                 {"promise_id": p.promise_id, "case_id": p.case_id, "partner": p.partner,
                  "state": "pending", "attempts": 0, "created_at": now, "next_attempt_at": now}
                 for p in promises])
+
+
+class SqlPartnerDirectory(ports.PartnerDirectory):
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def endpoint(self, name: str) -> ports.PartnerEndpoint | None:
+        row = self.conn.execute(select(t.partners).where(t.partners.c.name == name)).first()
+        return ports.PartnerEndpoint(row.name, row.action_url, row.action_secret) if row else None

@@ -9,6 +9,7 @@ from integrations.db.repositories import (
     SqlComplaintRepository,
     SqlOutboundRepository,
     SqlOutboxRepository,
+    SqlPartnerDirectory,
     SqlPromiseRepository,
     SqlTimelineRepository,
     SqlUpdateRepository,
@@ -31,6 +32,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.timeline = SqlTimelineRepository(self.conn)
         self.outbox = SqlOutboxRepository(self.conn)
         self.outbound = SqlOutboundRepository(self.conn)
+        self.partners = SqlPartnerDirectory(self.conn)
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -4,35 +4,33 @@ idempotency key), every attempt and its outcome on the case timeline."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
-
-from sqlalchemy import Engine
+from typing import Any, Callable
 
 from domain.model import EntryType, TimelineEntry
 from integrations import metrics
-from integrations.db import credentials, outbox_store, tables
-from integrations.db.repositories import SqlPromiseRepository, SqlTimelineRepository
 from integrations.outbound.partner_api import STRIPE_SCHEME, RequestFailed, create_stripe_refund, send_signed
-from integrations.services.outbox import backoff
+from integrations.services.outbox import LEASE, backoff
+from integrations.services.ports import UnitOfWork
 from integrations.settings import Settings
 
 ACTOR = "system:outbound"
 
 
-def claim_requests(engine: Engine, now: datetime, limit: int = 50,
-                   lease: timedelta = outbox_store.LEASE) -> list[dict[str, Any]]:
-    with engine.begin() as conn:
-        return [dict(r._mapping) for r in outbox_store.claim(conn, tables.outbound_requests, now, limit, lease)]
+def claim_requests(uow_factory: Callable[[], UnitOfWork], now: datetime, limit: int = 50,
+                   lease: timedelta = LEASE) -> list[dict[str, Any]]:
+    with uow_factory() as uow:
+        requests = uow.outbound.claim(now, limit, lease)
+        uow.commit()
+    return requests
 
 
-def requests_due(engine: Engine, now: datetime) -> bool:
-    with engine.connect() as conn:
-        return outbox_store.has_due(conn, tables.outbound_requests, now)
+def requests_due(uow_factory: Callable[[], UnitOfWork], now: datetime) -> bool:
+    with uow_factory() as uow:
+        return uow.outbound.has_due(now)
 
 
-def _promise_document(engine: Engine, promise_id: str) -> dict[str, Any] | None:
-    with engine.connect() as conn:
-        promise = SqlPromiseRepository(conn).get(promise_id)
+def _promise_document(uow: UnitOfWork, promise_id: str) -> dict[str, Any] | None:
+    promise = uow.promises.get(promise_id)
     if promise is None:
         return None
     return {"promise_id": promise.promise_id, "case_id": promise.case_id, "kind": promise.kind.value,
@@ -40,30 +38,31 @@ def _promise_document(engine: Engine, promise_id: str) -> dict[str, Any] | None:
             "expect": promise.expect, "said": promise.said}
 
 
-def _record(engine: Engine, request: dict[str, Any], now: datetime, *, state: str | None, detail: dict[str, Any],
-            next_attempt_at: datetime | None = None, response: Any = None) -> None:
-    with engine.begin() as conn:
+def _record(uow_factory: Callable[[], UnitOfWork], request: dict[str, Any], now: datetime, *, state: str | None,
+            detail: dict[str, Any], next_attempt_at: datetime | None = None, response: Any = None) -> None:
+    with uow_factory() as uow:
         if state is not None:
-            outbox_store.finish(conn, tables.outbound_requests, request["promise_id"], state=state, now=now,
-                                next_attempt_at=next_attempt_at, error=detail.get("error"), response=response,
-                                attempts=request["attempts"])
-        SqlTimelineRepository(conn).append([TimelineEntry(request["case_id"], now, EntryType.OUTBOUND_REQUEST,
-                                                          ACTOR, {"promise_id": request["promise_id"], **detail})])
+            uow.outbound.finish(request["promise_id"], state=state, now=now, next_attempt_at=next_attempt_at,
+                                error=detail.get("error"), response=response, attempts=request["attempts"])
+        uow.timeline.append([TimelineEntry(request["case_id"], now, EntryType.OUTBOUND_REQUEST, ACTOR,
+                                           {"promise_id": request["promise_id"], **detail})])
+        uow.commit()
 
 
-def attempt_request(engine: Engine, settings: Settings, request: dict[str, Any], now: datetime,
-                    attempt: int) -> str:
+def attempt_request(uow_factory: Callable[[], UnitOfWork], settings: Settings, request: dict[str, Any],
+                    now: datetime, attempt: int) -> str:
     """One attempt; returns the final state ("sent" or "skipped"), "lost" when the claim is no
     longer this worker's (it expired and another worker took the request), or raises
     RequestFailed. The claim is renewed before the partner is called."""
-    with engine.begin() as conn:
-        if not outbox_store.renew(conn, tables.outbound_requests, request["promise_id"], request["attempts"],
+    with uow_factory() as uow:
+        if not uow.outbound.renew(request["promise_id"], request["attempts"],
                                   now + timedelta(seconds=settings.claim_lease_seconds)):
             return "lost"
-    promise = _promise_document(engine, request["promise_id"])
-    endpoint = credentials.partner_endpoint(engine, request["partner"])
+        promise = _promise_document(uow, request["promise_id"])
+        endpoint = uow.partners.endpoint(request["partner"])
+        uow.commit()
     if promise is None or endpoint is None or not endpoint.action_url:
-        _record(engine, request, now, state="skipped",
+        _record(uow_factory, request, now, state="skipped",
                 detail={"outcome": "skipped", "reason": "no action URL is configured for this partner"})
         metrics.OUTBOUND_REQUESTS.labels("skipped").inc()
         return "skipped"
@@ -71,7 +70,7 @@ def attempt_request(engine: Engine, settings: Settings, request: dict[str, Any],
     try:
         if endpoint.action_url.startswith(STRIPE_SCHEME):
             if promise["kind"] != "refund.issue":
-                _record(engine, request, now, state="skipped",
+                _record(uow_factory, request, now, state="skipped",
                         detail={"outcome": "skipped", "reason": "a Stripe account only takes refunds"})
                 return "skipped"
             api_base = endpoint.action_url[len(STRIPE_SCHEME):].lstrip("/") or settings.stripe_api_base
@@ -81,29 +80,30 @@ def attempt_request(engine: Engine, settings: Settings, request: dict[str, Any],
             sent = send_signed(endpoint.action_url, secret, promise, now, settings.outbound_timeout_seconds)
             target = endpoint.action_url
     except RequestFailed as exc:
-        _record(engine, request, now, state=None,
+        _record(uow_factory, request, now, state=None,
                 detail={"outcome": "failed", "attempt": attempt, "error": str(exc)})
         metrics.OUTBOUND_REQUESTS.labels("failed").inc()
         raise
-    _record(engine, request, now, state="sent", response=sent.body if isinstance(sent.body, dict) else None,
+    _record(uow_factory, request, now, state="sent", response=sent.body if isinstance(sent.body, dict) else None,
             detail={"outcome": "sent", "attempt": attempt, "target": target, "status": sent.status})
     metrics.OUTBOUND_REQUESTS.labels("sent").inc()
     return "sent"
 
 
-def reschedule_request(engine: Engine, settings: Settings, request: dict[str, Any], now: datetime,
-                       error: str) -> str:
+def reschedule_request(uow_factory: Callable[[], UnitOfWork], settings: Settings, request: dict[str, Any],
+                       now: datetime, error: str) -> str:
     """After a run of failed attempts: try again later with backoff, or give up for good.
     The timeline says which."""
     attempts = request["attempts"]
     state = "failed" if attempts >= settings.outbound_max_attempts else "pending"
     next_attempt_at = now + backoff(attempts * 4)
-    with engine.begin() as conn:
-        if not outbox_store.finish(conn, tables.outbound_requests, request["promise_id"], state=state, now=now,
-                                   next_attempt_at=next_attempt_at, error=error, attempts=attempts):
+    with uow_factory() as uow:
+        if not uow.outbound.finish(request["promise_id"], state=state, now=now, next_attempt_at=next_attempt_at,
+                                   error=error, attempts=attempts):
             return "lost"
         detail = ({"outcome": "gave_up", "error": error} if state == "failed"
                   else {"outcome": "retry_scheduled", "next_attempt_at": next_attempt_at.isoformat()})
-        SqlTimelineRepository(conn).append([TimelineEntry(request["case_id"], now, EntryType.OUTBOUND_REQUEST, ACTOR,
-                                                          {"promise_id": request["promise_id"], **detail})])
+        uow.timeline.append([TimelineEntry(request["case_id"], now, EntryType.OUTBOUND_REQUEST, ACTOR,
+                                           {"promise_id": request["promise_id"], **detail})])
+        uow.commit()
     return state

@@ -5,20 +5,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
-
-from sqlalchemy import Engine
+from typing import Any, Callable
 
 from domain.model import Alert, EntryType, TimelineEntry
 from integrations import metrics
-from integrations.db import outbox_store, tables
-from integrations.db.repositories import SqlComplaintRepository, SqlTimelineRepository
 from integrations.notify import routing
 from integrations.notify.base import DeliveryError, Notifier
 from integrations.notify.message import compose
+from integrations.services.ports import UnitOfWork
 from integrations.settings import Settings
 
 ACTOR = "system:alerts"
+LEASE = timedelta(seconds=60)  # the default claim lease (TERRAIN_CLAIM_LEASE_SECONDS in the flows)
+
+
+def _iso(moment: datetime | None) -> str:
+    return moment.isoformat() if moment else "an unknown time"
 
 
 def backoff(attempt: int) -> timedelta:
@@ -32,25 +34,27 @@ class DeliveryReport:
     failed: int
 
 
-def claim_alerts(engine: Engine, now: datetime, limit: int = 50,
-                 lease: timedelta = outbox_store.LEASE) -> list[dict[str, Any]]:
-    with engine.begin() as conn:
-        return [dict(row._mapping) for row in outbox_store.claim(conn, tables.outbox, now, limit, lease)]
+def claim_alerts(uow_factory: Callable[[], UnitOfWork], now: datetime, limit: int = 50,
+                 lease: timedelta = LEASE) -> list[dict[str, Any]]:
+    with uow_factory() as uow:
+        alerts = uow.outbox.claim(now, limit, lease)
+        uow.commit()
+    return alerts
 
 
-def deliver_alert(engine: Engine, settings: Settings, notifier: Notifier, alert: dict[str, Any],
-                  now: datetime, lease: timedelta = outbox_store.LEASE) -> str:
+def deliver_alert(uow_factory: Callable[[], UnitOfWork], settings: Settings, notifier: Notifier,
+                  alert: dict[str, Any], now: datetime, lease: timedelta = LEASE) -> str:
     """Send one claimed alert and record the outcome: "sent", "failed" (retried later with
     backoff, or for good after alert_max_attempts) or "lost" (the claim is no longer ours).
 
     The claim is renewed just before sending, fenced by the attempt number: if it expired and
     another worker took the alert (or already sent it), this worker sends nothing."""
     attempt = alert["attempts"]
-    with engine.begin() as conn:
-        if not outbox_store.renew(conn, tables.outbox, alert["id"], attempt, now + lease):
+    with uow_factory() as uow:
+        if not uow.outbox.renew(alert["id"], attempt, now + lease):
             return "lost"
-    with engine.connect() as conn:
-        complaints = SqlComplaintRepository(conn).for_case(alert["case_id"])
+        complaints = uow.complaints.for_case(alert["case_id"])
+        uow.commit()
     partner = (alert["payload"].get("promise") or {}).get("partner")
     urls = routing.targets(settings, alert["kind"], partner, sorted({c.channel for c in complaints}))
     title, body = compose(alert, complaints, settings.public_url)
@@ -61,45 +65,44 @@ def deliver_alert(engine: Engine, settings: Settings, notifier: Notifier, alert:
         error = str(exc)
     except Exception as exc:  # a channel plugin failing must not stop the others
         error = f"{exc.__class__.__name__}: {exc}"
-    with engine.begin() as conn:
+    with uow_factory() as uow:
         if error is None:
-            outbox_store.finish(conn, tables.outbox, alert["id"], state="sent", now=now, attempts=attempt)
+            uow.outbox.finish(alert["id"], state="sent", now=now, attempts=attempt)
             metrics.ALERTS_SENT.labels(alert["kind"]).inc()
         else:
             gave_up = attempt >= settings.alert_max_attempts
-            outbox_store.finish(conn, tables.outbox, alert["id"], state="failed" if gave_up else "pending",
-                                now=now, next_attempt_at=now + backoff(attempt), error=error, attempts=attempt)
+            uow.outbox.finish(alert["id"], state="failed" if gave_up else "pending", now=now,
+                              next_attempt_at=now + backoff(attempt), error=error, attempts=attempt)
             metrics.ALERTS_FAILED.labels(alert["kind"]).inc()
-        SqlTimelineRepository(conn).append([TimelineEntry(alert["case_id"], now, EntryType.ALERT, ACTOR, {
+        uow.timeline.append([TimelineEntry(alert["case_id"], now, EntryType.ALERT, ACTOR, {
             "key": alert["key"], "kind": alert["kind"], "attempt": attempt, "targets": len(urls),
             "outcome": "sent" if error is None else "failed", "error": error, "title": title,
             **({"gave_up": True} if error is not None and attempt >= settings.alert_max_attempts else {})})])
+        uow.commit()
     return "sent" if error is None else "failed"
 
 
-def alerts_due(engine: Engine, now: datetime) -> bool:
-    with engine.connect() as conn:
-        return outbox_store.has_due(conn, tables.outbox, now)
+def alerts_due(uow_factory: Callable[[], UnitOfWork], now: datetime) -> bool:
+    with uow_factory() as uow:
+        return uow.outbox.has_due(now)
 
 
-def queue_escalations(engine: Engine, settings: Settings, now: datetime) -> int:
+def queue_escalations(uow_factory: Callable[[], UnitOfWork], settings: Settings, now: datetime) -> int:
     """Cases reopened for too long, or reopened again and again: one escalation per reopen."""
-    with engine.begin() as conn:
-        cases = outbox_store.reopened_cases_to_escalate(
-            conn, now, timedelta(seconds=settings.escalate_after_seconds), settings.escalate_on_reopen_count)
+    with uow_factory() as uow:
+        cases = uow.cases.reopened_to_escalate(now, timedelta(seconds=settings.escalate_after_seconds),
+                                               settings.escalate_on_reopen_count)
         alerts = []
         for case in cases:
             why = (f"reopened {case.reopen_count} times" if case.reopen_count >= settings.escalate_on_reopen_count
-                   else f"reopened and unaddressed since {case.status_changed_at.isoformat()}")
+                   else f"reopened and unaddressed since {_iso(case.status_changed_at)}")
             alerts.append(Alert(key=f"{case.case_id}:escalation:{case.reopen_count}", case_id=case.case_id,
                                 promise_id=None, kind="escalation",
                                 payload={"case_id": case.case_id, "why": why, "reopen_count": case.reopen_count}))
-        inserted = outbox_store.add_alerts(conn, [
-            {"key": a.key, "case_id": a.case_id, "promise_id": a.promise_id, "kind": a.kind, "payload": a.payload,
-             "state": "pending", "attempts": 0, "created_at": now, "next_attempt_at": now} for a in alerts])
-        fresh = [a for a in alerts if a.key in inserted]  # a concurrent run queued the others
+        queued = uow.outbox.add(alerts, now)
+        fresh = [a for a in alerts if a.key in queued]  # a concurrent run queued the others
         if fresh:
-            SqlTimelineRepository(conn).append([
-                TimelineEntry(a.case_id, now, EntryType.ESCALATION, "system:escalation", a.payload)
-                for a in fresh])
+            uow.timeline.append([TimelineEntry(a.case_id, now, EntryType.ESCALATION, "system:escalation", a.payload)
+                                 for a in fresh])
+        uow.commit()
     return len(fresh)

@@ -7,8 +7,9 @@ the number of items (the hot path ingests batches of 1,000 updates).
 from __future__ import annotations
 
 import abc
-from datetime import datetime
-from typing import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Iterable, Sequence
 
 from domain.model import Alert, Case, Complaint, FieldUpdate, Promise, TimelineEntry
 
@@ -36,6 +37,11 @@ class CaseRepository(abc.ABC):
     @abc.abstractmethod
     def lock_resolved_before(self, before: datetime, limit: int) -> list[Case]:
         """Resolved cases resolved before `before`, locked, skipping those locked elsewhere."""
+
+    @abc.abstractmethod
+    def reopened_to_escalate(self, now: datetime, older_than: timedelta, reopen_count: int,
+                             limit: int = 200) -> list[Case]:
+        """Reopened cases reopened at least `older_than` ago or at least `reopen_count` times."""
 
 
 class ComplaintRepository(abc.ABC):
@@ -97,16 +103,51 @@ class TimelineRepository(abc.ABC):
     def for_case(self, case_id: str) -> list[TimelineEntry]: ...
 
 
-class OutboxRepository(abc.ABC):
+class WorkQueue(abc.ABC):
+    """Rows that workers claim with a lease (alerts, partner requests). A claim bumps the row's
+    attempt number, which fences the worker: renew and finish only act while it is unchanged."""
+
     @abc.abstractmethod
-    def add(self, alerts: Sequence[Alert], now: datetime) -> int:
-        """Queue alerts, ignoring keys already queued; returns how many were queued."""
+    def claim(self, now: datetime, limit: int, lease: timedelta) -> list[dict[str, Any]]:
+        """Take up to `limit` due rows; another worker gets them only once the lease is over."""
+
+    @abc.abstractmethod
+    def renew(self, item_id: Any, attempts: int, until: datetime) -> bool:
+        """Extend this worker's claim; False when it is no longer this worker's."""
+
+    @abc.abstractmethod
+    def finish(self, item_id: Any, *, state: str, now: datetime, attempts: int,
+               next_attempt_at: datetime | None = None, error: str | None = None, response: Any = None) -> bool:
+        """Record an outcome ("sent", "pending" again, "failed", "skipped") if the claim is still
+        this worker's; False otherwise."""
+
+    @abc.abstractmethod
+    def has_due(self, now: datetime) -> bool: ...
 
 
-class OutboundRepository(abc.ABC):
+class OutboxRepository(WorkQueue):
+    @abc.abstractmethod
+    def add(self, alerts: Sequence[Alert], now: datetime) -> set[str]:
+        """Queue alerts, ignoring keys already queued; returns the keys queued now."""
+
+
+class OutboundRepository(WorkQueue):
     @abc.abstractmethod
     def add(self, promises: Sequence[Promise], now: datetime) -> None:
         """Queue the partner request each promise implies, once per promise id."""
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerEndpoint:
+    name: str
+    action_url: str | None
+    action_secret: str | None
+
+
+class PartnerDirectory(abc.ABC):
+    @abc.abstractmethod
+    def endpoint(self, name: str) -> PartnerEndpoint | None:
+        """Where the partner takes requests, and the secret they are signed with."""
 
 
 class UnitOfWork(abc.ABC):
@@ -119,6 +160,7 @@ class UnitOfWork(abc.ABC):
     timeline: TimelineRepository
     outbox: OutboxRepository
     outbound: OutboundRepository
+    partners: PartnerDirectory
 
     def __enter__(self) -> UnitOfWork:
         return self

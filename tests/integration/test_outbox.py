@@ -52,9 +52,9 @@ def alert_outcomes(db, case_id):
 def test_a_claimed_alert_is_not_claimed_again_until_its_lease_expires(db):
     broken_case(db)
     t0 = now()
-    [first] = claim_alerts(db, t0, lease=timedelta(seconds=30))
-    assert claim_alerts(db, t0 + timedelta(seconds=29)) == []
-    [again] = claim_alerts(db, t0 + timedelta(seconds=31))  # the first worker is presumed dead
+    [first] = claim_alerts(uow_factory(db), t0, lease=timedelta(seconds=30))
+    assert claim_alerts(uow_factory(db), t0 + timedelta(seconds=29)) == []
+    [again] = claim_alerts(uow_factory(db), t0 + timedelta(seconds=31))  # the first worker is presumed dead
     assert (first["id"], first["attempts"], again["attempts"]) == (again["id"], 1, 2)
 
 
@@ -63,12 +63,12 @@ def test_a_worker_whose_claim_was_taken_over_sends_nothing(db):
         config = Settings(_env_file=None, alert_urls=f"json://127.0.0.1:{http.port}/a")
         case_id = broken_case(db)
         t0 = now()
-        [stale] = claim_alerts(db, t0, lease=timedelta(seconds=1))
-        [fresh] = claim_alerts(db, t0 + timedelta(seconds=2))
-        assert deliver_alert(db, config, AppriseNotifier(), stale, t0 + timedelta(seconds=2)) == "lost"
+        [stale] = claim_alerts(uow_factory(db), t0, lease=timedelta(seconds=1))
+        [fresh] = claim_alerts(uow_factory(db), t0 + timedelta(seconds=2))
+        assert deliver_alert(uow_factory(db), config, AppriseNotifier(), stale, t0 + timedelta(seconds=2)) == "lost"
         assert http.requests == []
-        assert deliver_alert(db, config, AppriseNotifier(), fresh, t0 + timedelta(seconds=2)) == "sent"
-        assert deliver_alert(db, config, AppriseNotifier(), stale, t0 + timedelta(seconds=3)) == "lost"
+        assert deliver_alert(uow_factory(db), config, AppriseNotifier(), fresh, t0 + timedelta(seconds=2)) == "sent"
+        assert deliver_alert(uow_factory(db), config, AppriseNotifier(), stale, t0 + timedelta(seconds=3)) == "lost"
         assert len(http.requests) == 1
     assert [d["outcome"] for d in alert_outcomes(db, case_id)] == ["sent"]
 
@@ -78,16 +78,16 @@ def test_failures_back_off_then_give_up_with_a_timeline_entry_per_attempt(db):
     case_id = broken_case(db)
     t = now()
     for attempt in (1, 2, 3):
-        [alert] = claim_alerts(db, t)
+        [alert] = claim_alerts(uow_factory(db), t)
         assert alert["attempts"] == attempt
-        assert deliver_alert(db, config, AppriseNotifier(), alert, t) == "failed"
+        assert deliver_alert(uow_factory(db), config, AppriseNotifier(), alert, t) == "failed"
         [row] = outbox_rows(db)
         if attempt < 3:
             assert (row.state, row.next_attempt_at) == ("pending", t + backoff(attempt))
-            assert claim_alerts(db, t + backoff(attempt) - timedelta(milliseconds=1)) == []
+            assert claim_alerts(uow_factory(db), t + backoff(attempt) - timedelta(milliseconds=1)) == []
             t = t + backoff(attempt)
     assert (row.state, row.sent_at) == ("failed", None) and "could not deliver" in row.last_error
-    assert claim_alerts(db, t + timedelta(days=1)) == []
+    assert claim_alerts(uow_factory(db), t + timedelta(days=1)) == []
     details = alert_outcomes(db, case_id)
     assert [(d["attempt"], d["outcome"]) for d in details] == [(1, "failed"), (2, "failed"), (3, "failed")]
     assert details[-1].get("gave_up") is True
@@ -99,8 +99,8 @@ def test_an_alert_goes_to_the_route_of_its_partner(db):
         config = Settings(_env_file=None, alert_urls=f"json://127.0.0.1:{default.port}/all",
                           alert_routes={"partner:ups": f"json://127.0.0.1:{ups_desk.port}/ups"})
         broken_case(db)
-        [alert] = claim_alerts(db, now())
-        assert deliver_alert(db, config, AppriseNotifier(), alert, now()) == "sent"
+        [alert] = claim_alerts(uow_factory(db), now())
+        assert deliver_alert(uow_factory(db), config, AppriseNotifier(), alert, now()) == "sent"
         assert (len(default.requests), [r["path"] for r in ups_desk.requests]) == (0, ["/ups"])
 
 
@@ -118,12 +118,12 @@ def test_escalation_once_per_case_and_reopen_count(db):
     config = Settings(_env_file=None, escalate_on_reopen_count=2, escalate_after_seconds=3600)
     once = broken_case(db, reference="ONCE")  # reopened once, just now: not yet
     twice = reopen_twice(db)
-    assert queue_escalations(db, config, now()) == 1
-    assert queue_escalations(db, config, now()) == 0
+    assert queue_escalations(uow_factory(db), config, now()) == 1
+    assert queue_escalations(uow_factory(db), config, now()) == 0
     # Left reopened for longer than the delay: the case reopened once escalates too, once.
     later = now() + timedelta(hours=2)
-    assert queue_escalations(db, config, later) == 1
-    assert queue_escalations(db, config, later) == 0
+    assert queue_escalations(uow_factory(db), config, later) == 1
+    assert queue_escalations(uow_factory(db), config, later) == 0
     keys = {row.key: row.case_id for row in outbox_rows(db) if row.kind == "escalation"}
     assert keys == {f"{twice}:escalation:2": twice, f"{once}:escalation:1": once}
     for case_id in (once, twice):
@@ -136,12 +136,12 @@ def test_partner_request_claims_are_fenced_and_rescheduled_with_backoff(db):
     credentials.set_partner(db, "ups", f"http://127.0.0.1:{free_port()}/down", "s", now())
     case_id = broken_case(db)
     t0 = now()
-    [stale] = claim_requests(db, t0, lease=timedelta(seconds=1))
-    [request] = claim_requests(db, t0 + timedelta(seconds=2))
-    assert attempt_request(db, config, stale, t0 + timedelta(seconds=2), 1) == "lost"
+    [stale] = claim_requests(uow_factory(db), t0, lease=timedelta(seconds=1))
+    [request] = claim_requests(uow_factory(db), t0 + timedelta(seconds=2))
+    assert attempt_request(uow_factory(db), config, stale, t0 + timedelta(seconds=2), 1) == "lost"
     with pytest.raises(Exception, match="ConnectError"):
-        attempt_request(db, config, request, t0 + timedelta(seconds=2), 4)
-    assert reschedule_request(db, config, request, t0 + timedelta(seconds=3), "down") == "failed"  # 2nd claim
+        attempt_request(uow_factory(db), config, request, t0 + timedelta(seconds=2), 4)
+    assert reschedule_request(uow_factory(db), config, request, t0 + timedelta(seconds=3), "down") == "failed"  # 2nd claim
     with db.connect() as conn:
         row = conn.execute(select(tables.outbound_requests)).one()
     assert (row.state, row.attempts, row.last_error) == ("failed", 2, "down")
@@ -161,8 +161,8 @@ def test_two_workers_with_their_own_connections_deliver_each_alert_once(db, data
         def worker(n: int) -> None:
             engine = make_engine(database_url, pool_size=2)  # a connection pool of its own
             start.wait()
-            while batch := claim_alerts(engine, now(), limit=3):
-                results[n] += [deliver_alert(engine, config, AppriseNotifier(), alert, now()) for alert in batch]
+            while batch := claim_alerts(uow_factory(engine), now(), limit=3):
+                results[n] += [deliver_alert(uow_factory(engine), config, AppriseNotifier(), alert, now()) for alert in batch]
             engine.dispose()
 
         threads = [threading.Thread(target=worker, args=(n,)) for n in range(2)]
@@ -178,8 +178,8 @@ def test_two_workers_with_their_own_connections_deliver_each_alert_once(db, data
 
 def test_a_sent_alert_is_never_claimed_again(db):
     broken_case(db)
-    [alert] = claim_alerts(db, now())
+    [alert] = claim_alerts(uow_factory(db), now())
     with db.begin() as conn:
         conn.execute(update(tables.outbox).values(state="sent", sent_at=now()))
-    assert claim_alerts(db, now() + timedelta(days=365)) == []
+    assert claim_alerts(uow_factory(db), now() + timedelta(days=365)) == []
     assert alert["state"] == "pending"
