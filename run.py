@@ -68,11 +68,33 @@ def run_tests(extra: list[str]) -> int:
     return status
 
 
+BENCHES = {  # name -> script; each prints its figures next to a baseline measured in the same run
+    "ingest": "scripts/bench_ingest.py",
+    "http": "scripts/bench_http.py",  # needs wrk (apt-get install wrk)
+    "alerts": "scripts/bench_alerts.py",
+    "dashboard": "scripts/bench_dashboard.py",  # seeds 1,000,000 cases first: about 15 minutes
+}
+
+
+def run_benches(names: list[str]) -> int:
+    unknown = [name for name in names if name not in BENCHES]
+    if unknown:
+        print(f"unknown benchmark(s): {', '.join(unknown)}; choose from {', '.join(BENCHES)}", file=sys.stderr)
+        return 2
+    status = 0
+    for name in names or list(BENCHES):
+        print(f"\n===== benchmark: {name} =====", flush=True)
+        status = status or subprocess.run([str(BIN / "python"), BENCHES[name]], cwd=ROOT).returncode
+    return status
+
+
 def main() -> int:
     args = sys.argv[1:]
     ensure_venv()
     if args[:1] == ["test"]:
         return run_tests(args[1:])
+    if args[:1] == ["bench"]:
+        return run_benches(args[1:])
     return subprocess.run([str(BIN / "terrain"), *args], cwd=ROOT).returncode
 
 
