@@ -18,7 +18,7 @@ def kept_rate_chart(series: dict[str, list[tuple[str, float, int]]], width: int 
     weeks = sorted({week for points in series.values() for week, _, _ in points})
     if not weeks:
         return '<p class="empty">No decided promise in this period yet.</p>'
-    left, right, top, bottom = 52, 16, 14, 40
+    left, right, top, bottom = 52, 40, 14, 40  # room for the last week label, centred on its point
     plot_w, plot_h = width - left - right, height - top - bottom
 
     def x(week: str) -> float:
