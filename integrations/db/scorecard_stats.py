@@ -77,10 +77,22 @@ class PeriodStats:
 
     def add_promise(self, partner: str, created_at: datetime, verdict: str, reason: str | None,
                     fulfilled_at: datetime | None, n: int) -> None:
-        self.counts[(partner, created_at.astimezone(UTC).date(), verdict, reason or "")] += n
-        if verdict == "kept" and fulfilled_at is not None:
-            seconds = keep_seconds(created_at, fulfilled_at)
-            self.keep_times[partner].add(keep_bucket(seconds), n, n * seconds)
+        count_key, kept = tally(partner, created_at, verdict, reason, fulfilled_at)
+        self.counts[count_key] += n
+        if kept is not None:
+            bucket, seconds = kept
+            self.keep_times[partner].add(bucket, n, n * seconds)
+
+
+def tally(partner: str, created_at: datetime, verdict: str, reason: str | None,
+          fulfilled_at: datetime | None) -> tuple[tuple, tuple[int, float] | None]:
+    """Where one promise state counts: (partner, UTC day made, verdict, reason or ''), and its
+    (time-to-keep bucket, seconds) when it was kept."""
+    count_key = (partner, created_at.astimezone(UTC).date(), verdict, reason or "")
+    if verdict != "kept" or fulfilled_at is None:
+        return count_key, None
+    seconds = keep_seconds(created_at, fulfilled_at)
+    return count_key, (keep_bucket(seconds), seconds)
 
 
 def median_seconds(times: KeepTimes) -> float | None:
@@ -176,12 +188,13 @@ def fold_batch(conn: Connection, batch: int = FOLD_BATCH) -> int:
     keep_by_day: Counter = Counter()
     seconds_by_day: Counter = Counter()
     for row in rows:
-        day = row.created_at.astimezone(UTC).date()
-        counts[(row.partner, day, row.verdict, row.reason or "")] += row.sign
-        if row.verdict == "kept" and row.fulfilled_at is not None:
-            seconds = keep_seconds(row.created_at, row.fulfilled_at)
-            keep_by_day[(row.partner, day, keep_bucket(seconds))] += row.sign
-            seconds_by_day[(row.partner, day, keep_bucket(seconds))] += row.sign * seconds
+        count_key, kept = tally(row.partner, row.created_at, row.verdict, row.reason, row.fulfilled_at)
+        counts[count_key] += row.sign
+        if kept is not None:
+            bucket, seconds = kept
+            partner, day = count_key[:2]
+            keep_by_day[(partner, day, bucket)] += row.sign
+            seconds_by_day[(partner, day, bucket)] += row.sign * seconds
     _add(conn, days, ("partner", "day", "verdict", "reason"),
          [{"partner": p, "day": day, "verdict": v, "reason": r, "promises": n}
           for (p, day, v, r), n in counts.items() if n])

@@ -9,8 +9,9 @@ from typing import Any, Callable
 from domain.model import EntryType, TimelineEntry
 from integrations import metrics
 from integrations.outbound.partner_api import STRIPE_SCHEME, RequestFailed, create_stripe_refund, send_signed
-from integrations.services.outbox import LEASE, backoff
+from integrations.services import work_queues
 from integrations.services.ports import UnitOfWork
+from integrations.services.work_queues import LEASE, backoff
 from integrations.settings import Settings
 
 ACTOR = "system:outbound"
@@ -18,15 +19,11 @@ ACTOR = "system:outbound"
 
 def claim_requests(uow_factory: Callable[[], UnitOfWork], now: datetime, limit: int = 50,
                    lease: timedelta = LEASE) -> list[dict[str, Any]]:
-    with uow_factory() as uow:
-        requests = uow.outbound.claim(now, limit, lease)
-        uow.commit()
-    return requests
+    return work_queues.claim(uow_factory, lambda uow: uow.outbound, now, limit, lease)
 
 
 def requests_due(uow_factory: Callable[[], UnitOfWork], now: datetime) -> bool:
-    with uow_factory() as uow:
-        return uow.outbound.has_due(now)
+    return work_queues.has_due(uow_factory, lambda uow: uow.outbound, now)
 
 
 def _promise_document(uow: UnitOfWork, promise_id: str) -> dict[str, Any] | None:

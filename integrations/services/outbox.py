@@ -3,7 +3,6 @@ same key once sent), with backoff, every attempt on the case timeline; queue esc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
@@ -12,34 +11,21 @@ from integrations import metrics
 from integrations.notify import routing
 from integrations.notify.base import DeliveryError, Notifier
 from integrations.notify.message import compose
+from integrations.services import work_queues
 from integrations.services.ports import UnitOfWork
+from integrations.services.work_queues import LEASE, backoff
 from integrations.settings import Settings
 
 ACTOR = "system:alerts"
-LEASE = timedelta(seconds=60)  # the default claim lease (TERRAIN_CLAIM_LEASE_SECONDS in the flows)
 
 
 def _iso(moment: datetime | None) -> str:
     return moment.isoformat() if moment else "an unknown time"
 
 
-def backoff(attempt: int) -> timedelta:
-    """1 s, 2 s, 4 s … capped at 10 minutes."""
-    return timedelta(seconds=min(600, 2 ** max(0, attempt - 1)))
-
-
-@dataclass(frozen=True, slots=True)
-class DeliveryReport:
-    sent: int
-    failed: int
-
-
 def claim_alerts(uow_factory: Callable[[], UnitOfWork], now: datetime, limit: int = 50,
                  lease: timedelta = LEASE) -> list[dict[str, Any]]:
-    with uow_factory() as uow:
-        alerts = uow.outbox.claim(now, limit, lease)
-        uow.commit()
-    return alerts
+    return work_queues.claim(uow_factory, lambda uow: uow.outbox, now, limit, lease)
 
 
 def deliver_alert(uow_factory: Callable[[], UnitOfWork], settings: Settings, notifier: Notifier,
@@ -83,8 +69,7 @@ def deliver_alert(uow_factory: Callable[[], UnitOfWork], settings: Settings, not
 
 
 def alerts_due(uow_factory: Callable[[], UnitOfWork], now: datetime) -> bool:
-    with uow_factory() as uow:
-        return uow.outbox.has_due(now)
+    return work_queues.has_due(uow_factory, lambda uow: uow.outbox, now)
 
 
 def queue_escalations(uow_factory: Callable[[], UnitOfWork], settings: Settings, now: datetime) -> int:

@@ -13,19 +13,8 @@ from integrations.services.intake import open_complaint
 from integrations.services.promises import record_promises
 from integrations.services.sweep import sweep_deadlines
 from tests.builders import complaint, spec, update
-from tests.fakes import FakeStore, FakeUnitOfWork
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def store():
-    return FakeStore()
-
-
-@pytest.fixture
-def uow(store):
-    return lambda: FakeUnitOfWork(store)
 
 
 def at(hours):

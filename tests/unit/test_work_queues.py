@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from integrations.notify.base import DeliveryError
 from integrations.services.ingest import ingest_updates
 from integrations.services.intake import open_complaint
@@ -16,7 +14,6 @@ from integrations.services.promises import record_promises
 from integrations.services.sweep import sweep_deadlines
 from integrations.settings import Settings
 from tests.builders import complaint, spec, update
-from tests.fakes import FakeStore, FakeUnitOfWork
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SETTINGS = Settings(alert_urls="json://alerts.test", alert_max_attempts=3, escalate_on_reopen_count=2,
@@ -33,16 +30,6 @@ class Notifier:
             self.fail -= 1
             raise DeliveryError("receiver down")
         self.sent.append(body)
-
-
-@pytest.fixture
-def store():
-    return FakeStore()
-
-
-@pytest.fixture
-def uow(store):
-    return lambda: FakeUnitOfWork(store)
 
 
 def contradicted_case(uow, reference="1Z"):
