@@ -56,12 +56,29 @@ class CaseStatus(StrEnum):
 PARCEL_STATUSES = frozenset({
     "pre_transit", "in_transit", "out_for_delivery", "available_for_pickup", "delivered",
     "attempt_failed", "exception", "returned_to_sender", "lost",
+    # v1.1: what real carriers say and v1 could not
+    "held_at_depot", "customs_hold", "damaged", "refused", "address_issue",
 })
 REFUND_STATUSES = frozenset({
     "refund_pending", "refund_succeeded", "refund_failed", "refund_canceled", "refund_reversed",
 })
 STEP_STATUSES = frozenset({"in_progress", "done", "failed"})
 STATUSES = PARCEL_STATUSES | REFUND_STATUSES | STEP_STATUSES
+
+
+class HandedTo(StrEnum):
+    """To whom a carrier says it handed the parcel (v1.1)."""
+
+    ADDRESSEE = "addressee"
+    NEIGHBOUR = "neighbour"
+    SAFE_PLACE = "safe_place"
+    PICKUP_POINT = "pickup_point"
+    MAILBOX = "mailbox"
+    RECEPTION = "reception"
+    OTHER = "other"
+
+
+HANDED_TO = frozenset(h.value for h in HandedTo)
 
 # Which expect fields each kind takes, and which of them must be present.
 EXPECT_FIELDS: dict[PromiseKind, tuple[frozenset[str], frozenset[str]]] = {
@@ -112,6 +129,11 @@ def validate_expect(kind: PromiseKind, expect: Mapping[str, Any] | None) -> dict
     return clean
 
 
+# Optional text fields of an update, as quoted in evidence (amount and handoff are added apart).
+EVIDENCE_TEXT_FIELDS = ("location", "address", "signed_by", "currency", "detail", "postal_code", "city",
+                        "country", "pickup_point_id", "handed_to", "carrier_code")
+
+
 @dataclass(frozen=True, slots=True)
 class FieldUpdate:
     """What a partner reports from the field, normalised. `(partner, event_id)` is unique."""
@@ -127,6 +149,16 @@ class FieldUpdate:
     amount: Decimal | None = None
     currency: str | None = None
     detail: str | None = None
+    # v1.1 (all optional): place evidence, to whom it was handed, the carrier's own event code,
+    # and a handoff ("our part is done; it continues with this partner's reference").
+    postal_code: str | None = None
+    city: str | None = None
+    country: str | None = None
+    pickup_point_id: str | None = None
+    handed_to: str | None = None
+    carrier_code: str | None = None
+    handoff_partner: str | None = None
+    handoff_reference: str | None = None
 
     @property
     def order_key(self) -> tuple[datetime, str]:
@@ -144,6 +176,13 @@ class FieldUpdate:
         if not isinstance(occurred_at, datetime):
             raise InvalidInput("occurred_at must be an RFC 3339 timestamp", {"field": "occurred_at"})
         detail = data.get("detail")
+        handoff = data.get("handoff")
+        if handoff is not None and not isinstance(handoff, Mapping):
+            raise InvalidInput("handoff must be an object {partner, reference}", {"field": "handoff"})
+        handoff_partner = values.text((handoff or {}).get("partner"), "handoff.partner", max_len=200)
+        handoff_reference = values.text((handoff or {}).get("reference"), "handoff.reference", max_len=200)
+        if (handoff_partner is None) != (handoff_reference is None):
+            raise InvalidInput("handoff needs both partner and reference", {"field": "handoff"})
         return cls(
             partner=values.text(partner, "partner", required=True, max_len=200) or "",
             event_id=values.text(data.get("event_id"), "event_id", required=True, max_len=200) or "",
@@ -157,6 +196,14 @@ class FieldUpdate:
             currency=values.currency(data.get("currency")),
             detail=values.text(detail if detail is None or isinstance(detail, str) else str(detail),
                                "detail", max_len=2000),
+            postal_code=values.text(data.get("postal_code"), "postal_code", max_len=20),
+            city=values.text(data.get("city"), "city", max_len=200),
+            country=values.country(data.get("country")),
+            pickup_point_id=values.text(data.get("pickup_point_id"), "pickup_point_id", max_len=100),
+            handed_to=values.one_of(data.get("handed_to"), HANDED_TO, "handed_to"),
+            carrier_code=values.text(data.get("carrier_code"), "carrier_code", max_len=50),
+            handoff_partner=handoff_partner,
+            handoff_reference=handoff_reference,
         )
 
     def evidence(self) -> dict[str, Any]:
@@ -165,12 +212,14 @@ class FieldUpdate:
             "event_id": self.event_id, "partner": self.partner, "reference": self.reference,
             "status": self.status, "occurred_at": self.occurred_at.isoformat(),
         }
-        for key in ("location", "address", "signed_by", "currency", "detail"):
+        for key in EVIDENCE_TEXT_FIELDS:
             value = getattr(self, key)
             if value is not None:
                 out[key] = value
         if self.amount is not None:
             out["amount"] = str(self.amount)
+        if self.handoff_partner is not None:
+            out["handoff"] = {"partner": self.handoff_partner, "reference": self.handoff_reference}
         return out
 
 

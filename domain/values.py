@@ -10,6 +10,7 @@ from domain.errors import InvalidAmount, InvalidInput, NaiveTimestamp
 
 _AMOUNT = re.compile(r"^\d+(\.\d+)?$")
 _CURRENCY = re.compile(r"^[A-Za-z]{3}$")
+_COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 
 
 def aware(value: datetime, field: str) -> datetime:
@@ -58,4 +59,21 @@ def text(value: str | None, field: str, *, required: bool = False, max_len: int 
         raise InvalidInput(f"{field} contains a NUL character", {"field": field})
     if len(value) > max_len:
         raise InvalidInput(f"{field} is longer than {max_len} characters", {"field": field})
+    return value
+
+
+def country(value: str | None, field: str = "country") -> str | None:
+    """ISO 3166-1 alpha-2, stored upper-case."""
+    if value is None or not str(value).strip():
+        return None
+    if not isinstance(value, str) or not _COUNTRY.match(value.strip()):
+        raise InvalidInput(f"{field} must be a 2-letter ISO 3166-1 country code", {"field": field, "value": str(value)})
+    return value.strip().upper()
+
+
+def one_of(value: str | None, allowed: frozenset[str], field: str) -> str | None:
+    if value is None or not str(value).strip():
+        return None
+    if value not in allowed:
+        raise InvalidInput(f"{field} must be one of {sorted(allowed)}", {"field": field, "allowed": sorted(allowed)})
     return value

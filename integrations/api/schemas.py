@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from domain.model import STATUSES, PromiseKind
+from domain.model import STATUSES, HandedTo, PromiseKind
 
 Status = Literal[tuple(sorted(STATUSES))]  # type: ignore[valid-type]
 Kind = Literal[tuple(k.value for k in PromiseKind)]  # type: ignore[valid-type]
@@ -133,6 +133,20 @@ class UpdateIn(Strict):
                                description="decimal string, e.g. \"89.90\"")
     currency: str | None = Field(default=None, pattern="^[A-Za-z]{3}$")
     detail: str | None = Field(default=None, max_length=2000)
+    # v1.1 (all optional): see "Field truth, v1.1"
+    postal_code: str | None = Field(default=None, max_length=20)
+    city: str | None = Field(default=None, max_length=200)
+    country: str | None = Field(default=None, pattern="^[A-Za-z]{2}$", description="ISO 3166-1 alpha-2")
+    pickup_point_id: str | None = Field(default=None, max_length=100)
+    handed_to: Literal[tuple(h.value for h in HandedTo)] | None = None  # type: ignore[valid-type]
+    carrier_code: str | None = Field(default=None, max_length=50, description="the carrier's own event code")
+    handoff: HandoffIn | None = Field(default=None, description="our part is done; it continues with this "
+                                      "partner's reference (a follow-on step is created)")
+
+
+class HandoffIn(Strict):
+    partner: str = Text200
+    reference: str = Text200
 
 
 class UpdateBatchIn(Strict):

@@ -49,12 +49,19 @@ def by_partner_reference(columns, refs: Iterable[RefKey]):
                  for partner, references in grouped.items()))
 
 
+V11_FIELDS = ("postal_code", "city", "country", "pickup_point_id", "handed_to", "carrier_code",
+              "handoff_partner", "handoff_reference")
+
+
 def update_from_row(row: Any) -> FieldUpdate:
     return FieldUpdate(
         partner=row.partner, event_id=row.event_id, reference=row.reference, status=row.status,
         occurred_at=row.occurred_at, location=row.location, address=row.address,
         signed_by=row.signed_by, amount=Decimal(row.amount) if row.amount is not None else None,
         currency=row.currency, detail=row.detail,
+        postal_code=row.postal_code, city=row.city, country=row.country, pickup_point_id=row.pickup_point_id,
+        handed_to=row.handed_to, carrier_code=row.carrier_code, handoff_partner=row.handoff_partner,
+        handoff_reference=row.handoff_reference,
     )
 
 
@@ -68,6 +75,11 @@ def update_from_evidence(data: dict[str, Any] | None) -> FieldUpdate | None:
         signed_by=data.get("signed_by"),
         amount=Decimal(data["amount"]) if data.get("amount") is not None else None,
         currency=data.get("currency"), detail=data.get("detail"),
+        postal_code=data.get("postal_code"), city=data.get("city"), country=data.get("country"),
+        pickup_point_id=data.get("pickup_point_id"), handed_to=data.get("handed_to"),
+        carrier_code=data.get("carrier_code"),
+        handoff_partner=(data.get("handoff") or {}).get("partner"),
+        handoff_reference=(data.get("handoff") or {}).get("reference"),
     )
 
 
@@ -273,7 +285,7 @@ class SqlUpdateRepository(ports.UpdateRepository):
             "status": u.status, "occurred_at": u.occurred_at, "received_at": received_at,
             "location": u.location, "address": u.address, "signed_by": u.signed_by,
             "amount": str(u.amount) if u.amount is not None else None, "currency": u.currency,
-            "detail": u.detail,
+            "detail": u.detail, **{name: getattr(u, name) for name in V11_FIELDS},
         } for u in (updates[i] for i in first_index.values())]
         if _is_pg(self.conn):
             inserted = self._insert_pg(rows)
@@ -285,7 +297,7 @@ class SqlUpdateRepository(ports.UpdateRepository):
                 for i, u in enumerate(updates)]
 
     _COLUMNS = ("partner", "event_id", "reference", "status", "occurred_at", "received_at",
-                "location", "address", "signed_by", "amount", "currency", "detail")
+                "location", "address", "signed_by", "amount", "currency", "detail", *V11_FIELDS)
 
     def _insert_pg(self, rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
         """The hot path's one big statement: psycopg2's execute_values, half the cost of

@@ -86,6 +86,10 @@ promises = Table(
     Column("evidence", JSON),
     Column("verdict_at", UTCDateTime),
     Column("addressed", Boolean, nullable=False, server_default=text("false")),
+    # v1.1 (migration 0007): fields a keeping update could not verify, and an early warning.
+    Column("unverified", JSON),
+    Column("at_risk", JSON),
+    Column("at_risk_since", UTCDateTime),
     Index("ix_promises_partner_reference", "partner", "reference"),
     Index("ix_promises_case_id", "case_id"),
     # The sweep's "pending promises due before T" and the ops "stuck" list.
@@ -110,6 +114,13 @@ promises = Table(
     Index("ix_promises_reason_due_at_unaddressed", "reason", "due_at",
           postgresql_where=text("verdict = 'broken' AND NOT addressed AND fulfilled_at IS NULL"),
           sqlite_where=text("verdict = 'broken' AND NOT addressed AND fulfilled_at IS NULL")),
+    # Ops "at risk" and "to check" lists (migration 0007).
+    Index("ix_promises_at_risk_due_at", "due_at",
+          postgresql_where=text("verdict = 'pending' AND at_risk_since IS NOT NULL"),
+          sqlite_where=text("verdict = 'pending' AND at_risk_since IS NOT NULL")),
+    Index("ix_promises_unverified_verdict_at", "verdict_at",
+          postgresql_where=text("verdict = 'kept' AND unverified IS NOT NULL"),
+          sqlite_where=text("verdict = 'kept' AND unverified IS NOT NULL")),
     # Sorted by one of kind/reason and filtered by the other (migration 0006).
     Index("ix_promises_reason_kind_due_at_unaddressed", "reason", "kind", "due_at",
           postgresql_where=text("verdict = 'broken' AND NOT addressed AND fulfilled_at IS NULL"),
@@ -131,6 +142,15 @@ updates = Table(
     Column("amount", String(40)),
     Column("currency", String(3)),
     Column("detail", Text),
+    # v1.1 field truth (migration 0007)
+    Column("postal_code", String(20)),
+    Column("city", String(200)),
+    Column("country", String(2)),
+    Column("pickup_point_id", String(100)),
+    Column("handed_to", String(16)),
+    Column("carrier_code", String(50)),
+    Column("handoff_partner", String(200)),
+    Column("handoff_reference", String(200)),
     UniqueConstraint("partner", "event_id"),
     Index("ix_updates_partner_reference", "partner", "reference"),
 )

@@ -68,6 +68,14 @@ class NormalizedUpdate(TypedDict):
     amount: NotRequired[str]  # decimal string, "89.90"
     currency: NotRequired[str]  # ISO 4217, upper case
     detail: NotRequired[str]
+    # v1.1 (see "Field truth, v1.1" in DESIGN.md)
+    postal_code: NotRequired[str]
+    city: NotRequired[str]
+    country: NotRequired[str]  # ISO 3166-1 alpha-2, upper case
+    pickup_point_id: NotRequired[str]
+    handed_to: NotRequired[str]  # addressee, neighbour, safe_place, pickup_point, mailbox, reception, other
+    carrier_code: NotRequired[str]  # the carrier's own event code, kept as evidence
+    handoff: NotRequired[dict[str, str]]  # {"partner": ..., "reference": ...}
 
 
 @runtime_checkable
@@ -255,11 +263,12 @@ def fan_out(update: NormalizedUpdate, references: Iterable[str | None]) -> list[
     return out
 
 
-OPTIONAL_KEYS = frozenset({"location", "address", "signed_by", "amount", "currency", "detail"})
+OPTIONAL_KEYS = frozenset({"location", "address", "signed_by", "amount", "currency", "detail", "postal_code",
+                           "city", "country", "pickup_point_id", "handed_to", "carrier_code", "handoff"})
 
 
 def make_update(*, event_id: str, reference: str, status: str, occurred_at: datetime,
-                **optional: str | None) -> NormalizedUpdate:
+                **optional: Any) -> NormalizedUpdate:
     """A NormalizedUpdate holding only what the provider said (None-valued optional keys left out)."""
     unknown = set(optional) - OPTIONAL_KEYS
     if unknown:

@@ -111,7 +111,8 @@ def test_every_output_fits_the_update_contract(provider):
     """Exactly FieldUpdate.create's keys, an aware occurred_at, accepted by the API schema too."""
     allowed = set(get_type_hints(NormalizedUpdate))
     assert allowed == {"event_id", "reference", "status", "occurred_at", "location", "address", "signed_by",
-                       "amount", "currency", "detail"}
+                       "amount", "currency", "detail", "postal_code", "city", "country", "pickup_point_id",
+                       "handed_to", "carrier_code", "handoff"}
     bodies = [raw(SIGNED[provider][0])] + ([raw("stripe_charge_refunded.json")] if provider == "stripe" else [])
     for body in bodies:
         for item in PROVIDERS[provider].parse(body):
