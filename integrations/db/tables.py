@@ -90,6 +90,7 @@ promises = Table(
     Column("unverified", JSON),
     Column("at_risk", JSON),
     Column("at_risk_since", UTCDateTime),
+    Column("risk_check_at", UTCDateTime),  # when the carrier's silence starts to matter (parcels)
     Index("ix_promises_partner_reference", "partner", "reference"),
     Index("ix_promises_case_id", "case_id"),
     # The sweep's "pending promises due before T" and the ops "stuck" list.
@@ -118,6 +119,9 @@ promises = Table(
     Index("ix_promises_at_risk_due_at", "due_at",
           postgresql_where=text("verdict = 'pending' AND at_risk_since IS NOT NULL"),
           sqlite_where=text("verdict = 'pending' AND at_risk_since IS NOT NULL")),
+    Index("ix_promises_risk_check_at", "risk_check_at",
+          postgresql_where=text("verdict = 'pending' AND risk_check_at IS NOT NULL"),
+          sqlite_where=text("verdict = 'pending' AND risk_check_at IS NOT NULL")),
     Index("ix_promises_unverified_verdict_at", "verdict_at",
           postgresql_where=text("verdict = 'kept' AND unverified IS NOT NULL"),
           sqlite_where=text("verdict = 'kept' AND unverified IS NOT NULL")),

@@ -219,6 +219,24 @@ async def scorecards_page(request: Request) -> Response:
     return page(request, "scorecards.html", {"cards": cards, "chart": charts.kept_rate_chart(trend), "weeks": weeks})
 
 
+@router.get("/warnings", response_class=HTMLResponse)
+@guarded
+async def warnings_page(request: Request) -> Response:
+    """Early warnings (promises at risk before their deadline) and keeps that ops should verify."""
+    state = request.app.state
+    partner = (request.query_params.get("partner") or "").strip()[:200] or None
+
+    def load():
+        with state.engine.connect() as conn:
+            return (queries.at_risk_promises(conn, state.clock(), partner=partner, limit=PAGE_SIZE),
+                    queries.to_check_promises(conn, partner=partner, limit=PAGE_SIZE))
+
+    at_risk, to_check = await run_in_threadpool(load)
+    for item in at_risk:
+        item["due_in"] = humanize(item["due_in_seconds"]) if item["due_in_seconds"] > 0 else "overdue"
+    return page(request, "warnings.html", {"at_risk": at_risk, "to_check": to_check, "partner": partner})
+
+
 @router.get("/feed", response_class=HTMLResponse)
 @guarded
 async def feed(request: Request) -> Response:

@@ -97,6 +97,8 @@ def case_document(view) -> dict:
             "reason": p.outcome.reason.value if p.outcome.reason else None,
             "fulfilled_at": p.outcome.fulfilled_at,
             "evidence": p.outcome.evidence.evidence() if p.outcome.evidence else None,
+            "unverified": list(p.outcome.unverified),
+            "at_risk": p.outcome.at_risk.detail() if p.outcome.at_risk else None,
         } for p in view.promises],
         "timeline": [{"at": e.at, "type": e.type.value, "actor": e.actor, "detail": e.detail}
                      for e in view.timeline],
