@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -96,16 +97,32 @@ def find_key(engine: Engine, token: str) -> ApiKey | None:
     return _key_of(row)
 
 
+_touching: set[int] = set()
+_touching_lock = threading.Lock()
+
+
 def _touch(engine: Engine, key_id: int, last_used_at: datetime | None) -> None:
-    """Record a use when the stored one is older than LAST_USED_EVERY: a read answers the rest."""
+    """Record a use when the stored one is older than LAST_USED_EVERY, in a thread of its own so
+    that no request waits for the write (SQLite's writers queue): most lookups write nothing."""
     now = datetime.now(UTC)
     if last_used_at is not None and now - last_used_at < LAST_USED_EVERY:
         return
-    try:
-        with engine.begin() as conn:
-            conn.execute(update(t.api_keys).where(t.api_keys.c.id == key_id).values(last_used_at=now))
-    except DBAPIError:
-        pass  # informational: a busy database never fails a request over it
+    with _touching_lock:
+        if key_id in _touching:
+            return
+        _touching.add(key_id)
+
+    def write() -> None:
+        try:
+            with engine.begin() as conn:
+                conn.execute(update(t.api_keys).where(t.api_keys.c.id == key_id).values(last_used_at=now))
+        except DBAPIError:
+            pass  # informational: a busy or gone database never fails anything over it
+        finally:
+            with _touching_lock:
+                _touching.discard(key_id)
+
+    threading.Thread(target=write, name="terrain-key-last-used", daemon=True).start()
 
 
 def list_keys(engine: Engine) -> list[dict[str, Any]]:
