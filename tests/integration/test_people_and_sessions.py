@@ -283,6 +283,11 @@ def test_a_link_from_another_site_reloads_from_here_once(client, db, clock):
     assert first.status_code == 200 and 'http-equiv="refresh"' in first.text
     second = client.get("/cases/abc", headers=cross, follow_redirects=False)  # the marker cookie is back
     assert second.status_code == 303 and second.headers["location"] == "/login?next=/cases/abc"
+    assert login(client, credentials.create_key(db, "agent", None, clock())).status_code == 303
+    opened = client.get("/feed")  # a page opened with the session clears the marker
+    assert opened.status_code == 200 and "terrain_hop" not in client.cookies
+    client.cookies.delete(COOKIE)  # as a browser does for a Strict cookie on a link from elsewhere
+    assert 'http-equiv="refresh"' in client.get("/cases/abc", headers=cross, follow_redirects=False).text
 
 
 # Headers and /docs ------------------------------------------------------------------------------

@@ -137,7 +137,10 @@ def guarded(*roles: str):
                 return page(request, "forbidden.html", {"roles": roles}, status=403)
             if request.method == "POST" and session is not None and not await genuine_post(request, session):
                 return page(request, "forbidden.html", {"forged": True}, status=403)
-            return await handler(request, *args, **kwargs)
+            response = await handler(request, *args, **kwargs)
+            if HOP_COOKIE in request.cookies:  # the reload worked: the next link from elsewhere may hop again
+                response.delete_cookie(HOP_COOKIE, httponly=True, samesite="lax", secure=is_https(request), path="/")
+            return response
 
         return wrapper
 
