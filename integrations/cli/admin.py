@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from datetime import datetime
 from enum import StrEnum
 
@@ -45,14 +47,17 @@ def keys_create(role: Role = typer.Option(..., "--role"),
                 name: str | None = typer.Option(None, "--name", help="the person behind an agent or ops key, "
                                                 "shown on the timelines of what they do"),
                 alert_url: str | None = typer.Option(None, "--alert-url", help="an apprise URL for this person's "
-                                                     "alerts (mailto://…, json://…)")) -> None:
+                                                     "alerts (mailto://…, json://…); as it may hold a password, "
+                                                     "`env:NAME` reads it from a variable and `-` from standard "
+                                                     "input")) -> None:
     """Create an API key; the token is printed once, alone on the last line."""
     upgrade(settings().sqlalchemy_url)
+    alert_url = _value_of(alert_url, "--alert-url")
     try:
         token = credentials.create_key(engine(), role.value, partner, utc_now(), name=name, alert_url=alert_url)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
-    console.print(f"created a {role.value} key" + (f" for partner {partner}" if partner else "")
+    console.print(f"created {'a' if role.value == 'partner' else 'an'} {role.value} key" + (f" for partner {partner}" if partner else "")
                   + (f" for {' '.join(name.split())}" if name and name.strip() else ""))
     print(token)
 
@@ -81,6 +86,18 @@ def keys_revoke(key_id: int = typer.Argument(..., help="the id shown by `terrain
         console.print(f"[red]no key {key_id}[/red]")
         raise typer.Exit(1)
     console.print(f"key {key_id} {outcome}; its dashboard sessions are ended")
+
+
+def _value_of(given: str | None, option: str) -> str | None:
+    """A value that may be secret: `env:NAME` (a variable) or `-` (standard input), else as given."""
+    if given == "-":
+        return sys.stdin.readline().strip() or None
+    if given and given.startswith("env:"):
+        value = os.environ.get(given[4:], "").strip()
+        if not value:
+            raise typer.BadParameter(f"the variable {given[4:]} is not set", param_hint=option)
+        return value
+    return given
 
 
 def _when(moment: datetime | None) -> str:

@@ -82,6 +82,22 @@ def test_keys_create_list_and_revoke_from_the_command_line(db, database_url, mon
     assert "UTC" in row.split("Claire Martin", 1)[1].rsplit("│", 2)[-2]  # the revoked column is filled
 
 
+def test_an_alert_url_with_a_password_stays_off_the_command_line(db, database_url, monkeypatch):
+    monkeypatch.setenv("CLAIRE_ALERTS", "mailto://claire:pw@mail.example")
+    from_env = cli_run(["keys", "create", "--role", "agent", "--name", "Claire", "--alert-url", "env:CLAIRE_ALERTS"],
+                       database_url, monkeypatch)
+    assert from_env.exit_code == 0, from_env.output
+    assert credentials.find_key(db, from_env.output.strip().splitlines()[-1]).alert_url == "mailto://claire:pw@mail.example"
+    monkeypatch.setenv("TERRAIN_DATABASE_URL", database_url)
+    from_stdin = CliRunner().invoke(cli, ["keys", "create", "--role", "ops", "--alert-url", "-"],
+                                    input="json://hooks.example/ops\n")
+    assert from_stdin.exit_code == 0, from_stdin.output
+    assert credentials.find_key(db, from_stdin.output.strip().splitlines()[-1]).alert_url == "json://hooks.example/ops"
+    missing = cli_run(["keys", "create", "--role", "ops", "--alert-url", "env:NOT_SET_ANYWHERE"], database_url,
+                      monkeypatch)
+    assert missing.exit_code == 2 and "NOT_SET_ANYWHERE" in missing.output
+
+
 @pytest.mark.parametrize("args", [
     ["--role", "agent", "--name", "x" * 101],
     ["--role", "agent", "--name", "Claire\x00Martin"],
