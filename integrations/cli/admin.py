@@ -57,7 +57,8 @@ def keys_create(role: Role = typer.Option(..., "--role"),
         token = credentials.create_key(engine(), role.value, partner, utc_now(), name=name, alert_url=alert_url)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
-    console.print(f"created {'a' if role.value == 'partner' else 'an'} {role.value} key" + (f" for partner {partner}" if partner else "")
+    article = "a" if role.value == "partner" else "an"
+    console.print(f"created {article} {role.value} key" + (f" for partner {partner}" if partner else "")
                   + (f" for {' '.join(name.split())}" if name and name.strip() else ""))
     print(token)
 

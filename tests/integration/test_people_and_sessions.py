@@ -198,6 +198,8 @@ def test_login_opens_a_server_side_session_and_logout_ends_it(client, db, clock)
     client.cookies.set(COOKIE, session_id)  # the old cookie, replayed
     away = client.get("/cases/x", follow_redirects=False)
     assert away.status_code == 303 and away.headers["location"].startswith("/login")
+    polled = client.get("/feed", headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/feed"})
+    assert polled.status_code == 204 and polled.headers["hx-redirect"] == "/login?next=/feed"
 
 
 def test_the_session_cookie_is_secure_behind_tls(client, db, clock):

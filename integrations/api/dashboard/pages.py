@@ -8,7 +8,7 @@ import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -129,8 +129,7 @@ def guarded(*roles: str):
             if key is None:
                 if from_another_site(request):
                     return refresh_from_here(request)
-                here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-                return RedirectResponse(f"/login?next={quote(here, safe='/')}", status_code=303)
+                return to_login(request)
             request.state.user = key if key.role in DASHBOARD_ROLES else None
             request.state.csrf = session.csrf if session else ""
             if key.role not in roles:
@@ -145,6 +144,18 @@ def guarded(*roles: str):
         return wrapper
 
     return decorate
+
+
+def to_login(request: Request) -> Response:
+    """To the login page, then back here. An htmx request (the live feed polling after a logout)
+    sends the whole page there rather than swapping the login form into a fragment."""
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if request.headers.get("HX-Request"):
+        current = urlsplit(request.headers.get("HX-Current-URL", ""))
+        if current.path and current.netloc == request.headers.get("host", ""):
+            here = current.path + (f"?{current.query}" if current.query else "")
+        return Response(status_code=204, headers={"HX-Redirect": f"/login?next={quote(safe_next(here), safe='/')}"})
+    return RedirectResponse(f"/login?next={quote(here, safe='/')}", status_code=303)
 
 
 async def genuine_post(request: Request, session: Session) -> bool:
