@@ -197,6 +197,19 @@ api_keys = Table(
     Column("partner", String(200)),
     Column("created_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime),
+    Column("name", String(200)),  # the person behind an agent or ops key, shown on timelines
+    Column("alert_url", String(2000)),  # an apprise URL for that person's alerts
+    Column("last_used_at", UTCDateTime),  # refreshed at most every few minutes
+)
+
+# Dashboard sessions: the cookie holds a random id, only its SHA-256 is stored here.
+sessions = Table(
+    "sessions", metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("key_id", BigId, ForeignKey("api_keys.id"), nullable=False, index=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
 )
 
 partners = Table(

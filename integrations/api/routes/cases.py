@@ -30,7 +30,8 @@ Reader = Annotated[Any, Depends(require_roles("agent", "ops"))]
 
 
 def actor(key) -> str:
-    return f"{key.role}:{key.key_id}"
+    """The timeline's actor: the person's name when the key has one (`agent:Claire Martin`), else its id."""
+    return key.actor
 
 
 @router.post("/v1/complaints", response_model=ComplaintOut, status_code=201,
