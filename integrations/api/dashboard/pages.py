@@ -314,7 +314,7 @@ async def scorecards_page(request: Request) -> Response:
 
 
 @router.get("/warnings", response_class=HTMLResponse)
-@guarded
+@guarded()
 async def warnings_page(request: Request) -> Response:
     """Early warnings (promises at risk before their deadline) and keeps that ops should verify."""
     state = request.app.state
