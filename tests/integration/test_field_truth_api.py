@@ -142,3 +142,18 @@ def test_dashboard_warnings_page_lists_both(client, keys, clock):
     page = client.get("/warnings", headers=keys["ops"])
     assert page.status_code == 200
     assert "customs hold" in page.text and "R1" in page.text and "R2" in page.text and "recipient" in page.text
+
+
+def test_a_refused_batch_names_only_its_failing_items_and_stores_nothing(client, keys, clock, db):
+    items = [{"event_id": f"e{i}", "reference": "6A1", "status": "in_transit", "occurred_at": iso(clock.now)}
+             for i in range(6)]
+    items[4]["occurred_at"] = "2026-03-02T10:00:00"
+    items[2]["handed_to"] = "dog"
+    answer = client.post("/v1/updates", json={"updates": items}, headers=keys["laposte"])
+    assert answer.status_code == 422
+    assert sorted(tuple(d["loc"]) for d in answer.json()["error"]["details"]) == [
+        ("body", "updates", 2, "handed_to"), ("body", "updates", 4, "occurred_at")]
+    single = client.post("/v1/updates", json=items[4], headers=keys["laposte"])
+    assert [tuple(d["loc"]) for d in single.json()["error"]["details"]] == [("body", "occurred_at")]
+    with db.connect() as conn:
+        assert conn.execute(select(tables.updates)).first() is None
