@@ -74,9 +74,9 @@ def extract_promises(text: str, said_at: datetime, lang: str | None = None, *, t
     sentences = [s.strip() for s in _SENTENCES.split(text) if s.strip()]
     acts: list[tuple[str, str, datetime | None, float]] = []  # (kind, sentence, own deadline, confidence)
     loose: list[Deadline] = []  # deadlines of sentences that name no act
-    for sentence in sentences:
+    for index, sentence in enumerate(sentences):
         found = candidates(sentence, said, lang, holiday)
-        named = _acts(sentence, bool(found), lang)
+        named = _acts(sentence, found, lang, " ".join(sentences[:index]))
         if not named:
             loose.extend(found)
             continue
@@ -103,17 +103,18 @@ def extract_promises(text: str, said_at: datetime, lang: str | None = None, *, t
     return list(promises.values())
 
 
-def _acts(sentence: str, has_deadline: bool, lang: str) -> list[tuple[str, tuple[int, int], float]]:
+def _acts(sentence: str, deadlines: list[Deadline], lang: str, before: str) -> list[tuple[str, tuple[int, int], float]]:
     """(kind, span, confidence) of the acts a sentence commits to."""
-    general = kinds_in(sentence, has_deadline=has_deadline)
+    general = kinds_in(sentence, has_deadline=bool(deadlines))
     if lang != "en":
         return [(kind, span, GENERAL_CONFIDENCE) for kind, span in general]
-    english = {kind: (span, confidence) for kind, span, confidence in english_acts(sentence)}
+    english = {kind: (span, confidence) for kind, span, confidence in english_acts(sentence, before)}
     acts = []
     for kind, span in general:
         # In English, refunds and contact-backs are what english.py recognises; the other acts
-        # keep the general rules unless the sentence only mentions them.
-        if kind in english or kind in ("refund.issue", "callback") or GENERAL_NOT.search(sentence):
+        # keep the general rules when said with a deadline (real replies mention deliveries and
+        # "a new iPhone" all the time without promising either).
+        if kind in english or kind in ("refund.issue", "callback") or GENERAL_NOT.search(sentence) or not deadlines:
             continue
         acts.append((kind, span, GENERAL_CONFIDENCE))
     for kind, (span, confidence) in english.items():
