@@ -118,8 +118,9 @@ def _acts(sentence: str, deadlines: list[Deadline], lang: str, before: str) -> l
             continue
         acts.append((kind, span, GENERAL_CONFIDENCE))
     for kind, (span, confidence) in english.items():
-        bonus = 0.05 if any(k == kind for k, _ in general) else 0.0
-        acts.append((kind, span, confidence + bonus))
+        # The general rules name the act by its word ("refund"), nearer its own deadline.
+        same = [general_span for k, general_span in general if k == kind]
+        acts.append((kind, same[0] if same else span, confidence + (0.05 if same else 0.0)))
     return acts
 
 

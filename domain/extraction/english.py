@@ -88,6 +88,16 @@ GENERAL_NOT = re.compile(r"\b(?:expect to happen|rail replacement|replacement (?
                          r"estimated delivery|on hold|as long as)\b", re.I)
 
 
+_ACT_WORD = re.compile(r"refund\w*|credit\w*|reimburs\w*|redeposit\w*|respon\w*|repl\w+|follow\w*|get back|"
+                       r"in touch|reach\w*|contact\w*|call\w*|phone|ring|hear|updated|notified|lookout", re.I)
+
+
+def _act_span(match: re.Match[str]) -> tuple[int, int]:
+    """Where the act itself is named inside a match (deadlines attach to the nearest act word)."""
+    word = _ACT_WORD.search(match.group(0))
+    return (match.start() + word.start(), match.start() + word.end()) if word else match.span()
+
+
 def english_acts(sentence: str, before: str = "") -> list[tuple[str, tuple[int, int], float]]:
     """(kind, span naming the act, confidence) for the refunds and contact-backs `sentence` promises
     (`before`: the sentences said before it in the reply)."""
@@ -97,12 +107,12 @@ def english_acts(sentence: str, before: str = "") -> list[tuple[str, tuple[int, 
     for pattern, confidence in REFUND_SURE:
         match = pattern.search(sentence)
         if match and not REFUND_NOT.search(sentence):
-            found.append(("refund.issue", match.span(), confidence))
+            found.append(("refund.issue", _act_span(match), confidence))
             break
     for pattern, confidence in CALLBACK_SURE:
         match = pattern.search(sentence)
         if match and (not CALLBACK_NOT.search(sentence) or UNLESS.search(match.group(0))) \
                 and not BEFORE_NOT.search(before):
-            found.append(("callback", match.span(), confidence))
+            found.append(("callback", _act_span(match), confidence))
             break
     return found
