@@ -7,7 +7,6 @@ import dataclasses
 from collections import defaultdict
 
 from domain.model import SuggestionState
-
 from integrations.services import ports
 
 

@@ -3,8 +3,8 @@ over https), no schema of its own.
 
 The token is checked like a Bearer token on every request (hashed lookup, cached briefly),
 so revoking the key ends the session. Lax rather than Strict so that a link to a case page
-in an alert (mail, chat) opens it directly; cross-site POSTs never carry the cookie, and the
-only POSTs are login and logout. The JSON API ignores the cookie (Bearer only)."""
+in an alert (mail, chat) opens it directly; cross-site POSTs never carry the cookie (the POSTs
+are login, logout and confirming or dismissing a suggested promise). The JSON API ignores the cookie (Bearer only)."""
 
 from __future__ import annotations
 
