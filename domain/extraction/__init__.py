@@ -23,23 +23,23 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Callable
 from zoneinfo import ZoneInfo
 
 from domain.extraction.amounts import find_amount
-from domain.extraction.deadlines import Deadline, HolidayCheck, add_business_days, candidates, distance
+from domain.extraction.deadlines import Deadline, HolidayCheck, add_business_days, candidates, distance, hours_after
 from domain.extraction.english import GENERAL_NOT, english_acts
 from domain.extraction.kinds import kinds_in
 from domain.extraction.locations import find_location
 
 # When a reply commits to an act without a date: the delay customers are usually given.
 DEFAULT_DELAY: dict[str, Callable[[datetime, HolidayCheck | None], datetime]] = {
-    "parcel.reroute": lambda said, _: said + timedelta(hours=48),
+    "parcel.reroute": lambda said, _: hours_after(said, 48),
     "parcel.deliver": lambda said, holiday: add_business_days(said, 3, holiday),
     "refund.issue": lambda said, holiday: add_business_days(said, 5, holiday),
     "item.replace": lambda said, holiday: add_business_days(said, 5, holiday),
-    "callback": lambda said, _: said + timedelta(hours=24),
+    "callback": lambda said, _: hours_after(said, 24),
 }
 # Confidence of an act found by the general rules; one said without any deadline is less sure.
 GENERAL_CONFIDENCE = 0.85

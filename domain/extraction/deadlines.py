@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Callable
 
 # Whether a date is a public holiday where the brand works (built outside the domain, e.g. from
@@ -103,6 +103,13 @@ def end_of_day(moment: datetime) -> datetime:
     return datetime.combine(moment.date(), time(23, 59, 59), tzinfo=moment.tzinfo)
 
 
+def hours_after(moment: datetime, hours: float) -> datetime:
+    """Real hours, also across a DST change (aware arithmetic in one zone would add wall-clock hours)."""
+    if moment.tzinfo is None:
+        return moment + timedelta(hours=hours)
+    return (moment.astimezone(UTC) + timedelta(hours=hours)).astimezone(moment.tzinfo)
+
+
 def _at(moment: datetime, hour: int, minute: int = 0) -> datetime:
     if hour >= 24:
         return end_of_day(moment)
@@ -134,7 +141,7 @@ def _relative(text: str, said_at: datetime, holiday: HolidayCheck | None = None)
             continue  # "a day", "une semaine" said without "within"/"sous": no deadline
         amount = max(values)  # a range takes its upper bound
         if unit.startswith("h"):
-            due = add_business_days(said_at, max(1, amount // 24), holiday) if business else said_at + timedelta(hours=amount)
+            due = add_business_days(said_at, max(1, amount // 24), holiday) if business else hours_after(said_at, amount)
         elif unit.startswith(("w", "s")):
             due = add_business_days(said_at, amount * 5, holiday) if business else end_of_day(said_at + timedelta(weeks=amount))
         else:
@@ -189,7 +196,7 @@ def candidates(text: str, said_at: datetime, lang: str, holiday: HolidayCheck | 
     found: list[Deadline] = []
     days: list[Deadline] = []  # deadlines that name a day, which a following clock time refines
     for m in WITHIN_HOUR.finditer(text):
-        found.append(Deadline(said_at + timedelta(hours=1), m.span()))
+        found.append(Deadline(hours_after(said_at, 1), m.span()))
     for m in TOMORROW.finditer(text):
         days.append(Deadline(_day_deadline(said_at + timedelta(days=1), m.group("part")), m.span()))
     found.extend(_relative(text, said_at, holiday))

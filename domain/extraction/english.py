@@ -23,7 +23,8 @@ REFUND_SURE: list[tuple[re.Pattern[str], float]] = [
                 r"issued|sent back)\b", re.I), 0.9),
     # "it should reflect on your November statement", "the one paid using card will be refunded"
     (re.compile(rf"\b(?:it|amount|one|booking|add ?ons?)\b[^.!?]{{0,40}}?\b{_WILL} (?:be )?(?:(?:fully|automatically) )?"
-                r"(?:refunded|credited|reimbursed|redeposited|reflected|reflect (?:on|in) (?:your|the)|applied within)\b", re.I), 0.9),
+                r"(?:refunded|credited|reimbursed|redeposited|reflected|reflect (?:on|in) (?:your|the)|"
+                r"applied within)\b", re.I), 0.9),
     (re.compile(r"\b(?:we|i)(?:'ll| will| are going to| am going to| shall) (?:\w+ ){0,2}(?:refund|credit|reimburse|"
                 r"issue (?:you )?a (?:full |partial )?refund|process (?:a|the|your) refund|"
                 r"proceed (?:with )?(?:the )?(?:credit shell|refund))\b", re.I), 0.9),
@@ -33,7 +34,7 @@ REFUND_SURE: list[tuple[re.Pattern[str], float]] = [
                 r"approved|initiated|credited|requested)\b", re.I), 0.85),
     (re.compile(r"\b(?:i'd|we'd|i would|we would) like to (?:issue|offer|provide) (?:you )?(?:a |an )?(?:full |partial )?"
                 r"(?:refund|credit|reimbursement)\b|\bget you (?:refunded|reimbursed|credited)\b|"
-                r"\b(?:i|we) can (?:provide|offer|issue) (?:you )?(?:a |an )?[^.!?]{0,20}\bcredit\b", re.I), 0.85),
+                r"\b(?:i|we) can (?:provide|offer|issue) (?:you )?(?:a |an )?[^!?]{0,20}\bcredit\b", re.I), 0.85),
     (re.compile(r"\b(?:queued|processed|approved|cancelled and processed|escalated)\b[^.!?]{0,30}\bfor (?:a )?(?:full )?"
                 r"(?:refund|credit shell|credit account)\b|\brefund is approved\b|\bis to be refunded\b", re.I), 0.85),
     # the customer's refund under way, with the time it takes
@@ -51,15 +52,17 @@ REFUND_NOT = re.compile(
     r"could you|(?:processed|applied|refunded|sent) on|as long as)\b", re.I)
 _TIMED = (r"(?:shortly|soon(?:est)?(?!\s+as)|asap|as soon as (?:possible|(?:they|we) (?:can|are able|'re available)|"
           r"they're available)|right away|as quickly as possible|at the earliest|in a few (?:minutes|hours)|today|tonight|"
-          r"tomorrow|first thing|in the morning|this (?:morning|afternoon|evening)|within|in the next|by (?:the end|monday|tuesday|"
-          r"wednesday|thursday|friday|saturday|sunday|tomorrow|eod|end of)|"
+          r"tomorrow|first thing|in the morning|this (?:morning|afternoon|evening)|within|in the next|"
+          r"by (?:the end|monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|eod|end of)|"
           r"(?:either )?(?:tomorrow|today) or (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))")
 _CONTACT = (r"(?:respond|reply|replied|response|follow(?:ing)? up|get(?:ting)? back|be (?:back )?in (?:touch|contact)|"
-            r"reach(?:ing)? (?:back )?out|contact(?:ing)?|call(?:ing)?|phone you|ring you|email(?:ing)? you|be responding|be replying|"
+            r"reach(?:ing)? (?:back )?out|contact(?:ing)?|call(?:ing)?|phone you|ring you|email(?:ing)? you|"
+            r"be responding|be replying|"
             r"be contacted|be responded to|hear back|be hearing|have a response|send (?:over )?a response|"
             r"(?:receive|see) a (?:response|reply)|be on the lookout)")
 CALLBACK_SURE: list[tuple[re.Pattern[str], float]] = [
-    (re.compile(rf"\b(?:{_WILL}|be|(?:would|'d) like to|happy to|going to)\b(?: \w+){{0,5}} {_CONTACT}\b[^.!?]{{0,60}}?\b{_TIMED}", re.I), 0.85),
+    (re.compile(rf"\b(?:{_WILL}|be|(?:would|'d) like to|happy to|going to)\b(?: \w+){{0,5}} {_CONTACT}\b"
+                rf"[^.!?]{{0,60}}?\b{_TIMED}", re.I), 0.85),
     (re.compile(rf"\b{_TIMED}\b[^.!?]{{0,30}}\b(?:{_WILL}) (?:\w+ ){{0,2}}{_CONTACT}\b", re.I), 0.8),
     (re.compile(r"\b(?:someone|a member of (?:our|the) team|one of (?:our|the) team|our team|the team|an? (?:agent|"
                 r"specialist|expert|officer))\b[^.!?]{0,30}\b(?:will|'ll) be (?:contacting|calling|emailing|reaching out)\b",
