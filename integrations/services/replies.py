@@ -15,7 +15,7 @@ from typing import Callable
 from domain.errors import InvalidInput, MissingExpectation, UnknownCase
 from domain.extraction import ExtractedPromise, extract_promises
 from domain.extraction.deadlines import HolidayCheck
-from domain.model import EntryType, Suggestion, TimelineEntry, parse_kind, validate_expect
+from domain.model import EntryType, Promise, Suggestion, TimelineEntry, parse_kind, validate_expect
 from integrations.services.clock import Clock, utc_now
 from integrations.services.ports import UnitOfWork
 from integrations.services.promises import PromiseSpec, RecordedPromise, record_promises
@@ -106,13 +106,13 @@ def record_reply(
     entries += [TimelineEntry(case_id, now, EntryType.SUGGESTION, actor, suggestion_detail(s, "suggested"))
                 for s in suggestions]
 
-    def keep_suggestions(uow: UnitOfWork, _promises: object = None) -> None:
+    def keep_suggestions(uow: UnitOfWork, _recorded: list[Promise]) -> None:
         uow.suggestions.add(suggestions)
 
     if not specs:  # a reply that promises nothing for sure addresses nothing: it is only history
         with uow_factory() as uow:
             uow.timeline.append(entries)
-            keep_suggestions(uow)
+            uow.suggestions.add(suggestions)
             uow.commit()
         return ReplyResult(recorded=[], incomplete=incomplete, suggestions=suggestions)
     recorded = record_promises(uow_factory, case_id, specs, actor, clock, said_at=said_at,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
-from domain.errors import DomainError
+from domain.errors import DomainError, InvalidInput
 from integrations.api.auth import authenticate_request, lookup
 from integrations.api.dashboard import charts
 from integrations.api.dashboard.sessions import close_session, open_session
@@ -199,10 +199,6 @@ async def case_page(request: Request, case_id: str) -> Response:
 
 def _correction(kind: str, due_at: str, expect: str) -> Correction:
     """The confirm form's fields: empty keeps the suggestion's value; bad text is a DomainError."""
-    from datetime import datetime
-
-    from domain.errors import InvalidInput
-
     try:
         due = datetime.fromisoformat(due_at.strip()) if due_at.strip() else None
     except ValueError as exc:
