@@ -73,6 +73,7 @@ BENCHES = {  # name -> script; each prints its figures next to a baseline measur
     "http": "scripts/bench_http.py",  # needs wrk (apt-get install wrk)
     "alerts": "scripts/bench_alerts.py",
     "dashboard": "scripts/bench_dashboard.py",  # seeds 1,000,000 cases first: about 15 minutes
+    "extraction": "scripts/bench_extraction.py",  # per reply p95 and replies/s on one core
 }
 
 

@@ -324,6 +324,7 @@ class EntryType(StrEnum):
     OUTBOUND_REQUEST = "outbound_request"
     ALERT = "alert"
     ESCALATION = "escalation"
+    SUGGESTION = "suggestion"
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,6 +336,34 @@ class TimelineEntry:
     type: EntryType
     actor: str
     detail: dict[str, Any]
+
+
+class SuggestionState(StrEnum):
+    OPEN = "open"
+    CONFIRMED = "confirmed"
+    DISMISSED = "dismissed"
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """A promise the extraction was not sure a reply made: the community manager confirms
+    (perhaps correcting it) or dismisses it. `partner`/`reference` are the case's defaults."""
+
+    suggestion_id: str
+    case_id: str
+    kind: str
+    due_at: datetime
+    said_at: datetime
+    confidence: float
+    evidence: str
+    expect: dict[str, str] = field(default_factory=dict)
+    partner: str | None = None
+    reference: str | None = None
+    state: SuggestionState = SuggestionState.OPEN
+    created_at: datetime | None = None
+    settled_at: datetime | None = None
+    settled_by: str | None = None
+    promise_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,7 +52,7 @@ def risk_alert_key(promise: Promise, risk: AtRisk) -> str:
 
 
 def promise_detail(promise: Promise) -> dict:
-    detail = {
+    detail: dict[str, Any] = {
         "promise_id": promise.promise_id, "kind": promise.kind.value, "partner": promise.partner,
         "reference": promise.reference, "due_at": promise.due_at.isoformat(),
         "expect": promise.expect, "said": promise.said,

@@ -33,6 +33,13 @@ class Settings(BaseSettings):
     # the database busy while the next group gathers; more make smaller groups (measured with
     # scripts/bench_http.py: 2 beats 1, 3 and 6 on 2 cores).
     ingest_concurrent_commits: int = Field(default=2, ge=1, le=32)
+    # The brand's time zone and country: "tomorrow", "by Friday" are days there, and business days
+    # skip that country's public holidays (ISO 3166 code, `holidays` package).
+    timezone: str = "Europe/Paris"
+    country: str = "FR"
+    # Extracted promises at least this confident are recorded from a reply; the others are
+    # suggested to the community manager, who confirms or dismisses them.
+    suggestion_threshold: float = Field(default=0.8, ge=0.0, le=1.0)
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections import defaultdict
 
+from domain.model import SuggestionState
 from domain.verdicts import silence_check_at
 from integrations.services import ports
 
@@ -23,6 +25,7 @@ class FakeStore:
         self.outbound: dict = {}
         self.queue: dict = {}  # (queue name, item id) -> state, attempts, next_attempt_at
         self.partners: dict = {}  # name -> ports.PartnerEndpoint
+        self.suggestions: dict = {}  # suggestion_id -> Suggestion
         self.commits = 0
 
 
@@ -156,6 +159,30 @@ class FakeTimeline(ports.TimelineRepository):
         return [e for e in self.s.timeline if e.case_id == case_id]
 
 
+class FakeSuggestions(ports.SuggestionRepository):
+    def __init__(self, s):
+        self.s = s
+
+    def add(self, suggestions):
+        for suggestion in suggestions:
+            self.s.suggestions[suggestion.suggestion_id] = suggestion
+
+    def get(self, case_id, suggestion_id):
+        found = self.s.suggestions.get(suggestion_id)
+        return found if found and found.case_id == case_id else None
+
+    def for_case(self, case_id, state=None):
+        return [x for x in self.s.suggestions.values() if x.case_id == case_id and (state is None or x.state == state)]
+
+    def settle(self, case_id, suggestion_id, state, at, by, promise_id=None):
+        found = self.get(case_id, suggestion_id)
+        if found is None or found.state is not SuggestionState.OPEN:
+            return False
+        self.s.suggestions[suggestion_id] = dataclasses.replace(found, state=state, settled_at=at, settled_by=by,
+                                                                promise_id=promise_id)
+        return True
+
+
 class FakeWorkQueue:
     """Claims, leases and fencing by attempt number, as integrations/db/outbox_store.py does."""
 
@@ -256,6 +283,7 @@ class FakeUnitOfWork(ports.UnitOfWork):
         s = self.work
         self.cases, self.complaints, self.promises = FakeCases(s), FakeComplaints(s), FakePromises(s)
         self.updates, self.timeline = FakeUpdates(s), FakeTimeline(s)
+        self.suggestions = FakeSuggestions(s)
         self.outbox, self.outbound, self.partners = FakeOutbox(s), FakeOutbound(s), FakePartners(s)
 
     def commit(self):

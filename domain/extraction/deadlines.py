@@ -12,7 +12,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Callable
+
+# Whether a date is a public holiday where the brand works (built outside the domain, e.g. from
+# the `holidays` package, and passed in): business days skip those as well as weekends.
+HolidayCheck = Callable[[date], bool]
 
 NUM_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "ten": 10,
@@ -61,6 +66,10 @@ TOMORROW = re.compile(r"\b(?:demain|tomorrow|le lendemain|dès le lendemain|the 
 TODAY = re.compile(r"\b(?:aujourd'hui|today|ce soir|tonight|dans la journée|by end of day|by eod|"
                    r"end of (?:the )?day|later today|ce jour|this (?:afternoon|evening|morning)|"
                    r"cet après-midi|ce matin|en fin de journée)\b", re.IGNORECASE)
+FIRST_THING = re.compile(r"\b(?:first thing(?P<tomorrow> tomorrow)?(?: in the morning)?|(?<!tomorrow )in the morning)\b",
+                         re.IGNORECASE)
+# "it should reflect on your end of November statement": the end of that month.
+STATEMENT = re.compile(r"\b(?:end of |mid or end of )?(?P<m>" + _MONTH_NAMES + r")\b\.? (?:card )?statement", re.IGNORECASE)
 END_OF_WEEK = re.compile(r"\b(?:fin de (?:la )?semaine|end of (?:the |this )?week|this week|cette semaine)\b",
                          re.IGNORECASE)
 NEXT_WEEK = re.compile(r"\b(?:next week|la semaine prochaine|semaine prochaine)\b", re.IGNORECASE)
@@ -94,24 +103,31 @@ def end_of_day(moment: datetime) -> datetime:
     return datetime.combine(moment.date(), time(23, 59, 59), tzinfo=moment.tzinfo)
 
 
+def hours_after(moment: datetime, hours: float) -> datetime:
+    """Real hours, also across a DST change (aware arithmetic in one zone would add wall-clock hours)."""
+    if moment.tzinfo is None:
+        return moment + timedelta(hours=hours)
+    return (moment.astimezone(UTC) + timedelta(hours=hours)).astimezone(moment.tzinfo)
+
+
 def _at(moment: datetime, hour: int, minute: int = 0) -> datetime:
     if hour >= 24:
         return end_of_day(moment)
     return datetime.combine(moment.date(), time(hour, minute), tzinfo=moment.tzinfo)
 
 
-def add_business_days(moment: datetime, days: int) -> datetime:
-    """Count Monday–Friday only; the deadline is the end of the last business day."""
+def add_business_days(moment: datetime, days: int, holiday: HolidayCheck | None = None) -> datetime:
+    """Count Monday–Friday that are not public holidays; the deadline is the end of the last one."""
     current = moment
     added = 0
     while added < days:
         current += timedelta(days=1)
-        if current.weekday() < 5:
+        if current.weekday() < 5 and not (holiday and holiday(current.date())):
             added += 1
     return end_of_day(current)
 
 
-def _relative(text: str, said_at: datetime) -> list[Deadline]:
+def _relative(text: str, said_at: datetime, holiday: HolidayCheck | None = None) -> list[Deadline]:
     found = []
     for match in RELATIVE.finditer(text):
         values = [n for n in (_number(match.group("low")), _number(match.group("high"))) if n is not None]
@@ -125,11 +141,11 @@ def _relative(text: str, said_at: datetime) -> list[Deadline]:
             continue  # "a day", "une semaine" said without "within"/"sous": no deadline
         amount = max(values)  # a range takes its upper bound
         if unit.startswith("h"):
-            due = add_business_days(said_at, max(1, amount // 24)) if business else said_at + timedelta(hours=amount)
+            due = add_business_days(said_at, max(1, amount // 24), holiday) if business else hours_after(said_at, amount)
         elif unit.startswith(("w", "s")):
-            due = add_business_days(said_at, amount * 5) if business else end_of_day(said_at + timedelta(weeks=amount))
+            due = add_business_days(said_at, amount * 5, holiday) if business else end_of_day(said_at + timedelta(weeks=amount))
         else:
-            due = add_business_days(said_at, amount) if business else end_of_day(said_at + timedelta(days=amount))
+            due = add_business_days(said_at, amount, holiday) if business else end_of_day(said_at + timedelta(days=amount))
         found.append(Deadline(due, match.span()))
     return found
 
@@ -144,6 +160,8 @@ def _dated(said_at: datetime, month: int, day: int, year: int | None, span: tupl
     except ValueError:
         return None
     if year is None and candidate.date() < said_at.date():
+        if (said_at.date() - candidate.date()).days <= 180:
+            return None  # "processed on 24/10" said on 2 November: a past fact, not a deadline
         candidate = candidate.replace(year=candidate.year + 1)
     return Deadline(end_of_day(candidate), span)
 
@@ -173,15 +191,30 @@ def _day_deadline(day: datetime, part: str | None) -> datetime:
     return _at(day, hour) if hour is not None and hour < 23 else end_of_day(day)
 
 
-def candidates(text: str, said_at: datetime, lang: str) -> list[Deadline]:
-    """Every deadline stated in `text`, each with its span."""
+def candidates(text: str, said_at: datetime, lang: str, holiday: HolidayCheck | None = None) -> list[Deadline]:
+    """Every deadline stated in `text`, each with its span (`said_at` in the brand's time zone)."""
     found: list[Deadline] = []
     days: list[Deadline] = []  # deadlines that name a day, which a following clock time refines
     for m in WITHIN_HOUR.finditer(text):
-        found.append(Deadline(said_at + timedelta(hours=1), m.span()))
+        found.append(Deadline(hours_after(said_at, 1), m.span()))
     for m in TOMORROW.finditer(text):
         days.append(Deadline(_day_deadline(said_at + timedelta(days=1), m.group("part")), m.span()))
-    found.extend(_relative(text, said_at))
+    found.extend(_relative(text, said_at, holiday))
+    for m in FIRST_THING.finditer(text):
+        # "first thing in the morning" said in the afternoon is tomorrow morning; said early, today's.
+        day = said_at if said_at.hour < 9 and not m.group("tomorrow") else said_at + timedelta(days=1)
+        days.append(Deadline(_at(day, 12), m.span()))
+    for m in STATEMENT.finditer(text):
+        month = MONTHS.get(m.group("m").lower())
+        if month is None:
+            continue
+        year = said_at.year
+        if month < said_at.month and said_at.month - month <= 2:
+            month = said_at.month  # "your November statement" said in December comes at the end of December
+        elif month < said_at.month:
+            year += 1
+        last = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
+        found.append(Deadline(end_of_day(said_at.replace(year=year, month=month, day=last)), m.span()))
     for m in DAY_OR_TWO.finditer(text):
         found.append(Deadline(end_of_day(said_at + timedelta(days=_number(m.group("n")) or 2)), m.span()))
     for m in TODAY.finditer(text):

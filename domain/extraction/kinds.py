@@ -77,7 +77,7 @@ REFUSAL = re.compile(
     r"according to (our|the) (tracking|records|system)|(tracking|suivi) (shows|indique)|"
     r"(d'après|selon) (le|notre) suivi|"
     r"unable to|not able to|can't|cannot|won't|unfortunately|ne pouvons pas|impossible|"
-    r"n'est pas possible|n'est possible|aren't able|isn't possible|no longer|hope|j'espère)", re.I)
+    r"n'est pas possible|n'est possible|aren't able|isn't possible|no longer|hope|j'espère|espérons|as long as)", re.I)
 
 PAST_DELIVERY = re.compile(r"\b((has been|have been|was|were|a été|ont été) (bien )?|(est|sont) bien )(deliver|livr)", re.I)
 

@@ -109,6 +109,17 @@ class TimelineEntryView(BaseModel):
     detail: dict[str, Any]
 
 
+class SuggestionView(BaseModel):
+    suggestion_id: str
+    kind: str
+    due_at: datetime
+    expect: dict[str, str]
+    confidence: float
+    evidence: str
+    partner: str | None = None
+    reference: str | None = None
+
+
 class CaseView(BaseModel):
     case_id: str
     status: str
@@ -117,6 +128,8 @@ class CaseView(BaseModel):
     complaints: list[ComplaintView]
     promises: list[PromiseView]
     timeline: list[TimelineEntryView]
+    suggestions: list[SuggestionView] = Field(default_factory=list, description="open suggestions: promises a "
+                                              "reply may have made, to confirm or dismiss")
 
 
 class UpdateIn(Strict):

@@ -27,6 +27,8 @@ from domain.model import (
     Promise,
     PromiseKind,
     Reason,
+    Suggestion,
+    SuggestionState,
     TimelineEntry,
     Verdict,
 )
@@ -384,6 +386,47 @@ class SqlTimelineRepository(ports.TimelineRepository):
         rows = self.conn.execute(select(t.timeline).where(t.timeline.c.case_id == case_id)
                                  .order_by(t.timeline.c.id))
         return [TimelineEntry(r.case_id, r.at, EntryType(r.type), r.actor, r.detail) for r in rows]
+
+
+class SqlSuggestionRepository(ports.SuggestionRepository):
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(self, suggestions: Sequence[Suggestion]) -> None:
+        if suggestions:
+            self.conn.execute(t.suggestions.insert(), [{
+                "suggestion_id": s.suggestion_id, "case_id": s.case_id, "kind": s.kind, "due_at": s.due_at,
+                "said_at": s.said_at, "expect": dict(s.expect), "confidence": s.confidence, "evidence": s.evidence,
+                "partner": s.partner, "reference": s.reference, "state": s.state.value,
+                "created_at": s.created_at} for s in suggestions])
+
+    @staticmethod
+    def _suggestion(r: Any) -> Suggestion:
+        return Suggestion(
+            suggestion_id=r.suggestion_id, case_id=r.case_id, kind=r.kind, due_at=r.due_at, said_at=r.said_at,
+            confidence=r.confidence, evidence=r.evidence, expect=dict(r.expect or {}), partner=r.partner,
+            reference=r.reference, state=SuggestionState(r.state), created_at=r.created_at,
+            settled_at=r.settled_at, settled_by=r.settled_by, promise_id=r.promise_id)
+
+    def get(self, case_id: str, suggestion_id: str) -> Suggestion | None:
+        row = self.conn.execute(select(t.suggestions).where(
+            t.suggestions.c.case_id == case_id, t.suggestions.c.suggestion_id == suggestion_id)).first()
+        return self._suggestion(row) if row else None
+
+    def for_case(self, case_id: str, state: SuggestionState | None = None) -> list[Suggestion]:
+        query = select(t.suggestions).where(t.suggestions.c.case_id == case_id)
+        if state is not None:
+            query = query.where(t.suggestions.c.state == state.value)
+        return [self._suggestion(r) for r in self.conn.execute(query.order_by(t.suggestions.c.created_at,
+                                                                              t.suggestions.c.suggestion_id))]
+
+    def settle(self, case_id: str, suggestion_id: str, state: SuggestionState, at: datetime, by: str,
+               promise_id: str | None = None) -> bool:
+        result = self.conn.execute(t.suggestions.update().where(
+            t.suggestions.c.case_id == case_id, t.suggestions.c.suggestion_id == suggestion_id,
+            t.suggestions.c.state == SuggestionState.OPEN.value,
+        ).values(state=state.value, settled_at=at, settled_by=by, promise_id=promise_id))
+        return result.rowcount == 1
 
 
 class SqlWorkQueue:

@@ -176,6 +176,27 @@ timeline = Table(
     Index("ix_timeline_type_id", "type", "id"),
 )
 
+# Promises a reply may have made that the extraction was unsure of, until confirmed or dismissed.
+suggestions = Table(
+    "suggestions", metadata,
+    Column("suggestion_id", String(36), primary_key=True),
+    Column("case_id", String(36), ForeignKey("cases.case_id"), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("said_at", UTCDateTime, nullable=False),
+    Column("expect", JSON, nullable=False),
+    Column("confidence", Float, nullable=False),
+    Column("evidence", Text, nullable=False),
+    Column("partner", String(200)),
+    Column("reference", String(200)),
+    Column("state", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("settled_at", UTCDateTime),
+    Column("settled_by", String(200)),
+    Column("promise_id", String(36)),
+    Index("ix_suggestions_case_id_state", "case_id", "state"),
+)
+
 outbox = Table(
     "outbox", metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),

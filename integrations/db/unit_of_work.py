@@ -11,6 +11,7 @@ from integrations.db.repositories import (
     SqlOutboxRepository,
     SqlPartnerDirectory,
     SqlPromiseRepository,
+    SqlSuggestionRepository,
     SqlTimelineRepository,
     SqlUpdateRepository,
 )
@@ -30,6 +31,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.promises = SqlPromiseRepository(self.conn)
         self.updates = SqlUpdateRepository(self.conn)
         self.timeline = SqlTimelineRepository(self.conn)
+        self.suggestions = SqlSuggestionRepository(self.conn)
         self.outbox = SqlOutboxRepository(self.conn)
         self.outbound = SqlOutboundRepository(self.conn)
         self.partners = SqlPartnerDirectory(self.conn)

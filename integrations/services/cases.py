@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 from domain.errors import UnknownCase
 from domain.lifecycle import transition
-from domain.model import Case, CaseStatus, Complaint, EntryType, Promise, TimelineEntry
+from domain.model import Case, CaseStatus, Complaint, EntryType, Promise, Suggestion, SuggestionState, TimelineEntry
 from integrations.services.clock import Clock, utc_now
 from integrations.services.ports import UnitOfWork
 
@@ -18,6 +18,7 @@ class CaseView:
     complaints: list[Complaint]
     promises: list[Promise]
     timeline: list[TimelineEntry]
+    suggestions: list[Suggestion] = field(default_factory=list)  # the open ones
 
 
 def read_case(uow_factory: Callable[[], UnitOfWork], case_id: str) -> CaseView:
@@ -26,7 +27,8 @@ def read_case(uow_factory: Callable[[], UnitOfWork], case_id: str) -> CaseView:
         if case is None:
             raise UnknownCase(f"no case {case_id}", {"case_id": case_id})
         return CaseView(case, uow.complaints.for_case(case_id),
-                        uow.promises.for_cases([case_id]), uow.timeline.for_case(case_id))
+                        uow.promises.for_cases([case_id]), uow.timeline.for_case(case_id),
+                        uow.suggestions.for_case(case_id, SuggestionState.OPEN))
 
 
 def close_case(uow_factory: Callable[[], UnitOfWork], case_id: str, actor: str,

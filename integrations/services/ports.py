@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Iterable, Sequence
 
-from domain.model import Alert, Case, Complaint, FieldUpdate, Promise, TimelineEntry
+from domain.model import Alert, Case, Complaint, FieldUpdate, Promise, Suggestion, SuggestionState, TimelineEntry
 
 RefKey = tuple[str, str]  # (partner, reference)
 
@@ -108,6 +108,23 @@ class TimelineRepository(abc.ABC):
     def for_case(self, case_id: str) -> list[TimelineEntry]: ...
 
 
+class SuggestionRepository(abc.ABC):
+    @abc.abstractmethod
+    def add(self, suggestions: Sequence[Suggestion]) -> None: ...
+
+    @abc.abstractmethod
+    def get(self, case_id: str, suggestion_id: str) -> Suggestion | None: ...
+
+    @abc.abstractmethod
+    def for_case(self, case_id: str, state: SuggestionState | None = None) -> list[Suggestion]: ...
+
+    @abc.abstractmethod
+    def settle(self, case_id: str, suggestion_id: str, state: SuggestionState, at: datetime, by: str,
+               promise_id: str | None = None) -> bool:
+        """Move an open suggestion to `state`; False when it was not open any more (someone else
+        settled it first): only one confirm or dismiss ever wins."""
+
+
 class WorkQueue(abc.ABC):
     """Rows that workers claim with a lease (alerts, partner requests). A claim bumps the row's
     attempt number, which fences the worker: renew and finish only act while it is unchanged."""
@@ -163,6 +180,7 @@ class UnitOfWork(abc.ABC):
     promises: PromiseRepository
     updates: UpdateRepository
     timeline: TimelineRepository
+    suggestions: SuggestionRepository
     outbox: OutboxRepository
     outbound: OutboundRepository
     partners: PartnerDirectory

@@ -40,11 +40,13 @@ def record_promises(
     clock: Clock = utc_now,
     said_at: datetime | None = None,
     extra_timeline: list[TimelineEntry] | None = None,
+    also: Callable[[UnitOfWork, list[Promise]], None] | None = None,
 ) -> list[RecordedPromise]:
     """Record promises on a case, judged at once against updates already stored.
 
     Recording addresses whatever was unaddressed on the case (broken promises, a dispute).
-    All promises are validated before anything is written.
+    All promises are validated before anything is written. `also(uow, promises)` runs in the same
+    transaction before it commits (raising there writes nothing).
     """
     now = clock()
     made_at = said_at or now
@@ -78,5 +80,7 @@ def record_promises(
         reconcile_cases(uow, {case_id: case}, now, actor="system:verdicts",
                         extra_timeline=entries, promises=existing + promises,
                         announce_refs={(p.partner, p.reference) for p in promises} - known_refs)
+        if also is not None:
+            also(uow, promises)
         uow.commit()
     return [RecordedPromise(p.promise_id, p.outcome.verdict, p) for p in promises]

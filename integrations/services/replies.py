@@ -1,15 +1,22 @@
-"""Use case: the community manager's reply goes on the timeline with the promises it makes."""
+"""Use case: the community manager's reply goes on the timeline with the promises it makes.
+
+The promises the extraction is sure of (confidence ≥ the threshold) are recorded at once; the
+others are kept on the case as suggestions for the community manager to confirm or dismiss
+(integrations/services/suggestions.py).
+"""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 
 from domain.errors import InvalidInput, MissingExpectation, UnknownCase
-from domain.extraction import extract_promises
+from domain.extraction import ExtractedPromise, extract_promises
+from domain.extraction.deadlines import HolidayCheck
 from domain.kinds import validate_expect
-from domain.model import EntryType, TimelineEntry, parse_kind
+from domain.model import EntryType, Promise, Suggestion, TimelineEntry, parse_kind
 from integrations.services.clock import Clock, utc_now
 from integrations.services.ports import UnitOfWork
 from integrations.services.promises import PromiseSpec, RecordedPromise, record_promises
@@ -21,9 +28,11 @@ class ReplyResult:
     # Promises the reply makes that cannot be tracked as said (e.g. a refund with no amount).
     incomplete: list[dict] = field(default_factory=list)
     duplicate: bool = False
+    # Promises the reply may make, below the confidence threshold: kept for confirmation.
+    suggestions: list[Suggestion] = field(default_factory=list)
 
 
-def _defaults(uow: UnitOfWork, case_id: str) -> tuple[str | None, str | None]:
+def case_defaults(uow: UnitOfWork, case_id: str) -> tuple[str | None, str | None]:
     """Partner and reference the case already implies: its latest promise, else its complaints."""
     promises = uow.promises.for_cases([case_id])
     if promises:
@@ -34,6 +43,12 @@ def _defaults(uow: UnitOfWork, case_id: str) -> tuple[str | None, str | None]:
         if complaint.order_ref:
             return None, complaint.order_ref
     return None, None
+
+
+def suggestion_detail(suggestion: Suggestion, action: str) -> dict:
+    return {"action": action, "suggestion_id": suggestion.suggestion_id, "kind": suggestion.kind,
+            "due_at": suggestion.due_at.isoformat(), "expect": dict(suggestion.expect),
+            "confidence": suggestion.confidence, "evidence": suggestion.evidence}
 
 
 def record_reply(
@@ -48,10 +63,15 @@ def record_reply(
     lang: str | None = None,
     external_id: str | None = None,
     clock: Clock = utc_now,
+    threshold: float = 0.0,
+    tz: str | None = None,
+    holiday: HolidayCheck | None = None,
 ) -> ReplyResult:
-    """Record a reply and its extracted promises in one transaction.
+    """Record a reply, the promises it surely makes, and suggestions for the others, in one transaction.
 
     `external_id` (the reply's id on its channel) makes replaying the same reply a no-op.
+    `threshold`: the confidence from which an extracted promise is recorded without asking.
+    `tz` / `holiday`: the brand's time zone and public holidays, for the deadlines.
     """
     if said_at.tzinfo is None:
         raise InvalidInput("said_at must carry a UTC offset", {"field": "said_at"})
@@ -61,11 +81,15 @@ def record_reply(
         if external_id and any(e.type is EntryType.REPLY and e.detail.get("external_id") == external_id
                                for e in uow.timeline.for_case(case_id)):
             return ReplyResult(recorded=[], duplicate=True)
-        case_partner, case_reference = _defaults(uow, case_id)
+        case_partner, case_reference = case_defaults(uow, case_id)
     partner, reference = partner or case_partner, reference or case_reference
-    extracted = extract_promises(text, said_at, lang)
+    extracted = extract_promises(text, said_at, lang, tz=tz, holiday=holiday)
+    sure = [p for p in extracted if p.confidence >= threshold]
+    unsure = [p for p in extracted if p.confidence < threshold]
+    now = clock()
+    suggestions = [_suggestion(case_id, p, said_at, partner, reference, now) for p in unsure]
     specs, incomplete = [], []
-    for promise in extracted:
+    for promise in sure:
         missing = [name for name, value in (("partner", partner), ("reference", reference)) if not value]
         if not missing:
             try:  # a refund promised without its amount cannot be judged: report it, keep the rest
@@ -77,14 +101,28 @@ def record_reply(
             continue
         specs.append(PromiseSpec(kind=promise.kind, partner=partner or "", reference=reference or "",
                                  due_at=promise.due_at, expect=dict(promise.expect), said=promise.evidence))
-    reply_entry = TimelineEntry(case_id, clock(), EntryType.REPLY, actor, {
+    entries = [TimelineEntry(case_id, now, EntryType.REPLY, actor, {
         "text": text, "said_at": said_at.isoformat(), "external_id": external_id,
-        "promises_found": len(extracted), "incomplete": incomplete})
-    if not specs:  # a reply that promises nothing addresses nothing: it is only history
+        "promises_found": len(extracted), "incomplete": incomplete, "suggested": len(suggestions)})]
+    entries += [TimelineEntry(case_id, now, EntryType.SUGGESTION, actor, suggestion_detail(s, "suggested"))
+                for s in suggestions]
+
+    def keep_suggestions(uow: UnitOfWork, _recorded: list[Promise]) -> None:
+        uow.suggestions.add(suggestions)
+
+    if not specs:  # a reply that promises nothing for sure addresses nothing: it is only history
         with uow_factory() as uow:
-            uow.timeline.append([reply_entry])
+            uow.timeline.append(entries)
+            uow.suggestions.add(suggestions)
             uow.commit()
-        return ReplyResult(recorded=[], incomplete=incomplete)
+        return ReplyResult(recorded=[], incomplete=incomplete, suggestions=suggestions)
     recorded = record_promises(uow_factory, case_id, specs, actor, clock, said_at=said_at,
-                               extra_timeline=[reply_entry])
-    return ReplyResult(recorded=recorded, incomplete=incomplete)
+                               extra_timeline=entries, also=keep_suggestions)
+    return ReplyResult(recorded=recorded, incomplete=incomplete, suggestions=suggestions)
+
+
+def _suggestion(case_id: str, promise: ExtractedPromise, said_at: datetime, partner: str | None,
+                reference: str | None, now: datetime) -> Suggestion:
+    return Suggestion(suggestion_id=str(uuid.uuid4()), case_id=case_id, kind=promise.kind, due_at=promise.due_at,
+                      said_at=said_at, confidence=promise.confidence, evidence=promise.evidence,
+                      expect=dict(promise.expect), partner=partner, reference=reference, created_at=now)

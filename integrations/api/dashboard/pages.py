@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -16,8 +16,13 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
+<<<<<<< HEAD
 from domain.errors import DomainError
 from integrations.api.auth import bearer_token, lookup
+=======
+from domain.errors import DomainError, InvalidInput
+from integrations.api.auth import authenticate_request, lookup
+>>>>>>> h-extraction
 from integrations.api.dashboard import charts
 from integrations.api.dashboard.sessions import (
     LOGIN_COOKIE,
@@ -38,6 +43,7 @@ from integrations.api.routes.ops import parse_duration
 from integrations.db import queries
 from integrations.db.credentials import ApiKey
 from integrations.services.cases import read_case
+from integrations.services.suggestions import Correction, confirm_suggestion, dismiss_suggestion
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -287,7 +293,64 @@ async def case_page(request: Request, case_id: str) -> Response:
         view = await run_in_threadpool(read_case, request.app.state.uow_factory, case_id)
     except DomainError:
         return page(request, "not_found.html", {"case_id": case_id}, status=404)
-    return page(request, "case.html", {"case": case_document(view)})
+    return page(request, "case.html", {"case": case_document(view), "kinds": KINDS})
+
+
+def _correction(kind: str, due_at: str, expect: str) -> Correction:
+    """The confirm form's fields: empty keeps the suggestion's value; bad text is a DomainError."""
+    try:
+        due = datetime.fromisoformat(due_at.strip()) if due_at.strip() else None
+    except ValueError as exc:
+        raise InvalidInput("due must be a date and time like 2026-03-03T18:00+01:00", {"due_at": due_at}) from exc
+    if due is not None and due.tzinfo is None:
+        raise InvalidInput("due must carry a UTC offset, e.g. +01:00", {"due_at": due_at})
+    try:
+        parsed = json.loads(expect) if expect.strip() else None
+    except ValueError as exc:
+        raise InvalidInput("expect must be JSON, e.g. {\"amount\": \"10.00\", \"currency\": \"USD\"}",
+                           {"expect": expect}) from exc
+    if parsed is not None and not (isinstance(parsed, dict) and all(isinstance(v, str) for v in parsed.values())):
+        raise InvalidInput("expect must map names to text", {"expect": expect})
+    if kind and kind not in KINDS:
+        raise InvalidInput(f"unknown kind {kind!r}", {"kind": kind})
+    return Correction(kind=kind or None, due_at=due, expect=parsed)
+
+
+async def _settle(request: Request, case_id: str, act) -> Response:
+    key = await require_ops(request)
+    try:
+        await run_in_threadpool(act, f"{key.role}:{key.key_id}")
+    except DomainError as refusal:
+        try:
+            view = await run_in_threadpool(read_case, request.app.state.uow_factory, case_id)
+        except DomainError:
+            return page(request, "not_found.html", {"case_id": case_id}, status=404)
+        status = 404 if refusal.code.startswith("unknown") else 409 if "settled" in refusal.code else 422
+        return page(request, "case.html", {"case": case_document(view), "kinds": KINDS, "error": refusal.message},
+                    status=status)
+    return RedirectResponse(f"/cases/{quote(case_id, safe='')}", status_code=303)
+
+
+@router.post("/cases/{case_id}/suggestions/{suggestion_id}/confirm")
+@guarded
+async def confirm_page(request: Request, case_id: str, suggestion_id: str, kind: str = Form(""),
+                       due_at: str = Form(""), expect: str = Form("")) -> Response:
+    """Confirm a suggested promise from the case page, with what the form corrects."""
+    state = request.app.state
+
+    def act(actor: str) -> None:
+        confirm_suggestion(state.uow_factory, case_id, suggestion_id, actor, _correction(kind, due_at, expect),
+                           state.clock)
+
+    return await _settle(request, case_id, act)
+
+
+@router.post("/cases/{case_id}/suggestions/{suggestion_id}/dismiss")
+@guarded
+async def dismiss_page(request: Request, case_id: str, suggestion_id: str) -> Response:
+    state = request.app.state
+    return await _settle(request, case_id,
+                         lambda actor: dismiss_suggestion(state.uow_factory, case_id, suggestion_id, actor, state.clock))
 
 
 @router.get("/scorecards", response_class=HTMLResponse)

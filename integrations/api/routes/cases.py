@@ -103,4 +103,7 @@ def case_document(view) -> dict:
         } for p in view.promises],
         "timeline": [{"at": e.at, "type": e.type.value, "actor": e.actor, "detail": e.detail}
                      for e in view.timeline],
+        "suggestions": [{"suggestion_id": s.suggestion_id, "kind": s.kind, "due_at": s.due_at,
+                         "expect": dict(s.expect), "confidence": s.confidence, "evidence": s.evidence,
+                         "partner": s.partner, "reference": s.reference} for s in view.suggestions],
     }

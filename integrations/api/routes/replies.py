@@ -11,7 +11,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from domain.extraction import extract_promises
 from integrations.api.auth import require_roles
 from integrations.playbooks.loader import load_playbooks
+from integrations.services.calendar import check_timezone, holiday_check
 from integrations.services.replies import record_reply
+from integrations.services.suggestions import Correction, confirm_suggestion, dismiss_suggestion
 
 router = APIRouter(tags=["agents"])
 Agent = Annotated[Any, Depends(require_roles("agent"))]
@@ -32,6 +34,7 @@ class ExtractedPromiseOut(BaseModel):
     due_at: datetime
     expect: dict[str, str]
     evidence: str
+    confidence: float = Field(description="0..1: how sure the wording makes a reader that this was promised")
 
 
 class ExtractResponse(BaseModel):
@@ -61,32 +64,100 @@ class RecordedPromiseOut(BaseModel):
     said: str | None
 
 
+class SuggestionOut(BaseModel):
+    suggestion_id: str
+    kind: str
+    due_at: datetime
+    expect: dict[str, str]
+    confidence: float
+    evidence: str
+
+
 class ReplyResponse(BaseModel):
     promises: list[RecordedPromiseOut]
     incomplete: list[dict[str, Any]] = Field(
         default_factory=list, description="promises the reply makes that lack what is needed to track them")
+    suggestions: list[SuggestionOut] = Field(
+        default_factory=list, description="promises the reply may make, below TERRAIN_SUGGESTION_THRESHOLD: "
+                                          "kept on the case until confirmed or dismissed")
+
+
+class ConfirmRequest(BaseModel):
+    """Corrections to the suggested promise; what is left out keeps the suggestion's value."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "kind": "refund.issue", "due_at": "2026-03-09T18:00:00+01:00",
+        "expect": {"amount": "10.00", "currency": "USD"}}]})
+
+    kind: str | None = Field(default=None, pattern="^(parcel\\.reroute|parcel\\.deliver|refund\\.issue|item\\.replace|"
+                                                   "callback)$")
+    due_at: AwareDatetime | None = None
+    expect: dict[str, str] | None = None
+    partner: str | None = Field(default=None, min_length=1, max_length=200)
+    reference: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+class DismissedOut(BaseModel):
+    suggestion_id: str
+    state: str
 
 
 @router.post("/v1/promises/extract", response_model=ExtractResponse)
-def extract(body: ExtractRequest, _key: Agent) -> ExtractResponse:
+def extract(body: ExtractRequest, _key: Agent, request: Request) -> ExtractResponse:
     """The promises a community manager's reply makes, with deadlines resolved against said_at."""
-    found = extract_promises(body.text, body.said_at, body.lang)
+    settings = request.app.state.settings
+    found = extract_promises(body.text, body.said_at, body.lang, tz=check_timezone(settings.timezone),
+                             holiday=holiday_check(settings.country))
     return ExtractResponse(promises=[ExtractedPromiseOut(kind=p.kind, due_at=p.due_at, expect=dict(p.expect),
-                                                         evidence=p.evidence) for p in found])
+                                                         evidence=p.evidence, confidence=p.confidence)
+                                     for p in found])
 
 
 @router.post("/v1/cases/{case_id}/replies", response_model=ReplyResponse, status_code=201)
 def reply(case_id: str, body: ReplyRequest, key: Agent, request: Request) -> ReplyResponse:
-    """Record the reply on the case timeline, and the promises extracted from it."""
+    """Record the reply on the case timeline and the promises surely extracted from it; return the
+    unsure ones as suggestions, kept on the case for the community manager to confirm or dismiss."""
     state = request.app.state
+<<<<<<< HEAD
     result = record_reply(state.uow_factory, case_id, body.text, body.said_at, key.actor,
                           partner=body.partner, reference=body.reference, lang=body.lang, clock=state.clock)
+=======
+    settings = state.settings
+    result = record_reply(state.uow_factory, case_id, body.text, body.said_at, f"{key.role}:{key.key_id}",
+                          partner=body.partner, reference=body.reference, lang=body.lang, clock=state.clock,
+                          threshold=settings.suggestion_threshold, tz=check_timezone(settings.timezone),
+                          holiday=holiday_check(settings.country))
+>>>>>>> h-extraction
     return ReplyResponse(
         promises=[RecordedPromiseOut(
             promise_id=r.promise_id, kind=r.promise.kind.value, partner=r.promise.partner,
             reference=r.promise.reference, due_at=r.promise.due_at, expect=r.promise.expect,
             verdict=r.verdict.value, said=r.promise.said) for r in result.recorded],
-        incomplete=result.incomplete)
+        incomplete=result.incomplete,
+        suggestions=[SuggestionOut(suggestion_id=x.suggestion_id, kind=x.kind, due_at=x.due_at, expect=dict(x.expect),
+                                   confidence=x.confidence, evidence=x.evidence) for x in result.suggestions])
+
+
+@router.post("/v1/cases/{case_id}/suggestions/{suggestion_id}/confirm", response_model=RecordedPromiseOut,
+             status_code=201)
+def confirm(case_id: str, suggestion_id: str, key: Agent, request: Request,
+            body: ConfirmRequest | None = None) -> RecordedPromiseOut:
+    """Record a suggested promise, with the fields corrected in the body; once only (else 409)."""
+    state = request.app.state
+    correction = Correction(**body.model_dump()) if body else None
+    r = confirm_suggestion(state.uow_factory, case_id, suggestion_id, f"{key.role}:{key.key_id}", correction,
+                           state.clock)
+    return RecordedPromiseOut(promise_id=r.promise_id, kind=r.promise.kind.value, partner=r.promise.partner,
+                              reference=r.promise.reference, due_at=r.promise.due_at, expect=r.promise.expect,
+                              verdict=r.verdict.value, said=r.promise.said)
+
+
+@router.post("/v1/cases/{case_id}/suggestions/{suggestion_id}/dismiss", response_model=DismissedOut)
+def dismiss(case_id: str, suggestion_id: str, key: Agent, request: Request) -> DismissedOut:
+    """Drop a suggested promise: the reply did not make it; once only (else 409)."""
+    state = request.app.state
+    dismiss_suggestion(state.uow_factory, case_id, suggestion_id, f"{key.role}:{key.key_id}", state.clock)
+    return DismissedOut(suggestion_id=suggestion_id, state="dismissed")
 
 
 def playbooks_of(request: Request) -> dict:
