@@ -16,13 +16,8 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
-<<<<<<< HEAD
-from domain.errors import DomainError
-from integrations.api.auth import bearer_token, lookup
-=======
 from domain.errors import DomainError, InvalidInput
-from integrations.api.auth import authenticate_request, lookup
->>>>>>> h-extraction
+from integrations.api.auth import bearer_token, lookup
 from integrations.api.dashboard import charts
 from integrations.api.dashboard.sessions import (
     LOGIN_COOKIE,
@@ -317,9 +312,9 @@ def _correction(kind: str, due_at: str, expect: str) -> Correction:
 
 
 async def _settle(request: Request, case_id: str, act) -> Response:
-    key = await require_ops(request)
+    key = request.state.user  # set by guarded(): an agent or ops, CSRF already checked
     try:
-        await run_in_threadpool(act, f"{key.role}:{key.key_id}")
+        await run_in_threadpool(act, key.actor)
     except DomainError as refusal:
         try:
             view = await run_in_threadpool(read_case, request.app.state.uow_factory, case_id)
@@ -332,7 +327,7 @@ async def _settle(request: Request, case_id: str, act) -> Response:
 
 
 @router.post("/cases/{case_id}/suggestions/{suggestion_id}/confirm")
-@guarded
+@guarded()
 async def confirm_page(request: Request, case_id: str, suggestion_id: str, kind: str = Form(""),
                        due_at: str = Form(""), expect: str = Form("")) -> Response:
     """Confirm a suggested promise from the case page, with what the form corrects."""
@@ -346,7 +341,7 @@ async def confirm_page(request: Request, case_id: str, suggestion_id: str, kind:
 
 
 @router.post("/cases/{case_id}/suggestions/{suggestion_id}/dismiss")
-@guarded
+@guarded()
 async def dismiss_page(request: Request, case_id: str, suggestion_id: str) -> Response:
     state = request.app.state
     return await _settle(request, case_id,

@@ -1,6 +1,5 @@
 """The dashboard's sessions, kept in the database.
 
-<<<<<<< HEAD
 The cookie holds a random session id, never a token: HttpOnly, SameSite=Strict, Secure when
 the request came over https (directly or through a proxy saying `X-Forwarded-Proto: https`).
 The `sessions` table stores only the id's SHA-256, the key, and when it was opened, expires
@@ -16,12 +15,6 @@ Strict cookie and in the form. Failed logins are limited per client address.
 A SameSite=Strict cookie is not sent when a link on another site (a mail, a chat) opens a page
 here; such a request, with no session, gets a page that reloads itself from this site
 (`refresh_from_here`), and that second request carries the cookie."""
-=======
-The token is checked like a Bearer token on every request (hashed lookup, cached briefly),
-so revoking the key ends the session. Lax rather than Strict so that a link to a case page
-in an alert (mail, chat) opens it directly; cross-site POSTs never carry the cookie (the POSTs
-are login, logout and confirming or dismissing a suggested promise). The JSON API ignores the cookie (Bearer only)."""
->>>>>>> h-extraction
 
 from __future__ import annotations
 

@@ -118,16 +118,11 @@ def reply(case_id: str, body: ReplyRequest, key: Agent, request: Request) -> Rep
     """Record the reply on the case timeline and the promises surely extracted from it; return the
     unsure ones as suggestions, kept on the case for the community manager to confirm or dismiss."""
     state = request.app.state
-<<<<<<< HEAD
-    result = record_reply(state.uow_factory, case_id, body.text, body.said_at, key.actor,
-                          partner=body.partner, reference=body.reference, lang=body.lang, clock=state.clock)
-=======
     settings = state.settings
-    result = record_reply(state.uow_factory, case_id, body.text, body.said_at, f"{key.role}:{key.key_id}",
+    result = record_reply(state.uow_factory, case_id, body.text, body.said_at, key.actor,
                           partner=body.partner, reference=body.reference, lang=body.lang, clock=state.clock,
                           threshold=settings.suggestion_threshold, tz=check_timezone(settings.timezone),
                           holiday=holiday_check(settings.country))
->>>>>>> h-extraction
     return ReplyResponse(
         promises=[RecordedPromiseOut(
             promise_id=r.promise_id, kind=r.promise.kind.value, partner=r.promise.partner,
