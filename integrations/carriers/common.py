@@ -23,7 +23,7 @@ from integrations.carriers.pull import (
     CarrierUnavailable,
     TrackingNotFound,
 )
-from integrations.webhooks.base import MAX_ID, PayloadError, load_object, stable_id, text
+from integrations.webhooks.base import MAX_ID, PayloadError, load_object, signer, stable_id, text
 
 PARIS = ZoneInfo("Europe/Paris")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -114,10 +114,10 @@ def compact_time(day: Any, clock: Any, zone: timezone | ZoneInfo, field: str) ->
     """UPS-style `YYYYMMDD` + `HHMMSS` (time optional) in `zone`."""
     if not isinstance(day, str) or not re.fullmatch(r"\d{8}", day.strip()):
         raise PayloadError(f"{field} is not a YYYYMMDD date")
-    clock = clock.strip() if isinstance(clock, str) else ""
-    if clock and not re.fullmatch(r"\d{4}(\d{2})?", clock):
+    clock = clock.strip().replace(":", "") if isinstance(clock, str) else ""
+    if clock and not re.fullmatch(r"\d{4,6}", clock):
         raise PayloadError(f"{field} time is not HHMMSS")
-    clock = (clock + "000000")[:6]
+    clock = clock.zfill(6) if len(clock) in (5, 6) else (clock + "00")[:6]  # "74700" is 07:47:00
     try:
         moment = datetime.strptime(day.strip() + clock, "%Y%m%d%H%M%S").replace(tzinfo=zone)
     except ValueError:
@@ -225,6 +225,15 @@ _COUNTRY_NAMES = {
 _BY_NAME = {f" {name} ": code for code, names in _COUNTRY_NAMES.items() for name in names}
 
 
+def person(value: Any) -> str | None:
+    """A signer that names someone: `signer()`'s placeholders dropped, and so is a value with
+    fewer than two letters ("163000", "00:00:00", "21.20" are a carrier's codes, not names)."""
+    name = signer(value)
+    if name is None or sum(c.isalpha() for c in name) < 2:
+        return None
+    return name
+
+
 def country_code(value: Any) -> str | None:
     """An ISO 3166-1 alpha-2 code as given (upper-cased), or None."""
     if isinstance(value, str) and re.fullmatch(r"[A-Za-z]{2}", value.strip()):
@@ -241,3 +250,22 @@ def country_in(location: Any) -> str | None:
         return match[1].upper()
     tail = re.split(r"[,\-–/]", location.strip())[-1]
     return _BY_NAME.get(fold(tail)) if len(location.strip()) > len(tail.strip()) else None
+
+
+# Countries in one time zone, for carriers that give a local time without an offset but name
+# the country of the scan (DHL). Elsewhere such a time is read as UTC (off by the local offset
+# at most).
+_ZONES = {
+    "FR": "Europe/Paris", "DE": "Europe/Berlin", "IT": "Europe/Rome", "BE": "Europe/Brussels",
+    "NL": "Europe/Amsterdam", "LU": "Europe/Luxembourg", "AT": "Europe/Vienna", "CH": "Europe/Zurich",
+    "ES": "Europe/Madrid", "GB": "Europe/London", "IE": "Europe/Dublin", "PL": "Europe/Warsaw",
+    "CZ": "Europe/Prague", "DK": "Europe/Copenhagen", "SE": "Europe/Stockholm", "NO": "Europe/Oslo",
+    "FI": "Europe/Helsinki", "GR": "Europe/Athens", "HU": "Europe/Budapest", "SK": "Europe/Bratislava",
+    "SG": "Asia/Singapore", "HK": "Asia/Hong_Kong", "JP": "Asia/Tokyo", "KR": "Asia/Seoul",
+    "CN": "Asia/Shanghai", "IN": "Asia/Kolkata", "AE": "Asia/Dubai",
+}
+
+
+def zone_for(country: str | None) -> ZoneInfo | timezone:
+    name = _ZONES.get(country or "")
+    return ZoneInfo(name) if name else UTC

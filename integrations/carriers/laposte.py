@@ -11,26 +11,26 @@ spelling; 401/403, 429, 5xx → the CarrierHTTPError family (integrations/carrie
 Event codes: La Poste's published list (developer.laposte.fr, API Suivi v2, "Liste des codes
 événements"; the same 23 codes appear in every client of the API), each mapped to a status:
 
-| code | La Poste says | status |
-|---|---|---|
-| DR1 | Déclaratif réceptionné (label created) | pre_transit |
-| DR2 | Problème lors de la préparation | exception |
-| PC1, PC2 | Pris en charge (dans le pays d'expédition) | in_transit |
-| ET1, ET2, ET3, ET4 | En cours de traitement (pays d'expédition / de destination / de transit) | in_transit |
-| EP1 | En attente de présentation | in_transit |
-| DO1, DO2 | Entrée en douane, sortie de douane (routine for any import) | in_transit |
-| DO3 | Retenu en douane | customs_hold |
-| ID0 | Informations douane (duties or documents asked of the addressee) | customs_hold |
-| PB1 | Problème en cours | exception (damaged when the label says so) |
-| PB2 | Problème résolu | in_transit |
-| MD2 | Mis en distribution | out_for_delivery |
-| ND1 | Non distribuable | attempt_failed; address_issue when the label names the address; refused when it names a refusal; damaged when it names damage |
-| AG1 | En attente d'être retiré au guichet | available_for_pickup |
-| RE1 | Retourné à l'expéditeur | returned_to_sender (refused when the label names a refusal) |
-| DI0 | Distribué en lot | delivered |
-| DI1 | Distribué | delivered |
-| DI2 | Distribué à l'expéditeur | returned_to_sender |
-| DI3 | Retardé | exception |
+- DR1 (Déclaratif réceptionné (label created)) → pre_transit
+- DR2 (Problème lors de la préparation) → exception
+- PC1, PC2 (Pris en charge (dans le pays d'expédition)) → in_transit
+- ET1, ET2, ET3, ET4 → in_transit (En cours de traitement (pays d'expédition / de destination /
+  de transit))
+- EP1 (En attente de présentation) → in_transit
+- DO1, DO2 (Entrée en douane, sortie de douane (routine for any import)) → in_transit
+- DO3 (Retenu en douane) → customs_hold
+- ID0 (Informations douane (duties or documents asked of the addressee)) → customs_hold
+- PB1 (Problème en cours) → exception (damaged when the label says so)
+- PB2 (Problème résolu) → in_transit
+- MD2 (Mis en distribution) → out_for_delivery
+- ND1 → attempt_failed; address_issue when the label names the address; refused when it names a
+  refusal; damaged when it names damage (Non distribuable)
+- AG1 (En attente d'être retiré au guichet) → available_for_pickup
+- RE1 (Retourné à l'expéditeur) → returned_to_sender (refused when the label names a refusal)
+- DI0 (Distribué en lot) → delivered
+- DI1 (Distribué) → delivered
+- DI2 (Distribué à l'expéditeur) → returned_to_sender
+- DI3 (Retardé) → exception
 
 A code outside the list (La Poste adds some) is not guessed: the event gives `exception` with
 its code and label as evidence, so that ops see it and nothing is silently read as progress.
