@@ -51,7 +51,8 @@ Delivery: `deliveryInformation.receivedBy` → `signed_by` (a value without lett
 "163000", names nobody and is dropped); `deliveryInformation.location` → `handed_to` ("Front
 Door"/"Porch"/"Garage"… → safe_place, "Neighbor" → neighbour, "Reception"/"Office"/"Guard"…
 → reception, "Mailbox" → mailbox, "Locker"/"Access Point" → pickup_point, "Met Customer"/
-"Residential"/"Receiver" → addressee; UPS's short codes like "DEL" name nothing). The activity
+"Residential"/"Receiver" → addressee; UPS's short codes like "DEL" name nothing), else from
+the activity's words ("Delivered to UPS Access Point" → pickup_point). The activity
 address on a delivery gives `city`, `postal_code` and `country` (UPS scans at the door); on
 other scans `location` and `country` only.
 Time: `gmtDate`+`gmtTime` (Track Alert: `gmtActivityDate`+`gmtActivityTime`) are UTC and
@@ -283,7 +284,8 @@ class UPS:
             out.append(make_update(
                 event_id=ids(code, occurred), reference=number, status=status, occurred_at=occurred,
                 carrier_code=code, detail=description,
-                signed_by=received_by if delivered else None, handed_to=handed_to if delivered else None,
+                signed_by=received_by if delivered else None,
+                handed_to=(handed_to or handed_to_from(description)) if delivered else None,
                 **place_fields(address_of(activity.get("location")), delivered)))
         return out
 
@@ -320,4 +322,5 @@ class UPS:
             event_id=EventIds(self.name, number)(code, occurred), reference=number, status=status,
             occurred_at=occurred, carrier_code=code, detail=description,
             signed_by=person(event.get("receivedBy")) if delivered else None,
+            handed_to=handed_to_from(description) if delivered else None,
             **place_fields(address_of(event.get("activityLocation")), delivered))]
