@@ -112,7 +112,8 @@ DPD_CODES = {"ReturningFromDelivery": "held_at_depot", "DeliveryFailure": "attem
              "PickedUp": "in_transit", "Depot": "in_transit", "BetweenDepots": "in_transit"}
 ZONES: dict[str, ZoneInfo] = {"laposte": PARIS, "colissimo": PARIS, "chronopost": PARIS,
                               "dhl_parcel_de": BERLIN, "deutschepost": BERLIN}
-NOT_FOUND_WORDS = (" not found ", " no result ", " unknown ", " invalid ", " inconnu ", " not valid ", " n est pas valide ")
+NOT_FOUND_WORDS = (" not found ", " no result", " no shipment ", " no data found ", " unknown ", " invalid ",
+                   " inconnu ", " not valid ", " n est pas valide ")
 
 
 def map_status(status: Any, reason: Any) -> str | None:
@@ -164,7 +165,8 @@ def read_tracker(tracker: dict[str, Any], reference: str | None = None) -> list[
         raise PayloadError("the tracker has no tracking_number")
     carrier = text(tracker.get("carrier_name"), 50) or "unknown"
     carrier = carrier.lower()
-    events = tracker.get("events") or []
+    events = tracker.get("events")
+    events = [] if events is None else events
     if not isinstance(events, list):
         raise PayloadError("tracker.events is not a list")
     raw_info = tracker.get("info")
