@@ -89,7 +89,7 @@ SIGNED = {  # provider → (fixture file, header name, signer over (secret, body
 # --- the plugin interface -------------------------------------------------------------------
 
 def test_registry_and_interface():
-    assert set(PROVIDERS) == {"aftership", "easypost", "stripe"}
+    assert set(PROVIDERS) == {"aftership", "easypost", "stripe", "ups", "karrio"}
     for name, provider in PROVIDERS.items():
         assert isinstance(provider, WebhookProvider)
         assert provider.name == name and provider.signature_header
@@ -240,14 +240,48 @@ def test_aftership_webhook_gives_one_update_per_identifier():
     ("InTransit", "InTransit_002", "in_transit"), ("OutForDelivery", "OutForDelivery_001", "out_for_delivery"),
     ("AvailableForPickup", "AvailableForPickup_001", "available_for_pickup"),
     ("Delivered", "Delivered_003", "delivered"), ("AttemptFail", "AttemptFail_001", "attempt_failed"),
-    ("Exception", "Exception_001", "exception"), ("Exception", "Exception_004", "exception"),
-    ("Exception", "Exception_012", "exception"),  # damaged: still an exception
+    ("Exception", "Exception_001", "exception"), ("Exception", "Exception_004", "customs_hold"),
+    ("Exception", "Exception_012", "damaged"), ("Exception", "Exception_002", "address_issue"),
+    ("Exception", "Exception_003", "refused"), ("Exception", "Exception_006", "held_at_depot"),
+    ("Exception", "Exception_007", "address_issue"), ("Exception", "Exception_008", "exception"),
+    ("Exception", "Exception_018", "customs_hold"), ("Exception", "Exception_099", "exception"),
     ("Exception", "Exception_010", "returned_to_sender"), ("Exception", "Exception_011", "returned_to_sender"),
     ("Exception", "Exception_013", "lost"), ("Expired", "Expired_001", "exception"),
+    ("AttemptFail", "AttemptFail_003", "attempt_failed"), ("Delivered", "Delivered_005", "delivered"),
 ])
 def test_aftership_statuses(tag, subtag, status):
     updates = aftership.parse(aftership_body(tag, subtag))
     assert {u["status"] for u in updates} == {status} and status in PARCEL_STATUSES
+
+
+@pytest.mark.parametrize("subtag,handed_to", [
+    ("Delivered_001", None), ("Delivered_002", "pickup_point"), ("Delivered_003", "addressee"),
+    ("Delivered_004", "addressee"), ("Delivered_005", "neighbour"),
+])
+def test_aftership_delivered_subtags_say_to_whom(subtag, handed_to):
+    update = aftership.parse(aftership_body("Delivered", subtag))[0]
+    assert update.get("handed_to") == handed_to and update["carrier_code"] == subtag
+
+
+def test_aftership_return_to_sender_flag_and_words_win_over_the_subtag():
+    flagged = aftership.parse(aftership_body("Delivered", "Delivered_001", return_to_sender=True))[0]
+    assert flagged["status"] == "returned_to_sender"
+    tracking = json.loads(aftership_body("Exception", "Exception_007"))
+    tracking["msg"]["checkpoints"][-1]["message"] = "Returned to sender"
+    said = aftership.parse(json.dumps(tracking).encode())[0]
+    assert said["status"] == "returned_to_sender" and said["carrier_code"] == "Exception_007"
+    tracking["msg"]["checkpoints"][-1]["message"] = "Incorrect address"
+    assert aftership.parse(json.dumps(tracking).encode())[0]["status"] == "address_issue"
+
+
+def test_aftership_delivery_place_fields():
+    tracking = json.loads(aftership_body("Delivered", "Delivered_001"))
+    tracking["msg"]["checkpoints"][-1].update(city="LOMME", zip="59160", country_iso3="FRA")
+    update = aftership.parse(json.dumps(tracking).encode())[0]
+    assert (update["city"], update["postal_code"], update["country"]) == ("LOMME", "59160", "FR")
+    tracking["msg"].update(tag="InTransit", subtag="InTransit_002")
+    transit = aftership.parse(json.dumps(tracking).encode())[0]
+    assert transit["country"] == "FR" and "postal_code" not in transit and "city" not in transit
 
 
 def test_aftership_other_shapes():
