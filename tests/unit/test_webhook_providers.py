@@ -349,13 +349,16 @@ def test_easypost_event_gives_one_update_per_identifier():
     ("available_for_pickup", "arrived_at_pickup_location", "available_for_pickup"),
     ("delivered", "arrived_at_destination", "delivered"), ("return_to_sender", "return", "returned_to_sender"),
     ("failure", "delivery_exception", "attempt_failed"), ("failure", "return", "returned_to_sender"),
-    ("failure", "lost", "lost"), ("failure", "damaged", "exception"), ("failure", "refused", "exception"),
+    ("failure", "lost", "lost"), ("failure", "damaged", "damaged"), ("failure", "refused", "refused"),
     ("in_transit", "lost", "lost"), ("cancelled", "cancelled", "exception"), ("error", "unknown", "exception"),
-    ("unknown", "unknown", "exception"),
+    ("unknown", "unknown", "exception"), ("in_transit", "held", "held_at_depot"),
+    ("failure", "address_correction", "address_issue"), ("in_transit", "incorrect_address", "address_issue"),
+    ("in_transit", "weather_delay", "in_transit"), ("delivered", "return", "delivered"),
 ])
 def test_easypost_statuses(status, detail, expected):
     updates = easypost.parse(easypost_body(status, detail))
     assert {u["status"] for u in updates} == {expected} and expected in PARCEL_STATUSES
+    assert {u["carrier_code"] for u in updates} == {detail}
 
 
 def test_easypost_without_details_or_shipment():
@@ -552,3 +555,14 @@ def test_missing_or_bad_fields(provider, body):
     with pytest.raises(PayloadError) as raised:
         PROVIDERS[provider].parse(body)
     assert raised.value.message
+
+
+def test_easypost_delivery_place_fields_only_on_delivery():
+    payload = json.loads(easypost_body("delivered", "arrived_at_destination"))
+    details = payload["result"]["tracking_details"]
+    details[-1]["tracking_location"] = {"city": "LYON", "state": None, "zip": "69003", "country": "FR"}
+    delivered = easypost.parse(json.dumps(payload).encode())[0]
+    assert (delivered["city"], delivered["postal_code"], delivered["country"]) == ("LYON", "69003", "FR")
+    payload["result"]["status"] = "in_transit"
+    transit = easypost.parse(json.dumps(payload).encode())[0]
+    assert transit["country"] == "FR" and "postal_code" not in transit and "city" not in transit
