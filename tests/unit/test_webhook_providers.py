@@ -392,12 +392,14 @@ def test_stripe_refund_gives_one_update_per_identifier():
 def test_stripe_statuses(kind, status, expected):
     updates = stripe.parse(stripe_body(kind, status))
     assert {u["status"] for u in updates} == {expected} and expected in REFUND_STATUSES
+    assert {u["carrier_code"] for u in updates} == {status}  # Stripe's own status kept as evidence
 
 
 def test_stripe_failure_reason_in_detail():
     [charge, *_] = stripe.parse(stripe_body("refund.failed", "failed", failure_reason="expired_or_canceled_card"))
     assert charge["status"] == "refund_failed"
     assert "failure_reason: expired_or_canceled_card" in charge["detail"] and "re_1" in charge["detail"]
+    assert charge["carrier_code"] == "failed:expired_or_canceled_card"
     assert "failure_reason" not in stripe.parse(stripe_body())[0]["detail"]
 
 
