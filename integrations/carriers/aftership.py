@@ -14,7 +14,8 @@ Delivered → delivered, AttemptFail → attempt_failed, Exception and Expired �
 refined by the subtag from AfterShip's published "Delivery sub-statuses" list:
 - Delivered_002 (picked up by the customer) → handed_to pickup_point; Delivered_003 (signed by
   the customer) and Delivered_004 (cash collected on delivery) → addressee; Delivered_005
-  (delivered to a neighbour) → neighbour; Delivered_001 names no one;
+  (delivered to a neighbour) → neighbour; otherwise the checkpoint's words when they name
+  someone or somewhere ("Left at front door" → safe_place), else nothing;
 - Exception_002 (customer moved) → address_issue; Exception_003 (customer refused delivery) →
   refused; Exception_004 (delayed: customs clearance) and Exception_018 (incorrect / missing
   documents) → customs_hold; Exception_006 (held for payment) → held_at_depot; Exception_007
@@ -46,6 +47,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from integrations.carriers.common import handed_to_from
 from integrations.webhooks.base import (
     MAX_DETAIL,
     NormalizedUpdate,
@@ -171,7 +173,7 @@ class AfterShip:
                                 checkpoint.get("country_name")),
             signed_by=signer(tracking.get("signed_by")),
             detail=text(detail, MAX_DETAIL), carrier_code=text(subtag, 50),
-            handed_to=HANDED_TO.get(subtag or "") if status == "delivered" else None,
+            handed_to=(HANDED_TO.get(subtag or "") or handed_to_from(message)) if status == "delivered" else None,
             country=country or None,
             city=text(checkpoint.get("city"), 200) if status == "delivered" else None,
             postal_code=text(checkpoint.get("zip"), 20) if status == "delivered" else None)
