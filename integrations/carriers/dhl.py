@@ -36,7 +36,7 @@ Event ids: `dhl:<shipment id>:<statusCode>:<UTC time>`, stable across polls.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 
@@ -130,7 +130,7 @@ def signer_name(details: dict[str, Any]) -> str | None:
 
 class DHL:
     name = "dhl"
-    auth = "api_key"
+    auth: Literal["api_key", "client_credentials"] = "api_key"
 
     def tracking_request(self, api_url: str, reference: str, credentials: dict[str, str]) -> httpx.Request:
         key = credentials.get("api_key")

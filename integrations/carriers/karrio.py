@@ -55,7 +55,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -222,7 +222,7 @@ def read_tracker(tracker: dict[str, Any], reference: str | None = None) -> list[
 
 class Karrio:
     name = "karrio"
-    auth = "api_key"
+    auth: Literal["api_key", "client_credentials"] = "api_key"
     signature_header = "X-Event-Id"
 
     # --- pull ---------------------------------------------------------------------------
@@ -250,7 +250,8 @@ class Karrio:
         data = json_body(body)
         if not isinstance(data, dict):
             raise PayloadError("the karrio answer is not an object")
-        tracker = data.get("tracking") if isinstance(data.get("tracking"), dict) else data
+        inner = data.get("tracking")
+        tracker: dict[str, Any] = inner if isinstance(inner, dict) else data
         number = reference.partition(":")[2] if ":" in reference else reference
         return read_tracker(tracker, number)
 

@@ -53,7 +53,7 @@ so polling the same history twice stores nothing twice.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 
 import httpx
@@ -132,7 +132,7 @@ def removal_point(context: dict[str, Any]) -> tuple[str | None, str | None]:
 
 class LaPoste:
     name = "laposte"
-    auth = "api_key"
+    auth: Literal["api_key", "client_credentials"] = "api_key"
     zone = PARIS
 
     def tracking_request(self, api_url: str, reference: str, credentials: dict[str, str]) -> httpx.Request:

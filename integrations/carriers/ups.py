@@ -67,7 +67,7 @@ import base64
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 
 import httpx
@@ -192,7 +192,7 @@ def place_fields(address: dict[str, Any], delivered: bool) -> dict[str, Any]:
 
 class UPS:
     name = "ups"
-    auth = "client_credentials"
+    auth: Literal["api_key", "client_credentials"] = "client_credentials"
     signature_header = "credential"
 
     # --- pull ---------------------------------------------------------------------------
