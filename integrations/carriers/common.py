@@ -90,7 +90,11 @@ def json_body(body: bytes) -> Any:
 # --- time -----------------------------------------------------------------------------------
 
 def _in_range(moment: datetime, field: str) -> datetime:
-    if not 1970 <= moment.astimezone(UTC).year <= 9998:
+    try:
+        year = moment.astimezone(UTC).year
+    except OverflowError:
+        year = 0
+    if not 1970 <= year <= 9998:
         raise PayloadError(f"{field} is out of range")
     return moment
 
@@ -249,7 +253,7 @@ def country_in(location: Any) -> str | None:
     if match:
         return match[1].upper()
     tail = re.split(r"[,\-–/]", location.strip())[-1]
-    return _BY_NAME.get(fold(tail)) if len(location.strip()) > len(tail.strip()) else None
+    return _BY_NAME.get(fold(tail))  # "Bonn, Germany", "Milan - Italy ", or just "Germany"
 
 
 # Countries in one time zone, for carriers that give a local time without an offset but name

@@ -154,7 +154,7 @@ def event_time(event: dict[str, Any], zone: ZoneInfo | timezone) -> datetime:
     else:
         raise PayloadError("an event has no date")
     moment = moment.replace(tzinfo=zone)
-    if not 1970 <= moment.year <= 9998:
+    if not 1971 <= moment.year <= 9998:
         raise PayloadError("event date is out of range")
     return moment
 
