@@ -121,7 +121,8 @@ def compact_time(day: Any, clock: Any, zone: timezone | ZoneInfo, field: str) ->
     clock = clock.strip().replace(":", "") if isinstance(clock, str) else ""
     if clock and not re.fullmatch(r"\d{4,6}", clock):
         raise PayloadError(f"{field} time is not HHMMSS")
-    clock = clock.zfill(6) if len(clock) in (5, 6) else (clock + "00")[:6]  # "74700" is 07:47:00
+    # "74700" is 07:47:00 (UPS drops the leading zero); "0915" is 09:15; none is midnight
+    clock = clock.zfill(6) if len(clock) in (5, 6) else clock + "00" if clock else "000000"
     try:
         moment = datetime.strptime(day.strip() + clock, "%Y%m%d%H%M%S").replace(tzinfo=zone)
     except ValueError:
