@@ -36,7 +36,8 @@ A code outside the list (La Poste adds some) is not guessed: the event gives `ex
 its code and label as evidence, so that ops see it and nothing is silently read as progress.
 
 Place and person evidence: La Poste's events carry no place. `contextData.arrivalCountry` (the
-country the parcel is delivered in) gives `country` on events from distribution on (MD2, ND1,
+country the parcel is delivered in; without it, the country of the furthest `timeline` step
+reached) gives `country` on events from distribution on (MD2, ND1,
 AG1, DI0, DI1, ET3, DO*, ID0); `originCountry` on DR1/PC*/ET2. `contextData.removalPoint` (a
 pickup point chosen by the addressee: `{"name", "type", "id"|"siteCode"}`) gives
 `pickup_point_id` and `location` on AG1 and deliveries, with `handed_to: pickup_point`. The
@@ -130,6 +131,18 @@ def removal_point(context: dict[str, Any]) -> tuple[str | None, str | None]:
     return (point_id[:100] if point_id else None), name
 
 
+def timeline_country(timeline: Any) -> str | None:
+    """The country of the furthest step of `timeline` reached (`status: true`) that names one:
+    where the parcel is, when contextData does not say where it is delivered."""
+    if not isinstance(timeline, list):
+        return None
+    found = None
+    for step in timeline:
+        if isinstance(step, dict) and step.get("status") is True and country_code(step.get("country")):
+            found = country_code(step.get("country"))
+    return found
+
+
 class LaPoste:
     name = "laposte"
     auth: Literal["api_key", "client_credentials"] = "api_key"
@@ -171,7 +184,7 @@ class LaPoste:
             raise PayloadError("shipment.event is not a list")
         raw_context = shipment.get("contextData")
         context: dict[str, Any] = raw_context if isinstance(raw_context, dict) else {}
-        arrival = country_code(context.get("arrivalCountry"))
+        arrival = country_code(context.get("arrivalCountry")) or timeline_country(shipment.get("timeline"))
         origin = country_code(context.get("originCountry"))
         point_id, point_name = removal_point(context)
         ids = EventIds(self.name, number)

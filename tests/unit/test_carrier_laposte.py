@@ -54,6 +54,16 @@ def test_recorded_history_reads_as_a_person_would():
     assert all(u["reference"] == "EW112720413FR" for u in updates)
 
 
+def test_without_context_data_the_timeline_gives_the_country():
+    data = fixture_json(RECORDED)
+    del data[0]["shipment"]["contextData"]
+    delivered = laposte.parse_tracking("EW112720413FR", 200, json.dumps(data).encode())[-1]
+    assert delivered["country"] == "BR"
+    for step in data[0]["shipment"]["timeline"]:
+        step["country"] = ""
+    assert "country" not in laposte.parse_tracking("EW112720413FR", 200, json.dumps(data).encode())[-1]
+
+
 def test_every_published_code_is_mapped_to_a_known_status():
     from domain.model import PARCEL_STATUSES
     assert sorted(CODES) == sorted(PUBLISHED)
