@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from domain.lifecycle import derive_status, transition
 from domain.model import (
     Alert,
+    AtRisk,
     Case,
     CaseStatus,
     EntryType,
@@ -38,8 +39,14 @@ class CaseChanges:
 
 
 def alert_key(promise: Promise) -> str:
-    """Never two alerts for the same promise and verdict (reason included)."""
-    return f"{promise.promise_id}:{promise.outcome.verdict}:{promise.outcome.reason}"
+    """Never two alerts for the same promise and verdict, whatever its reason becomes (a reason
+    that changes is on the timeline, not in a second alert)."""
+    return f"{promise.promise_id}:{promise.outcome.verdict}"
+
+
+def risk_alert_key(promise: Promise, risk: AtRisk) -> str:
+    """One early warning per promise and cause."""
+    return f"{promise.promise_id}:at_risk:{risk.cause}"
 
 
 def promise_detail(promise: Promise) -> dict:
@@ -51,16 +58,24 @@ def promise_detail(promise: Promise) -> dict:
 
 
 def _outcome_detail(outcome: Outcome) -> dict:
-    return {
+    detail: dict[str, Any] = {
         "verdict": outcome.verdict.value,
         "reason": outcome.reason.value if outcome.reason else None,
         "fulfilled_at": outcome.fulfilled_at.isoformat() if outcome.fulfilled_at else None,
         "evidence": outcome.evidence.evidence() if outcome.evidence else None,
     }
+    if outcome.unverified:
+        detail["unverified"] = list(outcome.unverified)
+    return detail
+
+
+def _risk_cause(outcome: Outcome) -> str | None:
+    return outcome.at_risk.cause if outcome.at_risk else None
 
 
 def same_outcome(a: Outcome, b: Outcome) -> bool:
-    return (a.verdict, a.reason, a.fulfilled_at) == (b.verdict, b.reason, b.fulfilled_at)
+    return ((a.verdict, a.reason, a.fulfilled_at, a.unverified, _risk_cause(a))
+            == (b.verdict, b.reason, b.fulfilled_at, b.unverified, _risk_cause(b)))
 
 
 def reevaluate(
@@ -86,6 +101,7 @@ def reevaluate(
             changes.timeline.append(TimelineEntry(case.case_id, now, EntryType.FIELD_UPDATE,
                                                   f"partner:{update.partner}", update.evidence()))
     newly_broken: list[Promise] = []
+    newly_at_risk: list[Promise] = []
     for promise in promises:
         old = promise.outcome
         new = evaluate(promise, updates_by_ref.get((promise.partner, promise.reference), ()), now)
@@ -93,6 +109,16 @@ def reevaluate(
             continue
         promise.outcome = new
         changes.changed_promises.append(promise)
+        if new.at_risk is not None and _risk_cause(old) != new.at_risk.cause:
+            newly_at_risk.append(promise)
+            changes.timeline.append(TimelineEntry(case.case_id, now, EntryType.AT_RISK, actor, {
+                "promise_id": promise.promise_id, **new.at_risk.detail(), "due_at": promise.due_at.isoformat()}))
+        elif new.at_risk is None and old.at_risk is not None and new.verdict is Verdict.PENDING:
+            changes.timeline.append(TimelineEntry(case.case_id, now, EntryType.AT_RISK, actor, {
+                "promise_id": promise.promise_id, "cleared": old.at_risk.cause}))
+        if (new.verdict, new.reason, new.fulfilled_at, new.unverified) == (
+                old.verdict, old.reason, old.fulfilled_at, old.unverified):
+            continue  # only the early warning changed
         detail = {"promise_id": promise.promise_id, "from": old.verdict.value, **_outcome_detail(new)}
         if old.reason is Reason.DEADLINE_MISSED and old.fulfilled_at is None and new.verdict is Verdict.KEPT:
             detail["corrected"] = "an update that occurred on time arrived after the deadline"
@@ -114,6 +140,15 @@ def reevaluate(
             "reopen_count": case.reopen_count,
             "evidence": [_outcome_detail(p.outcome) | {"promise_id": p.promise_id} for p in newly_broken],
         }))
+    for promise in newly_at_risk:
+        risk = promise.outcome.at_risk
+        assert risk is not None
+        changes.alerts.append(Alert(
+            key=risk_alert_key(promise, risk), case_id=case.case_id, promise_id=promise.promise_id,
+            kind="promise_at_risk",
+            payload={"case_id": case.case_id, "promise": promise_detail(promise), "verdict": "pending",
+                     "at_risk": risk.detail()},
+        ))
     for promise in newly_broken:
         changes.alerts.append(Alert(
             key=alert_key(promise), case_id=case.case_id, promise_id=promise.promise_id,

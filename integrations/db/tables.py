@@ -90,6 +90,7 @@ promises = Table(
     Column("unverified", JSON),
     Column("at_risk", JSON),
     Column("at_risk_since", UTCDateTime),
+    Column("risk_check_at", UTCDateTime),  # when the carrier's silence starts to matter (parcels)
     Index("ix_promises_partner_reference", "partner", "reference"),
     Index("ix_promises_case_id", "case_id"),
     # The sweep's "pending promises due before T" and the ops "stuck" list.
@@ -118,6 +119,9 @@ promises = Table(
     Index("ix_promises_at_risk_due_at", "due_at",
           postgresql_where=text("verdict = 'pending' AND at_risk_since IS NOT NULL"),
           sqlite_where=text("verdict = 'pending' AND at_risk_since IS NOT NULL")),
+    Index("ix_promises_risk_check_at", "risk_check_at",
+          postgresql_where=text("verdict = 'pending' AND risk_check_at IS NOT NULL"),
+          sqlite_where=text("verdict = 'pending' AND risk_check_at IS NOT NULL")),
     Index("ix_promises_unverified_verdict_at", "verdict_at",
           postgresql_where=text("verdict = 'kept' AND unverified IS NOT NULL"),
           sqlite_where=text("verdict = 'kept' AND unverified IS NOT NULL")),
@@ -192,6 +196,19 @@ api_keys = Table(
     Column("role", String(16), nullable=False),
     Column("partner", String(200)),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+    Column("name", String(200)),  # the person behind an agent or ops key, shown on timelines
+    Column("alert_url", String(2000)),  # an apprise URL for that person's alerts
+    Column("last_used_at", UTCDateTime),  # refreshed at most every few minutes
+)
+
+# Dashboard sessions: the cookie holds a random id, only its SHA-256 is stored here.
+sessions = Table(
+    "sessions", metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("key_id", BigId, ForeignKey("api_keys.id"), nullable=False, index=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime),
 )
 
