@@ -9,7 +9,8 @@ from datetime import datetime
 
 import pytest
 
-from domain.model import EXPECT_FIELDS, FieldUpdate, Promise, PromiseKind
+from domain.kinds import EXPECT_FIELDS
+from domain.model import FieldUpdate, Promise, PromiseKind
 from integrations.carriers.registry import PULL_ADAPTERS
 from integrations.webhooks.registry import PROVIDERS
 from tests.unit.carrier_helpers import FIXTURES
