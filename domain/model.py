@@ -209,6 +209,19 @@ class Outcome:
         return self.verdict is Verdict.BROKEN and self.fulfilled_at is None
 
 
+@dataclass(frozen=True, slots=True)
+class PlannedStep:
+    """A later step of a playbook's plan: who carries it (a role, "carrier"…), its kind and its
+    deadline counted from when the promise was made."""
+
+    role: str
+    kind: PromiseKind
+    due_in_hours: float
+
+    def detail(self) -> dict[str, Any]:
+        return {"role": self.role, "kind": self.kind.value, "due_in_hours": self.due_in_hours}
+
+
 @dataclass(slots=True)
 class Promise:
     promise_id: str
@@ -223,6 +236,14 @@ class Promise:
     outcome: Outcome = field(default_factory=Outcome)
     # A broken promise is addressed once a newer promise is recorded on its case.
     addressed: bool = False
+    # End-to-end steps: a follow-on step (created by a handoff) names the promise it carries on;
+    # a promise made from a playbook plan holds the steps still to come.
+    parent_id: str | None = None
+    plan: tuple[PlannedStep, ...] = ()
+
+    @property
+    def root_id(self) -> str:
+        return self.parent_id or self.promise_id
 
     @classmethod
     def create(cls, *, promise_id: str, case_id: str, kind: str, partner: str, reference: str,
@@ -298,6 +319,7 @@ class EntryType(StrEnum):
     FIELD_UPDATE = "field_update"
     VERDICT = "verdict"
     AT_RISK = "at_risk"
+    STEP = "step"  # a follow-on step created by a handoff
     STATUS = "status"
     OUTBOUND_REQUEST = "outbound_request"
     ALERT = "alert"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from domain.lifecycle import derive_status, transition
 from domain.model import (
@@ -24,6 +24,7 @@ from domain.model import (
     TimelineEntry,
     Verdict,
 )
+from domain.steps import follow_on, handoffs
 from domain.verdicts import evaluate
 
 RefKey = tuple[str, str]
@@ -35,6 +36,7 @@ class CaseChanges:
     timeline: list[TimelineEntry] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
     changed_promises: list[Promise] = field(default_factory=list)
+    new_promises: list[Promise] = field(default_factory=list)  # follow-on steps created by handoffs
     status_changed: bool = False
 
 
@@ -50,11 +52,16 @@ def risk_alert_key(promise: Promise, risk: AtRisk) -> str:
 
 
 def promise_detail(promise: Promise) -> dict:
-    return {
+    detail = {
         "promise_id": promise.promise_id, "kind": promise.kind.value, "partner": promise.partner,
         "reference": promise.reference, "due_at": promise.due_at.isoformat(),
         "expect": promise.expect, "said": promise.said,
     }
+    if promise.parent_id:
+        detail["step_of"] = promise.parent_id
+    if promise.plan:
+        detail["plan"] = [step.detail() for step in promise.plan]
+    return detail
 
 
 def _outcome_detail(outcome: Outcome) -> dict:
@@ -78,6 +85,33 @@ def same_outcome(a: Outcome, b: Outcome) -> bool:
             == (b.verdict, b.reason, b.fulfilled_at, b.unverified, _risk_cause(b)))
 
 
+def _follow_handoffs(case: Case, promises: list[Promise], updates_by_ref: Mapping[RefKey, Sequence[FieldUpdate]],
+                     now: datetime, actor: str, new_id: Callable[[], str], changes: CaseChanges) -> None:
+    """Create the follow-on step of every step handed over by a keeping update (once per target)."""
+    roots = {p.promise_id: p for p in promises if p.parent_id is None}
+    taken = {(p.root_id, p.partner, p.reference) for p in promises}
+    work = list(promises)
+    while work:
+        step = work.pop(0)
+        root = roots.get(step.root_id)
+        if root is None:
+            continue
+        for target, update in handoffs(step, updates_by_ref.get((step.partner, step.reference), ())):
+            if (root.promise_id, *target) in taken:
+                continue
+            siblings = sum(1 for p in promises if p.root_id == root.promise_id)
+            child = follow_on(step, root, siblings, target, new_id)
+            child.created_at = update.occurred_at if update.occurred_at > (root.created_at or update.occurred_at) \
+                else root.created_at
+            taken.add((root.promise_id, *target))
+            promises.append(child)
+            work.append(child)
+            changes.new_promises.append(child)
+            changes.timeline.append(TimelineEntry(case.case_id, now, EntryType.STEP, actor, {
+                **promise_detail(child), "handed_over_by": {"partner": step.partner, "reference": step.reference,
+                                                             "event_id": update.event_id}}))
+
+
 def reevaluate(
     case: Case,
     promises: Sequence[Promise],
@@ -87,14 +121,19 @@ def reevaluate(
     actor: str,
     new_updates: Iterable[FieldUpdate] = (),
     reason_hint: str | None = None,
+    new_id: Callable[[], str] | None = None,
 ) -> CaseChanges:
     """Re-decide every promise of `case` and derive what changes.
 
     `new_updates` are the updates just received: those concerning one of the case's promises
     are written to its timeline. `reason_hint` explains a status change not caused by a verdict
-    (e.g. `customer_disputes`).
+    (e.g. `customer_disputes`). With `new_id`, a step handed over to another partner gets its
+    follow-on step (`updates_by_ref` must then hold the updates of the handoffs' references).
     """
     changes = CaseChanges(case=case)
+    promises = list(promises)
+    if new_id is not None:
+        _follow_handoffs(case, promises, updates_by_ref, now, actor, new_id, changes)
     keys = {(p.partner, p.reference) for p in promises}
     for update in new_updates:
         if (update.partner, update.reference) in keys:

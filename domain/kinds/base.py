@@ -46,6 +46,15 @@ class KindRules(abc.ABC):
     # Parcel promises are at risk when the carrier is silent past half the promised delay.
     warns_on_silence: bool = False
 
+    @property
+    def hands_over_to(self) -> PromiseKind:
+        """The kind of the step that carries this one on after a handoff (the same, by default)."""
+        return self.kind
+
+    def carried_expect(self, expect: Mapping[str, str]) -> dict[str, str]:
+        """What a follow-on step of this kind expects, from the promise's expect."""
+        return {k: v for k, v in expect.items() if k in self.allowed_expect}
+
     def check_expect(self, expect: Mapping[str, str]) -> None:  # noqa: B027 - optional hook
         """Rules across fields that `required_expect` cannot say (raise MissingExpectation)."""
 

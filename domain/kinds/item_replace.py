@@ -10,8 +10,14 @@ from domain.model import PromiseKind
 
 class ItemReplace(PartnerStep):
     kind = PromiseKind.ITEM_REPLACE
-    allowed_expect = frozenset({"location"})
+    # where the replacement goes: a store (`location`), or the customer's address or pickup point
+    allowed_expect = frozenset({"location", "address", "recipient", "pickup_point_id", "postal_code", "country"})
     default_delay = timedelta(hours=48)
+
+    @property
+    def hands_over_to(self) -> PromiseKind:
+        # A replacement shipped by a warehouse is done when the carrier delivers it.
+        return PromiseKind.PARCEL_DELIVER
 
 
 RULES = ItemReplace()

@@ -23,6 +23,7 @@ from domain.model import (
     EntryType,
     FieldUpdate,
     Outcome,
+    PlannedStep,
     Promise,
     PromiseKind,
     Reason,
@@ -100,6 +101,9 @@ def promise_from_row(row: Any) -> Promise:
         outcome=Outcome(verdict=Verdict(row.verdict), reason=Reason(row.reason) if row.reason else None,
                         fulfilled_at=row.fulfilled_at, evidence=update_from_evidence(row.evidence),
                         unverified=tuple(row.unverified or ()), at_risk=at_risk_from_row(row.at_risk)),
+        parent_id=row.parent_id,
+        plan=tuple(PlannedStep(role=s["role"], kind=PromiseKind(s["kind"]), due_in_hours=s["due_in_hours"])
+                   for s in row.plan or ()),
     )
 
 
@@ -230,7 +234,8 @@ class SqlPromiseRepository(ports.PromiseRepository):
             promise_id=promise.promise_id, case_id=promise.case_id, kind=promise.kind.value,
             partner=promise.partner, reference=promise.reference, due_at=promise.due_at,
             expect=promise.expect, said=promise.said, created_at=promise.created_at,
-            verdict_at=promise.created_at, risk_check_at=silence_check_at(promise), **_outcome_values(promise)))
+            verdict_at=promise.created_at, risk_check_at=silence_check_at(promise), parent_id=promise.parent_id,
+            plan=[step.detail() for step in promise.plan] or None, **_outcome_values(promise)))
 
     def get(self, promise_id: str) -> Promise | None:
         row = self.conn.execute(select(t.promises).where(t.promises.c.promise_id == promise_id)).first()

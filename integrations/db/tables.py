@@ -91,8 +91,13 @@ promises = Table(
     Column("at_risk", JSON),
     Column("at_risk_since", UTCDateTime),
     Column("risk_check_at", UTCDateTime),  # when the carrier's silence starts to matter (parcels)
+    # End-to-end steps (migration 0008): the promise a follow-on step carries on, and a plan's steps to come.
+    Column("parent_id", String(36)),
+    Column("plan", JSON),
     Index("ix_promises_partner_reference", "partner", "reference"),
     Index("ix_promises_case_id", "case_id"),
+    Index("ix_promises_parent_id", "parent_id", postgresql_where=text("parent_id IS NOT NULL"),
+          sqlite_where=text("parent_id IS NOT NULL")),
     # The sweep's "pending promises due before T" and the ops "stuck" list.
     Index("ix_promises_due_at_pending", "due_at",
           postgresql_where=text("verdict = 'pending'"), sqlite_where=text("verdict = 'pending'")),

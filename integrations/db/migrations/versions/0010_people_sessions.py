@@ -1,7 +1,7 @@
 """People on keys (name, alert URL, last use) and server-side dashboard sessions
 
 Revision ID: 0010_people_sessions
-Revises: 0007
+Revises: 0008
 Create Date: 2026-11-30
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_people_sessions"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
