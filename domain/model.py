@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from domain import values
 from domain.errors import DueBeforeSaid, InvalidInput, UnknownPromiseKind, UnknownStatus
@@ -248,7 +248,7 @@ class Promise:
     @classmethod
     def create(cls, *, promise_id: str, case_id: str, kind: str, partner: str, reference: str,
                due_at: datetime, expect: Mapping[str, Any] | None, said: str | None,
-               created_at: datetime) -> Promise:
+               created_at: datetime, plan: Sequence[PlannedStep] = ()) -> Promise:
         from domain.kinds import validate_expect  # the kinds' modules import this one
 
         parsed = parse_kind(kind)
@@ -261,7 +261,7 @@ class Promise:
             partner=values.text(partner, "partner", required=True, max_len=200) or "",
             reference=values.text(reference, "reference", required=True, max_len=200) or "",
             due_at=due, expect=validate_expect(parsed, expect),
-            said=values.text(said, "said", max_len=5000), created_at=created_at,
+            said=values.text(said, "said", max_len=5000), created_at=created_at, plan=tuple(plan),
         )
 
 

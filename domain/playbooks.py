@@ -17,7 +17,7 @@ from typing import Any, Mapping
 from domain.errors import InvalidInput
 from domain.extraction.deadlines import add_business_days
 from domain.kinds import EXPECT_FIELDS, validate_expect
-from domain.model import parse_kind
+from domain.model import PlannedStep, parse_kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +27,8 @@ class StandardPromise:
     due_in_hours: int | None = None
     due_in_business_days: int | None = None
     expect: Mapping[str, str] | None = None
+    # The steps that carry the promise on after a handoff, each with its own deadline (`then`).
+    then: tuple[PlannedStep, ...] = ()
 
     def due_at(self, now: datetime) -> datetime:
         if self.due_in_business_days is not None:
@@ -44,7 +46,8 @@ class Playbook:
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "title": self.title, "problem": self.problem, "promises": [
             {"kind": p.kind, "said": p.said, "due_in_hours": p.due_in_hours,
-             "due_in_business_days": p.due_in_business_days, "expect": dict(p.expect or {})}
+             "due_in_business_days": p.due_in_business_days, "expect": dict(p.expect or {}),
+             "then": [step.detail() for step in p.then]}
             for p in self.promises]}
 
 
@@ -82,11 +85,32 @@ def parse_playbooks(data: Any) -> dict[str, Playbook]:
                 raise InvalidInput(f"{at}: {kind.value} does not take expect fields {unknown}",
                                    {"at": at, "unknown": unknown})
             parsed.append(StandardPromise(kind=kind.value, said=p["said"], due_in_hours=hours,
-                                          due_in_business_days=days, expect=dict(defaults) or None))
+                                          due_in_business_days=days, expect=dict(defaults) or None,
+                                          then=_plan(p.get("then"), at, hours)))
         if item["name"] in out:
             raise InvalidInput(f"{where}: duplicate playbook name {item['name']!r}", {"at": where})
         out[item["name"]] = Playbook(item["name"], item["title"], item["problem"], tuple(parsed))
     return out
+
+
+def _plan(data: Any, at: str, first_hours: int | None) -> tuple[PlannedStep, ...]:
+    """`then`: [{role, kind, due_in_hours}], deadlines counted from when the promise is made,
+    each later than the one before."""
+    if data is None:
+        return ()
+    if not isinstance(data, list):
+        raise InvalidInput(f"{at}.then must be a list of steps", {"at": at})
+    steps, last = [], first_hours or 0
+    for k, step in enumerate(data):
+        where = f"{at}.then[{k}]"
+        hours = step.get("due_in_hours") if isinstance(step, dict) else None
+        if (not isinstance(step, dict) or not isinstance(step.get("role"), str) or not step["role"].strip()
+                or not isinstance(hours, (int, float)) or isinstance(hours, bool) or hours <= last):
+            raise InvalidInput(f"{where} needs a role, a kind and a due_in_hours later than the step before",
+                               {"at": where})
+        steps.append(PlannedStep(role=step["role"], kind=parse_kind(str(step.get("kind"))), due_in_hours=hours))
+        last = hours
+    return tuple(steps)
 
 
 def expand(playbook: Playbook, partner: str, reference: str, now: datetime,
@@ -103,5 +127,5 @@ def expand(playbook: Playbook, partner: str, reference: str, now: datetime,
         allowed = EXPECT_FIELDS[kind][0]
         expect = validate_expect(kind, {k: v for k, v in expect.items() if k in allowed})
         specs.append({"kind": kind.value, "partner": partner, "reference": reference,
-                      "due_at": promise.due_at(now), "expect": expect, "said": promise.said})
+                      "due_at": promise.due_at(now), "expect": expect, "said": promise.said, "plan": promise.then})
     return specs

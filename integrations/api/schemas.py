@@ -100,6 +100,10 @@ class PromiseView(BaseModel):
     unverified: list[str] = Field(default_factory=list, description="kept, but these could not be verified: "
                                   "\"place\", \"recipient\" (ops check them)")
     at_risk: dict[str, Any] | None = Field(default=None, description="pending and at risk: {cause, since, evidence}")
+    steps: list[dict[str, Any]] = Field(default_factory=list, description="each partner's step, in order: a handoff "
+                                        "(`handoff` on an update) adds the step that carries the promise on")
+    where: str | None = Field(default=None, description="where the promise is, step by step")
+    blocking_step: dict[str, Any] | None = Field(default=None, description="the step it waits on or that broke it")
 
 
 class TimelineEntryView(BaseModel):

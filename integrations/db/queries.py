@@ -67,7 +67,7 @@ def stuck_promises(
     if kind:
         common.append(p.c.kind == kind)
     cols = [p.c.promise_id, p.c.case_id, p.c.kind, p.c.partner, p.c.reference, p.c.due_at,
-            p.c.said, p.c.verdict_at, c.c.status.label("case_status")]
+            p.c.said, p.c.verdict_at, p.c.parent_id, c.c.status.label("case_status")]
 
     def ordered(*group):
         return [*group, p.c.due_at, p.c.promise_id]
@@ -98,7 +98,14 @@ def stuck_promises(
         "due_at": _iso(r.due_at), "verdict": r.verdict, "reason": r.reason, "said": r.said,
         "overdue_seconds": max(0, int((now - r.due_at).total_seconds())),
         "last_update": last.get((r.partner, r.reference)),
+        **step_fields(r),
     } for r in rows]
+
+
+def step_fields(r: Any) -> dict[str, Any]:
+    """Which step of its promise an item is: the promise it carries on, and the step it is blocked on."""
+    return {"step_of": r.parent_id,
+            "blocking_step": {"partner": r.partner, "reference": r.reference, "kind": r.kind}}
 
 
 def at_risk_promises(conn: Connection, now: datetime, *, partner: str | None = None, kind: str | None = None,
@@ -112,7 +119,7 @@ def at_risk_promises(conn: Connection, now: datetime, *, partner: str | None = N
         where.append(p.c.kind == kind)
     rows = conn.execute(
         select(p.c.promise_id, p.c.case_id, p.c.kind, p.c.partner, p.c.reference, p.c.due_at, p.c.said,
-               p.c.expect, p.c.at_risk, p.c.at_risk_since, c.c.status.label("case_status"))
+               p.c.expect, p.c.at_risk, p.c.at_risk_since, p.c.parent_id, c.c.status.label("case_status"))
         .join(c, c.c.case_id == p.c.case_id).where(*where)
         .order_by(p.c.due_at, p.c.promise_id).limit(limit).offset(offset)).all()
     last = last_updates(conn, {(r.partner, r.reference) for r in rows})
@@ -122,6 +129,7 @@ def at_risk_promises(conn: Connection, now: datetime, *, partner: str | None = N
         "expect": r.expect, "at_risk": r.at_risk, "at_risk_since": _iso(r.at_risk_since),
         "due_in_seconds": int((r.due_at - now).total_seconds()),
         "last_update": last.get((r.partner, r.reference)),
+        **step_fields(r),
     } for r in rows]
 
 
@@ -198,7 +206,7 @@ def partner_steps(conn: Connection, partner: str, *, verdict: str | None = None,
     return [{
         "promise_id": r.promise_id, "kind": r.kind, "reference": r.reference,
         "due_at": _iso(r.due_at), "expect": r.expect, "verdict": r.verdict, "reason": r.reason,
-        "fulfilled_at": _iso(r.fulfilled_at),
+        "fulfilled_at": _iso(r.fulfilled_at), "step_of": r.parent_id,  # a step handed over to this partner
     } for r in rows]
 
 
