@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
+from itertools import permutations
 
 from domain.matching import tokens
 
@@ -127,7 +128,7 @@ _STREET_SUFFIXES = (
 
 # Words that are part of no name: articles and prepositions, FR/EN/DE/IT/NL/ES.
 _SMALL_WORDS = frozenset({
-    "de", "du", "des", "la", "le", "les", "l", "d", "au", "aux", "en", "sur", "sous", "lez", "les",
+    "de", "du", "des", "la", "le", "les", "l", "d", "au", "aux", "en", "sur", "sous", "lez",
     "the", "of", "at", "di", "del", "della", "dello", "dei", "degli", "delle", "da", "dal", "dalla",
     "van", "von", "der", "den", "dem", "het", "am", "an", "im", "zum", "zur", "y", "e", "et",
     "and", "und",
@@ -497,18 +498,23 @@ def _read_street(words: tuple[str, ...], first: bool, is_location: bool, postal:
 
     number: tuple[int, int] | None = None
     if at is not None:
-        before = [n for i in range(at) if (n := number_ok(i)) is not None]
-        if before:
-            # The run of numbers right before the type: "14 rue", "14-16 rue", "14 bis rue".
+        # The run of numbers right before the type ("14 rue", "14-16 rue", "14 bis rue"), else
+        # the one opening the segment when the name comes before the type ("12 Grand Place").
+        for start in (at - 1, None):
             run: list[int] = []
-            for i in range(at - 1, -1, -1):
+            if start is None:
+                indices: Iterable[int] = range(at)
+            else:
+                indices = range(start, -1, -1)
+            for i in indices:
                 n = number_ok(i)
                 if n is not None:
                     run.append(n)
-                elif words[i] not in _HOUSE_SUFFIXES:
+                elif words[i] not in _HOUSE_SUFFIXES or not run:
                     break
             if run:
                 number = (min(run), max(run))
+                break
         if number is None:
             after = [n for i in range(at + 1, len(words)) if (n := number_ok(i)) is not None]
             if after:
@@ -629,6 +635,9 @@ def _read(text: str, is_location: bool) -> _Text:
                 all(w in _CITY_COUNTRY for w in street.name) or (postal is None and len(segments) == 1)
             ):
                 street = None  # "PARIS 11", "Lyon 3": a city and its arrondissement, not "Bruul 5"
+            if street is not None and street.number is None and i and len(canon[i - 1]) == 1 \
+                    and (n := _house_number(canon[i - 1][0])) is not None:
+                street = _Street(street.kind, street.name, (n, n))  # "14, rue des Lilas"
             if street is not None:
                 street_segment = i
                 break
@@ -786,10 +795,12 @@ def _compare_ids(a: str | None, b: str | None) -> Match | None:
         return None
     if a == b or a.lstrip("0") == b.lstrip("0"):
         return Match.SAME
-    # "FR012345" and "012345": the same point, one with a country or network prefix.
-    longer, shorter = (a, b) if len(a) > len(b) else (b, a)
-    if longer.endswith(shorter) and longer[: -len(shorter)].isalpha():
-        return Match.SAME
+    # "FR-012345" and "12345": the same point, one with a country or network prefix.
+    prefixed, bare = (a, b) if a[:1].isalpha() else (b, a)
+    if not bare[:1].isalpha():
+        core = prefixed.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        if core and core.lstrip("0") == bare.lstrip("0"):
+            return Match.SAME
     return Match.DIFFERENT
 
 
@@ -1030,7 +1041,7 @@ _JUNK_WORDS = frozenset({
     "receiving", "residential", "residence", "safe", "place", "driver", "release", "released", "left", "at",
     "the", "delivered", "livre", "livree", "depose", "deposited", "inside", "patio", "deck", "shed",
     "carport", "basement", "pickup", "point", "relais", "locker", "packstation", "dr", "cdr", "in", "by",
-    "for", "to", "le", "la", "du", "au", "a", "with",
+    "for", "to", "le", "la", "du", "au", "with",
 })
 # Company markers: legal forms and business words, FR/EN/DE/IT/NL/ES.
 _COMPANY_WORDS = frozenset({
@@ -1054,7 +1065,7 @@ _COMPANY_WORDS = frozenset({
     "market", "marche", "mart", "electronics", "electronique", "automotive", "motors", "media", "software",
     "digital", "distribution", "import", "export", "manufacturing", "design", "energy", "energie", "foods",
     "food", "pharmaceuticals", "medical", "sante", "health", "dental", "optique", "optical", "bakery",
-    "boulangerie", "pizzeria", "the", "team", "staff", "dept", "hq", "headquarters", "siege",
+    "boulangerie", "pizzeria", "the", "team", "staff", "hq", "headquarters", "siege",
 })
 
 
@@ -1106,7 +1117,7 @@ def _edit_distance_at_most_one(a: str, b: str) -> bool:
     return a[i:] == b[i + 1 :] or (len(a) == len(b) and a[i + 1 :] == b[i + 1 :])
 
 
-def _near_word(word: str, others: tuple[str, ...]) -> bool:
+def _near_word(word: str, others: tuple[str, ...], all_others: tuple[str, ...]) -> bool:
     """A misspelt, truncated or abbreviated form of one of `others`: no proof of another person."""
     for other in others:
         if word == other or _loose(word) == _loose(other):
@@ -1121,7 +1132,7 @@ def _near_word(word: str, others: tuple[str, ...]) -> bool:
         if min(len(word), len(other)) >= 4 and _edit_distance_at_most_one(word, other):
             return True  # "Gouriten" / "Gouritin"
     # "JP" for "Jean-Pierre": the initials of the other side's words.
-    initials = "".join(o[0] for o in others)
+    initials = "".join(o[0] for o in all_others)
     return 2 <= len(word) <= 3 and word in initials
 
 
@@ -1132,9 +1143,20 @@ def _compare_names(a: str, b: str) -> Match:
     if _covers(wa, wb):
         return Match.SAME
     shorter, longer = (wa, wb) if len(wa) <= len(wb) else (wb, wa)
-    if all(_near_word(w, longer) for w in shorter) or all(_near_word(w, shorter) for w in longer):
+    if _near_pairing(shorter, longer) or (len(shorter) == len(longer) and _near_pairing(longer, shorter)):
         return Match.UNKNOWN
     return Match.DIFFERENT
+
+
+def _near_pairing(shorter: tuple[str, ...], longer: tuple[str, ...]) -> bool:
+    """Each word of `shorter` near its own word of `longer` ("G Gouritin" cannot pair both G and
+    Gouritin with "Gouritin"). Names are short: trying every pairing is cheap."""
+    if len(longer) > 7:
+        return False
+    return any(
+        all(_near_word(word, (longer[j],), longer) for word, j in zip(shorter, chosen, strict=True))
+        for chosen in permutations(range(len(longer)), len(shorter))
+    )
 
 
 _HANDED_TO = {
