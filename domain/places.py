@@ -134,6 +134,13 @@ _SMALL_WORDS = frozenset({
     "and", "und",
 })
 
+_MONTHS = frozenset({
+    "janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet", "aout", "septembre", "octobre", "novembre",
+    "decembre", "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december", "januar", "februar", "marz", "maerz", "juni", "juli", "oktober",
+    "dezember", "gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto", "settembre",
+    "ottobre", "dicembre",
+})
 _HOUSE_SUFFIXES = frozenset({"bis", "ter", "quater", "a", "b", "c", "d"})
 # Words that number a flat or a box, not the house: the number after them is not a house number.
 _UNIT_WORDS = frozenset({"apt", "batiment", "etage", "escalier", "esc", "porte", "bte", "boite", "bus",
@@ -494,6 +501,8 @@ def _read_street(words: tuple[str, ...], first: bool, is_location: bool, postal:
             return None
         if i and words[i - 1] in _UNIT_WORDS:
             return None
+        if (i + 1 < len(words) and words[i + 1] in _MONTHS) or (i and words[i - 1] in _MONTHS and 1000 < n < 2100):
+            return None  # a date in the street's name: "rue du 8 Mai 1945", "Straße des 17. Juni"
         return n
 
     number: tuple[int, int] | None = None
@@ -635,9 +644,13 @@ def _read(text: str, is_location: bool) -> _Text:
                 all(w in _CITY_COUNTRY for w in street.name) or (postal is None and len(segments) == 1)
             ):
                 street = None  # "PARIS 11", "Lyon 3": a city and its arrondissement, not "Bruul 5"
-            if street is not None and street.number is None and i and len(canon[i - 1]) == 1 \
-                    and (n := _house_number(canon[i - 1][0])) is not None:
-                street = _Street(street.kind, street.name, (n, n))  # "14, rue des Lilas"
+            if street is not None and street.number is None:
+                # The number in a segment of its own: "14, rue des Lilas", "Via Dante, 7".
+                for k in (i - 1, i + 1):
+                    if 0 <= k < len(canon) and len(canon[k]) == 1 and (n := _house_number(canon[k][0])) is not None \
+                            and len(raw[k][0]) < 4:
+                        street = _Street(street.kind, street.name, (n, n))
+                        break
             if street is not None:
                 street_segment = i
                 break
@@ -886,8 +899,18 @@ def _covers(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
 
 
 def _disjoint(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
-    """No word in common, initials aside."""
-    return not any(len(w) > 1 and _word_in(w, b) for w in a)
+    """No word in common, nor one close to another ("Grand'Rue" / "Grande Rue"), initials aside."""
+    return not any(len(w) > 1 and len(o) > 1 and _close(w, o) for w in a for o in b)
+
+
+def _close(a: str, b: str) -> bool:
+    """The same word, or one misspelt or cut short."""
+    if a == b or _loose(a) == _loose(b):
+        return True
+    short, long_ = sorted((a, b), key=len)
+    if len(short) >= 3 and long_.startswith(short):
+        return True
+    return min(len(a), len(b)) >= 4 and _edit_distance_at_most_one(a, b)
 
 
 def _street_relation(a: _Street, b: _Street) -> Match:
