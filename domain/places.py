@@ -353,21 +353,25 @@ def _plain_words(text: str) -> tuple[str, ...]:
     """Folded words (case, accents, punctuation), abbreviations expanded, German compounds split."""
     out: list[str] = []
     for word in tokens(_DOTTED.sub(r"\1\2", text).translate(_TRANSLITERATE)):
-        match = _ORDINAL.match(word)
-        if match:
-            out.append(str(int(match.group(1))))  # "03" = "3", "3e" = "3"
-            continue
-        for suffix, canonical in _STREET_SUFFIXES:
-            if word.endswith(suffix) and len(word) >= len(suffix) + 3 and word.isalpha():
-                out.extend((word[: -len(suffix)], canonical))
-                break
-        else:
-            out.append(_ABBREVIATIONS.get(word, word))
+        out.extend(_plain_word(word))
     return tuple(out)
+
+
+@lru_cache(maxsize=65_536)
+def _plain_word(word: str) -> tuple[str, ...]:
+    match = _ORDINAL.match(word)
+    if match:
+        return (str(int(match.group(1))),)  # "03" = "3", "3e" = "3"
+    if word.isalpha():
+        for suffix, canonical in _STREET_SUFFIXES:
+            if word.endswith(suffix) and len(word) >= len(suffix) + 3:
+                return (word[: -len(suffix)], canonical)
+    return (_ABBREVIATIONS.get(word, word),)
 
 
 _CITY_ALIASES, _CITY_COUNTRY = _build_city_tables()
 _LONGEST_CITY = max(len(alias) for alias in _CITY_ALIASES)
+_CITY_FIRST_WORDS = frozenset(alias[0] for alias in _CITY_ALIASES)
 _COUNTRY_BY_NAME = {_plain_words(name): code for code, names in _COUNTRY_NAMES.items() for name in names}
 
 
@@ -378,7 +382,8 @@ def _words(text: str) -> tuple[str, ...]:
     out: list[str] = []
     i = 0
     while i < len(plain):
-        for n in range(min(_LONGEST_CITY, len(plain) - i), 0, -1):
+        longest = min(_LONGEST_CITY, len(plain) - i) if plain[i] in _CITY_FIRST_WORDS else 0
+        for n in range(longest, 0, -1):
             key = _CITY_ALIASES.get(plain[i : i + n])
             if key is not None:
                 out.append(key)
@@ -451,13 +456,20 @@ def _country_of(segment: str, cities: set[str]) -> str | None:
 def _city_keys(segment: str) -> set[str]:
     """Canonical cities named in a segment, each by whole words: "Porto-Vecchio" names no city."""
     found: set[str] = set()
-    words = segment.split()
-    for n in range(min(_LONGEST_CITY, len(words)), 0, -1):
-        for i in range(len(words) - n + 1):
-            key = _CITY_ALIASES.get(_plain_words(" ".join(words[i : i + n])))
+    words = [_whole_word(w) for w in segment.split()]
+    for i, word in enumerate(words):
+        if not word or word[0] not in _CITY_FIRST_WORDS:
+            continue
+        for n in range(1, min(_LONGEST_CITY, len(words) - i) + 1):
+            key = _CITY_ALIASES.get(tuple(t for w in words[i : i + n] for t in w))
             if key is not None:
                 found.add(key)
     return found
+
+
+@lru_cache(maxsize=65_536)
+def _whole_word(word: str) -> tuple[str, ...]:
+    return _plain_words(word)
 
 
 def _is_us_region(seg_tokens: tuple[str, ...]) -> bool:
