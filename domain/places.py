@@ -300,12 +300,22 @@ _COUNTRY_NAMES: dict[str, tuple[str, ...]] = {
     "TN": ("tunisia", "tunisie", "tunesien"),
     "DZ": ("algeria", "algerie", "algerien"),
     "TR": ("turkey", "turquie", "turkei", "turkiye", "turchia"),
+    "AU": ("australia", "australie", "australien"),
+    "NZ": ("new zealand", "nouvelle zelande", "neuseeland"),
+    "IN": ("india", "inde", "indien"),
+    "BR": ("brazil", "bresil", "brasil", "brasilien"),
+    "MX": ("mexico", "mexique", "mexiko"),
+    "KR": ("south korea", "coree du sud", "sudkorea"),
+    "SG": ("singapore", "singapour", "singapur"),
+    "HK": ("hong kong",),
+    "AE": ("united arab emirates", "emirats arabes unis"),
 }
 _ISO3 = {"FRA": "FR", "DEU": "DE", "ITA": "IT", "BEL": "BE", "NLD": "NL", "LUX": "LU", "CHE": "CH", "AUT": "AT",
          "ESP": "ES", "PRT": "PT", "GBR": "GB", "IRL": "IE", "POL": "PL", "CZE": "CZ", "DNK": "DK", "SWE": "SE",
          "NOR": "NO", "FIN": "FI", "GRC": "GR", "HUN": "HU", "ROU": "RO", "SVK": "SK", "SVN": "SI", "HRV": "HR",
          "BGR": "BG", "MCO": "MC", "USA": "US", "CAN": "CA", "CHN": "CN", "JPN": "JP", "MAR": "MA", "TUN": "TN",
-         "DZA": "DZ", "TUR": "TR"}
+         "DZA": "DZ", "TUR": "TR", "AUS": "AU", "NZL": "NZ", "IND": "IN", "BRA": "BR", "MEX": "MX", "KOR": "KR",
+         "SGP": "SG", "HKG": "HK", "ARE": "AE"}
 _ISO2 = frozenset(_COUNTRY_NAMES) | {"EE", "LV", "LT", "MT", "CY", "IS", "LI", "AD", "SM", "VA", "MX", "BR",
                                      "KR", "IN", "AU", "NZ", "IL", "AE", "SG", "HK", "RU", "UA"}
 # Two letters that also abbreviate a US state, a Canadian province or an Italian province
@@ -1083,7 +1093,7 @@ _COMPANY_WORDS = frozenset({
     "company", "compagnie", "cie", "co", "corp", "corporation", "inc", "incorporated", "ltd", "limited", "llc",
     "llp", "plc", "gmbh", "ag", "kg", "ohg", "ug", "ev", "mbh", "kgaa", "sarl", "sas", "sasu", "sa", "eurl", "sci",
     "snc", "scop", "sca", "gie", "selarl", "spa", "srl", "sapa", "bv", "nv", "vof", "bvba", "sprl", "asbl", "vzw",
-    "ab", "oy", "aps", "sl", "slu", "lda", "sp", "zoo", "pharma", "pharmacie", "pharmacy", "apotheke",
+    "ab", "oy", "oyj", "aps", "asa", "sl", "slu", "lda", "sp", "zoo", "kk", "gk", "pty", "pte", "bhd", "sdn", "pharma", "pharmacie", "pharmacy", "apotheke",
     "farmacia", "works", "workshop", "services", "solutions", "group", "groupe", "gruppe", "gruppo",
     "industries", "industrie", "industry", "international", "intl", "logistics", "logistique", "logistik",
     "store", "stores", "shop", "boutique", "magasin", "restaurant", "cafe", "hotel", "cabinet", "clinique",
