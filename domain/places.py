@@ -318,20 +318,18 @@ _ISO3 = {"FRA": "FR", "DEU": "DE", "ITA": "IT", "BEL": "BE", "NLD": "NL", "LUX":
          "SGP": "SG", "HKG": "HK", "ARE": "AE"}
 _ISO2 = frozenset(_COUNTRY_NAMES) | {"EE", "LV", "LT", "MT", "CY", "IS", "LI", "AD", "SM", "VA", "MX", "BR",
                                      "KR", "IN", "AU", "NZ", "IL", "AE", "SG", "HK", "RU", "UA"}
-# Two letters that also abbreviate a US state, a Canadian province or an Italian province
-# ("Dover, DE" is Delaware, "Firenze (FI)" is Florence, "Cassino (FR)" is Frosinone): read as a
+# Two letters that also abbreviate a US state or Canadian province ("Dover, DE" is Delaware) or
+# an Italian province ("Firenze (FI)" is Florence, "Cassino (FR)" is Frosinone): read as a
 # country only when a city of the text belongs to that country ("Bonn, DE", "Genève (CH)").
-_REGION_CODES = frozenset(
-    "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK "
-    "OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC PR "
-    "AB BC MB NB NL NS NT NU ON PE QC SK YT "
-    "AG AN AO AP AQ AT AV BA BG BI BL BN BO BR BS BT BZ CB CE CH CL CN CR CS CT CZ EN FC FE FG FI FM FR GE GO GR "
-    "IM IS KR LC LE LI LO LT LU MB MC ME MI MN MO MS NA NO NU OR OT PA PC PD PG PI PN PO PR PT PU PV PZ RA RC RE "
-    "RG RI RM RN RO SA SI SO SP SR SS SU SV TA TE TO TP TR TS TV UD VB VC VE VI VR VT VV".split()
-)
+# In parentheses only the Italian ones are in doubt: "Aschaffenburg (DE)" is in Germany.
 _US_REGIONS = frozenset(
     "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK "
     "OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC PR AB BC MB NB NL NS NT NU ON PE QC SK YT".split()
+)
+_ITALIAN_PROVINCES = frozenset(
+    "AG AL AN AO AP AQ AR AT AV BA BG BI BL BN BO BR BS BT BZ CA CB CE CH CL CN CO CR CS CT CZ EN FC FE FG FI FM "
+    "FR GE GO GR IM IS KR LC LE LI LO LT LU MB MC ME MI MN MO MS MT NA NO NU OR OT PA PC PD PE PG PI PN PO PR PT "
+    "PU PV PZ RA RC RE RG RI RM RN RO SA SI SO SP SR SS SU SV TA TE TN TO TP TR TS TV UD VA VB VC VE VI VR VT VV".split()
 )
 # Old European postal prefixes: "D-53113 Bonn", "B-2800 Mechelen", "F-75011 Paris".
 _POSTAL_PREFIXES = {"D": "DE", "F": "FR", "B": "BE", "I": "IT", "A": "AT", "CH": "CH", "L": "LU", "NL": "NL",
@@ -382,7 +380,7 @@ def _plain_word(word: str) -> tuple[str, ...]:
 _CITY_ALIASES, _CITY_COUNTRY = _build_city_tables()
 _LONGEST_CITY = max(len(alias) for alias in _CITY_ALIASES)
 _CITY_FIRST_WORDS = frozenset(alias[0] for alias in _CITY_ALIASES)
-_COUNTRY_BY_NAME = {_plain_words(name): code for code, names in _COUNTRY_NAMES.items() for name in names}
+_COUNTRY_BY_NAME = {tokens(name): code for code, names in _COUNTRY_NAMES.items() for name in names}
 
 
 @lru_cache(maxsize=65_536)
@@ -446,9 +444,9 @@ def _segments(text: str) -> list[str]:
     return [s for s in out if tokens(s)]
 
 
-def _country_of(segment: str, cities: set[str]) -> str | None:
+def _country_of(segment: str, cities: set[str], in_parentheses: bool) -> str | None:
     """The country a whole segment names: "Italy", "Deutschland", "(BE)", "FRA"."""
-    folded = _plain_words(segment)
+    folded = tokens(segment.translate(_TRANSLITERATE))  # no abbreviations: "CH" is not "chemin" here
     if folded in _COUNTRY_BY_NAME:
         return _COUNTRY_BY_NAME[folded]
     if len(folded) != 1:
@@ -458,7 +456,8 @@ def _country_of(segment: str, cities: set[str]) -> str | None:
         return _ISO3[code]
     if code == "UK":
         return "GB"
-    if code in _ISO2 and (code not in _REGION_CODES or code in {_CITY_COUNTRY[c] for c in cities}):
+    doubtful = _ITALIAN_PROVINCES if in_parentheses else _ITALIAN_PROVINCES | _US_REGIONS
+    if code in _ISO2 and (code not in doubtful or code in {_CITY_COUNTRY[c] for c in cities}):
         return code
     return None
 
@@ -629,7 +628,7 @@ def _read(text: str, is_location: bool) -> _Text:
     parenthesised = {m.group(1)[1:-1] for m in _PARENTHESES.finditer(text)}
     for i, seg in enumerate(segments):
         if i == len(segments) - 1 or seg in parenthesised:
-            code = _country_of(seg, cities)
+            code = _country_of(seg, cities, seg in parenthesised)
             if code:
                 countries.add(code)
                 country_segments.add(i)
@@ -684,7 +683,8 @@ def _read(text: str, is_location: bool) -> _Text:
             if i in country_segments:
                 continue
             if i != street_segment and i != postal_segment and not typed[i] and canon[i] \
-                    and canon[i][0] not in _BUILDING_WORDS and all(w.isalpha() or w.isdigit() for w in canon[i]):
+                    and canon[i][0] not in _BUILDING_WORDS and all(w.isalpha() or w.isdigit() for w in canon[i]) \
+                    and not (len(raw[i]) == 1 and len(raw[i][0]) <= 3):  # "CA", "NY", "SRY": a region code
                 city, city_segment = _city_words(canon[i]), i
             break
 
@@ -750,7 +750,7 @@ def _norm_country(value: str | None) -> str | None:
         return "GB"
     if len(upper) == 2 and upper.isalpha():
         return upper
-    return _COUNTRY_BY_NAME.get(_plain_words(value))
+    return _COUNTRY_BY_NAME.get(tokens(value.translate(_TRANSLITERATE)))
 
 
 def _norm_postal(value: str | None) -> str | None:

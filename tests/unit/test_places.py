@@ -254,6 +254,8 @@ def test_a_city_and_its_country_in_another_language_do_not_contradict(address, s
     ("Poppelsdorfer Allee 10, 53113 Bonn", "Milan - Italy"),
     ("14 rue des Lilas, 75011 Paris", "LONDON GATEWAY, UNITED KINGDOM"),
     ("14 rue des Lilas, 75011 Paris", "Genève (CH)"),
+    ("14 rue des Lilas, 75011 Paris", "Aschaffenburg (DE)"),  # DHL Parcel DE's style: a country
+    ("14 rue des Lilas, 75011 Paris", "Bern, CH"),            # CH is also Chieti, but Bern is Swiss
 ])
 def test_a_scan_in_another_country_contradicts(address, scan):
     assert compare_delivery_place(Place(address=address), Place(location=scan)) is DIFFERENT
@@ -275,6 +277,7 @@ def test_a_country_or_city_in_a_street_name_is_not_where_the_street_is(address):
     ("1 Court Sq, Athens, GA 30601", "ATHENS, GA"),
     ("100 Main St, Dover, DE 19901", "DOVER, DE, US"),  # Delaware, not Germany
     ("Via Roma 1, 50014 Fiesole (FI)", "FIRENZE (FI)"),  # Florence's province, not Finland
+    ("14 rue des Lilas, 75011 Paris", "Essen, DE"),      # "DE" after a comma: Delaware as well
 ])
 def test_region_codes_and_homonymous_cities_never_make_a_country(address, scan):
     assert compare_delivery_place(Place(address=address), Place(location=scan)) is not DIFFERENT
