@@ -24,6 +24,36 @@ from functools import lru_cache
 from itertools import permutations
 
 from domain.matching import tokens
+from domain.place_words import (
+    ABBREVIATIONS,
+    BUILDING_WORDS,
+    CITIES,
+    COMPANY_WORDS,
+    CONNECTORS,
+    COUNTRY_NAMES,
+    DEPOT_WORDS,
+    FRENCH_WORDS,
+    HANDED_TO,
+    HOUSE_SUFFIXES,
+    ILE_DE_FRANCE,
+    ISO2,
+    ISO3,
+    ITALIAN_PROVINCES,
+    JUNK_WORDS,
+    MONTHS,
+    NEIGHBOUR_ROMANCE,
+    NEIGHBOUR_WORDS,
+    PARTICLES,
+    PICKUP_MARKERS,
+    PICKUP_WORDS,
+    POSTAL_PREFIXES,
+    SMALL_WORDS,
+    STREET_SUFFIXES,
+    STREET_TYPES,
+    TITLES,
+    UNIT_WORDS,
+    US_REGIONS,
+)
 
 
 class Match(StrEnum):
@@ -49,7 +79,7 @@ class Place:
 
 
 # --------------------------------------------------------------------------------------------
-# Word tables
+# Folding words (the word lists are in domain/place_words.py)
 # --------------------------------------------------------------------------------------------
 
 # Letters that Unicode does not decompose into a base letter and an accent, so that `tokens`
@@ -61,284 +91,8 @@ _TRANSLITERATE = str.maketrans({
 
 # Italian dotted abbreviations would otherwise fold into two words: "P.za" -> "p", "za".
 _DOTTED = re.compile(r"\b([pvcl])\.(zz?a|le|so|go|lo)\b", re.IGNORECASE)
-
-
-def _table(*groups: tuple[str, ...]) -> dict[str, str]:
-    """{form: canonical} from groups whose first member is the canonical form."""
-    return {form: group[0] for group in groups for form in group}
-
-
-# Abbreviations folded to one canonical word on both sides. "st" stands for both "street" and
-# "saint", "dr" for "drive" and "docteur": the same key on both sides is all a comparison needs.
-_ABBREVIATIONS = _table(
-    ("boulevard", "bd", "bld", "blvd", "boul", "bvd"),
-    ("avenue", "av", "ave", "avn", "avda", "avenida"),
-    ("st", "street", "saint", "sankt", "sint"),
-    ("ste", "sainte"),
-    ("place", "pl", "platz", "plaza", "plein"),
-    ("piazza", "pza", "pzza"),
-    ("piazzale", "ple"),
-    ("viale", "vle"),
-    ("corso", "cso"),
-    ("largo", "lgo"),
-    ("vicolo", "vlo"),
-    ("strasse", "str", "strada"),
-    ("chemin", "ch", "chem"),
-    ("impasse", "imp"),
-    ("route", "rte"),
-    ("faubourg", "fbg", "fg"),
-    ("square", "sq"),
-    ("cours", "crs"),
-    ("esplanade", "esp"),
-    ("promenade", "prom"),
-    ("traverse", "trav"),
-    ("residence", "res", "resid"),
-    ("batiment", "bat", "bldg", "building"),
-    ("apt", "app", "appt", "apartment", "appartement"),
-    ("road", "rd"),
-    ("dr", "drive", "docteur", "doctor", "doktor"),
-    ("lane", "ln"),
-    ("parkway", "pkwy"),
-    ("highway", "hwy"),
-    ("general", "gal", "gen"),
-    ("marechal", "mal"),
-    ("president", "pdt", "pres"),
-    ("professeur", "prof", "professor"),
-    ("commandant", "cdt", "cmdt"),
-    ("mt", "mont", "mount"),
-)
-
-# Canonical street types. A street's type is never compared with its name words.
-_STREET_TYPES = frozenset({
-    "rue", "boulevard", "avenue", "place", "chemin", "impasse", "route", "faubourg", "square",
-    "cours", "quai", "allee", "esplanade", "promenade", "traverse", "passage", "sentier", "voie",
-    "st", "road", "lane", "way", "parkway", "highway",
-    "strasse", "gasse", "weg", "ring", "damm", "ufer", "chaussee",
-    "straat", "laan", "steenweg", "lei", "dreef",
-    "via", "viale", "piazza", "piazzale", "corso", "largo", "vicolo",
-    "calle", "carrer", "rua",
-})
-
-# German and Dutch streets are one word: "Hauptstraße", "Hauptstr.", "Kerkstraat". Longest first.
-_STREET_SUFFIXES = (
-    ("steenweg", "steenweg"), ("strasse", "strasse"), ("straat", "straat"), ("platz", "place"),
-    ("plein", "place"), ("allee", "allee"), ("gasse", "gasse"), ("laan", "laan"), ("str", "strasse"),
-    ("weg", "weg"),
-)
-
-# Words that are part of no name: articles and prepositions, FR/EN/DE/IT/NL/ES.
-_SMALL_WORDS = frozenset({
-    "de", "du", "des", "la", "le", "les", "l", "d", "au", "aux", "en", "sur", "sous", "lez",
-    "the", "of", "at", "di", "del", "della", "dello", "dei", "degli", "delle", "da", "dal", "dalla",
-    "van", "von", "der", "den", "dem", "het", "am", "an", "im", "zum", "zur", "y", "e", "et",
-    "and", "und",
-})
-
-_MONTHS = frozenset({
-    "janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet", "aout", "septembre", "octobre", "novembre",
-    "decembre", "january", "february", "march", "april", "may", "june", "july", "august", "september",
-    "october", "november", "december", "januar", "februar", "marz", "maerz", "juni", "juli", "oktober",
-    "dezember", "gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto", "settembre",
-    "ottobre", "dicembre",
-})
-_HOUSE_SUFFIXES = frozenset({"bis", "ter", "quater", "a", "b", "c", "d"})
-# Words that number a flat or a box, not the house: the number after them is not a house number.
-_UNIT_WORDS = frozenset({"apt", "batiment", "etage", "escalier", "esc", "porte", "bte", "boite", "bus",
-                         "box", "wohnung", "interno", "int", "scala", "piano", "floor", "unit", "suite"})
-# Words that start a segment naming a building rather than a city.
-_BUILDING_WORDS = frozenset({"residence", "batiment", "apt", "immeuble", "lieu", "lotissement", "zi", "za",
-                             "zone", "centre", "hameau", "cs", "bp", "tsa"})
-
-# A French address (used only to read a scan's 5-digit postal code as a French one).
-_FRENCH_WORDS = frozenset({"rue", "boulevard", "chemin", "impasse", "quai", "faubourg", "cedex",
-                           "chronopost", "colissimo", "laposte", "ppdc", "pdc"})
-
-# Words of a pickup place's name that say what kind of place it is, not which one.
-_PICKUP_WORDS = frozenset({
-    "bureau", "poste", "postes", "bp", "laposte", "relais", "relay", "pickup", "pick", "up", "parcelshop",
-    "parcel", "shop", "point", "points", "retrait", "colis", "agence", "dpd", "chronopost", "colissimo",
-    "dhl", "ups", "gls", "fedex", "tnt", "mondial", "hermes", "inpost", "packstation", "paketshop",
-    "paket", "postfiliale", "filiale", "servicepoint", "service", "locker", "lockers", "consigne",
-    "access", "store", "pudo", "ufficio", "postale", "punto", "fermopoint", "kiala", "station",
-    "postkantoor", "pakketpunt", "afhaalpunt", "express", "parcelshops", "pick-up",
-})
-# Markers of a pickup place in a delivered-to address: it is not a home.
-_PICKUP_MARKERS = frozenset({
-    "relais", "relay", "pickup", "parcelshop", "parcelshops", "locker", "lockers", "packstation",
-    "paketshop", "postfiliale", "servicepoint", "consigne", "pudo", "fermopoint", "kiala",
-    "postkantoor", "pakketpunt", "afhaalpunt", "poste", "postale", "inpost",
-})
-# A scan at a depot or sorting centre that happens to carry the pickup place's words is no proof
-# that the parcel is at the pickup place.
-_DEPOT_WORDS = frozenset({"plateforme", "platform", "tri", "hub", "depot", "facility", "sorting", "ppdc",
-                          "pic", "gateway", "warehouse", "entrepot", "zustellbasis", "paketzentrum",
-                          "centro", "smistamento", "sortering", "sorteercentrum"})
-
-# One name per city whichever language the carrier writes it in, with its country. Cities only:
-# no name that is also a common word, a French commune ("Vienne", "Valence") or an ambiguous
-# city ("Fribourg"/"Freiburg").
-_CITIES: tuple[tuple[str, ...], ...] = (
-    ("FR", "paris", "parigi", "parijs"),
-    ("FR", "lyon", "lyons", "lione"),
-    ("FR", "marseille", "marseilles", "marsiglia", "marsella"),
-    ("FR", "lille", "rijsel"),
-    ("FR", "toulouse", "tolosa"),
-    ("FR", "bordeaux", "burdeos"),
-    ("FR", "nice", "nizza", "niza"),
-    ("FR", "nantes"),
-    ("FR", "strasbourg", "strassburg", "strasburgo", "estrasburgo"),
-    ("FR", "montpellier"),
-    ("FR", "rennes"),
-    ("FR", "arras", "atrecht"),
-    ("FR", "dunkerque", "dunkirk", "duinkerke"),
-    ("IT", "milan", "milano", "mailand"),
-    ("IT", "rome", "roma", "rom"),
-    ("IT", "florence", "firenze", "florenz", "florencia"),
-    ("IT", "venice", "venezia", "venise", "venedig", "venecia"),
-    ("IT", "turin", "torino", "turim"),
-    ("IT", "naples", "napoli", "neapel", "napoles"),
-    ("IT", "genoa", "genova", "genes", "genua"),
-    ("IT", "padua", "padova", "padoue"),
-    ("IT", "bolzano", "bozen"),
-    ("DE", "munich", "munchen", "muenchen", "monaco di baviera"),
-    ("DE", "cologne", "koln", "koeln", "colonia", "keulen"),
-    ("DE", "bonn",),
-    ("DE", "berlin", "berlino"),
-    ("DE", "hamburg", "hambourg", "amburgo", "hamburgo"),
-    ("DE", "frankfurt", "francfort", "francoforte", "frankfurt am main", "francfort sur le main"),
-    ("DE", "aachen", "aix la chapelle", "aquisgrana", "aken"),
-    ("DE", "nuremberg", "nurnberg", "nuernberg", "norimberga"),
-    ("DE", "hanover", "hannover", "hanovre"),
-    ("DE", "brunswick", "braunschweig"),
-    ("DE", "mainz", "mayence", "magonza"),
-    ("DE", "trier", "treves", "treviri"),
-    ("DE", "koblenz", "coblence"),
-    ("DE", "saarbrucken", "saarbruecken", "sarrebruck"),
-    ("DE", "dusseldorf", "duesseldorf"),
-    ("DE", "stuttgart", "stoccarda"),
-    ("DE", "leipzig", "lipsia"),
-    ("DE", "dresden", "dresde"),
-    ("BE", "brussels", "bruxelles", "brussel", "bruessel", "bruselas", "bruxelas"),
-    ("BE", "antwerp", "anvers", "antwerpen", "amberes", "anversa"),
-    ("BE", "ghent", "gand", "gent", "gante"),
-    ("BE", "liege", "luik", "luttich", "luettich"),
-    ("BE", "mechelen", "malines", "mecheln"),
-    ("BE", "bruges", "brugge"),
-    ("BE", "leuven", "louvain", "lowen"),
-    ("BE", "kortrijk", "courtrai"),
-    ("BE", "ostend", "ostende", "oostende"),
-    ("BE", "namur",),
-    ("NL", "the hague", "den haag", "la haye", "s gravenhage", "l aia", "la haya"),
-    ("NL", "amsterdam",),
-    ("NL", "rotterdam",),
-    ("NL", "maastricht", "maestricht"),
-    ("NL", "utrecht",),
-    ("CH", "geneva", "geneve", "genf", "ginevra", "ginebra"),
-    ("CH", "zurich", "zuerich", "zurigo"),
-    ("CH", "basel", "bale", "basle", "basilea"),
-    ("CH", "bern", "berne", "berna"),
-    ("CH", "lucerne", "luzern", "lucerna"),
-    ("CH", "lausanne", "losanna"),
-    ("AT", "vienna", "wien", "viena"),
-    ("AT", "salzburg", "salzbourg", "salisburgo"),
-    ("GB", "london", "londres", "londra", "londen"),
-    ("GB", "edinburgh", "edimbourg"),
-    ("ES", "seville", "sevilla", "siviglia", "sevilha"),
-    ("ES", "madrid",),
-    ("ES", "barcelona", "barcelone", "barcellona"),
-    ("ES", "saragossa", "zaragoza", "saragosse"),
-    ("PT", "lisbon", "lisboa", "lisbonne", "lissabon", "lisbona"),
-    ("CZ", "prague", "praha", "prag", "praga"),
-    ("PL", "warsaw", "warszawa", "varsovie", "warschau", "varsavia", "varsovia"),
-    ("PL", "krakow", "cracovie", "krakau", "cracovia"),
-    ("DK", "copenhagen", "kobenhavn", "copenhague", "kopenhagen", "copenaghen"),
-    ("GR", "athens", "athina", "athenes", "athen", "atene", "atenas", "athinai"),
-    ("LU", "luxembourg", "luxemburg", "lussemburgo"),
-    ("SE", "stockholm",),
-    ("FI", "helsinki", "helsingfors"),
-    ("IE", "dublin",),
-    ("HU", "budapest",),
-    ("RO", "bucharest", "bucuresti", "bucarest", "bukarest"),
-)
-
-# Country names as a carrier writes them after a city ("Milan - Italy", "Bonn, Germany").
-_COUNTRY_NAMES: dict[str, tuple[str, ...]] = {
-    "FR": ("france", "frankreich", "francia", "frankrijk", "franca"),
-    "DE": ("germany", "allemagne", "deutschland", "germania", "alemania", "duitsland", "niemcy"),
-    "IT": ("italy", "italie", "italia", "italien"),
-    "BE": ("belgium", "belgique", "belgie", "belgien", "belgio", "belgica"),
-    "NL": ("netherlands", "the netherlands", "pays bas", "nederland", "niederlande", "paesi bassi",
-           "holland", "paises bajos"),
-    "LU": ("luxembourg", "luxemburg", "lussemburgo", "grand duche de luxembourg"),
-    "CH": ("switzerland", "suisse", "schweiz", "svizzera", "suiza"),
-    "AT": ("austria", "autriche", "osterreich", "oesterreich"),
-    "ES": ("spain", "espagne", "espana", "spanien", "spagna"),
-    "PT": ("portugal", "portogallo"),
-    "GB": ("united kingdom", "uk", "great britain", "royaume uni", "england", "grossbritannien",
-           "regno unito", "reino unido", "scotland", "wales", "northern ireland"),
-    "IE": ("ireland", "irlande", "irland", "irlanda", "eire"),
-    "PL": ("poland", "pologne", "polen", "polska", "polonia"),
-    "CZ": ("czech republic", "czechia", "republique tcheque", "tschechien", "cesko", "ceska republika"),
-    "DK": ("denmark", "danemark", "danmark", "danimarca", "dinamarca", "daenemark"),
-    "SE": ("sweden", "suede", "schweden", "sverige", "svezia", "suecia"),
-    "NO": ("norway", "norvege", "norwegen", "norge"),
-    "FI": ("finland", "finlande", "finnland", "suomi"),
-    "GR": ("greece", "grece", "griechenland", "grecia", "hellas", "ellada"),
-    "HU": ("hungary", "hongrie", "ungarn", "magyarorszag"),
-    "RO": ("romania", "roumanie", "rumanien"),
-    "SK": ("slovakia", "slovaquie", "slowakei"),
-    "SI": ("slovenia", "slovenie", "slowenien"),
-    "HR": ("croatia", "croatie", "kroatien", "hrvatska"),
-    "BG": ("bulgaria", "bulgarie", "bulgarien"),
-    "MC": ("monaco", "principaute de monaco"),
-    "US": ("united states", "united states of america", "usa", "etats unis", "vereinigte staaten",
-           "stati uniti", "estados unidos"),
-    "CA": ("canada", "kanada"),
-    "CN": ("china", "chine", "volksrepublik china"),
-    "JP": ("japan", "japon", "giappone"),
-    "MA": ("morocco", "maroc", "marokko", "marocco"),
-    "TN": ("tunisia", "tunisie", "tunesien"),
-    "DZ": ("algeria", "algerie", "algerien"),
-    "TR": ("turkey", "turquie", "turkei", "turkiye", "turchia"),
-    "AU": ("australia", "australie", "australien"),
-    "NZ": ("new zealand", "nouvelle zelande", "neuseeland"),
-    "IN": ("india", "inde", "indien"),
-    "BR": ("brazil", "bresil", "brasil", "brasilien"),
-    "MX": ("mexico", "mexique", "mexiko"),
-    "KR": ("south korea", "coree du sud", "sudkorea"),
-    "SG": ("singapore", "singapour", "singapur"),
-    "HK": ("hong kong",),
-    "AE": ("united arab emirates", "emirats arabes unis"),
-}
-_ISO3 = {"FRA": "FR", "DEU": "DE", "ITA": "IT", "BEL": "BE", "NLD": "NL", "LUX": "LU", "CHE": "CH", "AUT": "AT",
-         "ESP": "ES", "PRT": "PT", "GBR": "GB", "IRL": "IE", "POL": "PL", "CZE": "CZ", "DNK": "DK", "SWE": "SE",
-         "NOR": "NO", "FIN": "FI", "GRC": "GR", "HUN": "HU", "ROU": "RO", "SVK": "SK", "SVN": "SI", "HRV": "HR",
-         "BGR": "BG", "MCO": "MC", "USA": "US", "CAN": "CA", "CHN": "CN", "JPN": "JP", "MAR": "MA", "TUN": "TN",
-         "DZA": "DZ", "TUR": "TR", "AUS": "AU", "NZL": "NZ", "IND": "IN", "BRA": "BR", "MEX": "MX", "KOR": "KR",
-         "SGP": "SG", "HKG": "HK", "ARE": "AE"}
-_ISO2 = frozenset(_COUNTRY_NAMES) | {"EE", "LV", "LT", "MT", "CY", "IS", "LI", "AD", "SM", "VA", "MX", "BR",
-                                     "KR", "IN", "AU", "NZ", "IL", "AE", "SG", "HK", "RU", "UA"}
-# Two letters that also abbreviate a US state or Canadian province ("Dover, DE" is Delaware) or
-# an Italian province ("Firenze (FI)" is Florence, "Cassino (FR)" is Frosinone): read as a
-# country only when a city of the text belongs to that country ("Bonn, DE", "Genève (CH)").
-# In parentheses only the Italian ones are in doubt: "Aschaffenburg (DE)" is in Germany.
-_US_REGIONS = frozenset(
-    "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK "
-    "OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC PR AB BC MB NB NL NS NT NU ON PE QC SK YT".split()
-)
-_ITALIAN_PROVINCES = frozenset(
-    "AG AL AN AO AP AQ AR AT AV BA BG BI BL BN BO BR BS BT BZ CA CB CE CH CL CN CO CR CS CT CZ EN FC FE FG FI FM "
-    "FR GE GO GR IM IS KR LC LE LI LO LT LU MB MC ME MI MN MO MS MT NA NO NU OR OT PA PC PD PE PG PI PN PO PR PT "
-    "PU PV PZ RA RC RE RG RI RM RN RO SA SI SO SP SR SS SU SV TA TE TN TO TP TR TS TV UD VA VB VC VE VI VR VT VV".split()
-)
-# Old European postal prefixes: "D-53113 Bonn", "B-2800 Mechelen", "F-75011 Paris".
-_POSTAL_PREFIXES = {"D": "DE", "F": "FR", "B": "BE", "I": "IT", "A": "AT", "CH": "CH", "L": "LU", "NL": "NL",
-                    "E": "ES", "P": "PT", "PL": "PL", "DK": "DK", "CZ": "CZ", "S": "SE", "FIN": "FI", "N": "NO",
-                    "DE": "DE", "FR": "FR", "BE": "BE", "IT": "IT", "AT": "AT", "LU": "LU", "ES": "ES"}
+# Old European postal codes with a country prefix: "D-53113 Bonn", "B-2800 Mechelen".
 _PREFIXED_POSTAL = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,3})-(\d{4,5})(?![0-9])")
-# Île-de-France: Paris parcels leave from depots in the inner and outer suburbs (Rungis 94,
-# Gennevilliers 92, Wissous 91...): one area for the postal-code rule on scans.
-_ILE_DE_FRANCE = frozenset({"75", "77", "78", "91", "92", "93", "94", "95"})
 # Segments: commas and the like, and dashes or slashes between spaces ("Milan - Italy").
 _SEPARATORS = re.compile(r"[,;\n\[\]]|\s[-\u2013\u2014/|]\s")
 _PARENTHESES = re.compile(r"(\([^()]*\))")
@@ -349,7 +103,7 @@ _HOUSE = re.compile(r"^(\d{1,5})(?:[a-z]|bis|ter|quater)?$")
 def _build_city_tables() -> tuple[dict[tuple[str, ...], str], dict[str, str]]:
     aliases: dict[tuple[str, ...], str] = {}
     countries: dict[str, str] = {}
-    for country, canonical, *others in _CITIES:
+    for country, canonical, *others in CITIES:
         key = "".join(_plain_words(canonical))
         countries[key] = country
         for form in (canonical, *others):
@@ -371,16 +125,16 @@ def _plain_word(word: str) -> tuple[str, ...]:
     if match:
         return (str(int(match.group(1))),)  # "03" = "3", "3e" = "3"
     if word.isalpha():
-        for suffix, canonical in _STREET_SUFFIXES:
+        for suffix, canonical in STREET_SUFFIXES:
             if word.endswith(suffix) and len(word) >= len(suffix) + 3:
                 return (word[: -len(suffix)], canonical)
-    return (_ABBREVIATIONS.get(word, word),)
+    return (ABBREVIATIONS.get(word, word),)
 
 
 _CITY_ALIASES, _CITY_COUNTRY = _build_city_tables()
 _LONGEST_CITY = max(len(alias) for alias in _CITY_ALIASES)
 _CITY_FIRST_WORDS = frozenset(alias[0] for alias in _CITY_ALIASES)
-_COUNTRY_BY_NAME = {tokens(name): code for code, names in _COUNTRY_NAMES.items() for name in names}
+_COUNTRY_BY_NAME = {tokens(name): code for code, names in COUNTRY_NAMES.items() for name in names}
 
 
 @lru_cache(maxsize=65_536)
@@ -452,12 +206,12 @@ def _country_of(segment: str, cities: set[str], in_parentheses: bool) -> str | N
     if len(folded) != 1:
         return None
     code = folded[0].upper()
-    if code in _ISO3:
-        return _ISO3[code]
+    if code in ISO3:
+        return ISO3[code]
     if code == "UK":
         return "GB"
-    doubtful = _ITALIAN_PROVINCES if in_parentheses else _ITALIAN_PROVINCES | _US_REGIONS
-    if code in _ISO2 and (code not in doubtful or code in {_CITY_COUNTRY[c] for c in cities}):
+    doubtful = ITALIAN_PROVINCES if in_parentheses else ITALIAN_PROVINCES | US_REGIONS
+    if code in ISO2 and (code not in doubtful or code in {_CITY_COUNTRY[c] for c in cities}):
         return code
     return None
 
@@ -483,7 +237,7 @@ def _whole_word(word: str) -> tuple[str, ...]:
 
 def _is_us_region(seg_tokens: tuple[str, ...]) -> bool:
     """"CA 94043", "GA", "TX 75001-1234": a US state or Canadian province and maybe a ZIP code."""
-    if not seg_tokens or seg_tokens[0].upper() not in _US_REGIONS:
+    if not seg_tokens or seg_tokens[0].upper() not in US_REGIONS:
         return False
     rest = seg_tokens[1:]
     return all(t.isdigit() for t in rest) and len(rest) <= 2 and (not rest or len(rest[0]) == 5)
@@ -492,12 +246,12 @@ def _is_us_region(seg_tokens: tuple[str, ...]) -> bool:
 def _street_type_at(words: tuple[str, ...]) -> tuple[tuple[str, ...], int | None]:
     """Words with "r."/"v." read as rue/via where they open a street, and the type's index."""
     k = 0
-    while k < len(words) and (_HOUSE.match(words[k]) or (k and words[k] in _HOUSE_SUFFIXES)):
+    while k < len(words) and (_HOUSE.match(words[k]) or (k and words[k] in HOUSE_SUFFIXES)):
         k += 1
     if k < len(words) - 1 and words[k] in ("r", "v"):
         words = (*words[:k], "rue" if words[k] == "r" else "via", *words[k + 1 :])
     for i, word in enumerate(words):
-        if word in _STREET_TYPES and len(words) > 1:
+        if word in STREET_TYPES and len(words) > 1:
             # "st" is a type only after the name ("Main St"): before it, it is a saint ("St Denis").
             if word == "st" and not all(w.isdigit() for w in words[i + 1 :]):
                 continue
@@ -520,9 +274,9 @@ def _read_street(words: tuple[str, ...], first: bool, is_location: bool, postal:
         n = _house_number(words[i])
         if n is None or n in excluded or len(words[i]) >= 5 and n > 9999:
             return None
-        if i and words[i - 1] in _UNIT_WORDS:
+        if i and words[i - 1] in UNIT_WORDS:
             return None
-        if (i + 1 < len(words) and words[i + 1] in _MONTHS) or (i and words[i - 1] in _MONTHS and 1000 < n < 2100):
+        if (i + 1 < len(words) and words[i + 1] in MONTHS) or (i and words[i - 1] in MONTHS and 1000 < n < 2100):
             return None  # a date in the street's name: "rue du 8 Mai 1945", "Straße des 17. Juni"
         return n
 
@@ -540,7 +294,7 @@ def _read_street(words: tuple[str, ...], first: bool, is_location: bool, postal:
                 n = number_ok(i)
                 if n is not None:
                     run.append(n)
-                elif words[i] not in _HOUSE_SUFFIXES or not run:
+                elif words[i] not in HOUSE_SUFFIXES or not run:
                     break
             if run:
                 number = (min(run), max(run))
@@ -562,12 +316,12 @@ def _read_street(words: tuple[str, ...], first: bool, is_location: bool, postal:
         if skip_next:
             skip_next = False
             continue
-        if word in _UNIT_WORDS:
+        if word in UNIT_WORDS:
             skip_next = True
             continue
-        if i == at or not word.isalpha() or word in _SMALL_WORDS:
+        if i == at or not word.isalpha() or word in SMALL_WORDS:
             continue
-        if word in _HOUSE_SUFFIXES and i and words[i - 1][:1].isdigit():
+        if word in HOUSE_SUFFIXES and i and words[i - 1][:1].isdigit():
             continue
         name.append(word)
     return _Street(kind, tuple(name), number)
@@ -634,7 +388,7 @@ def _read(text: str, is_location: bool) -> _Text:
                 country_segments.add(i)
     postal: str | None = None
     for m in _PREFIXED_POSTAL.finditer(text):
-        code = _POSTAL_PREFIXES.get(m.group(1).upper())
+        code = POSTAL_PREFIXES.get(m.group(1).upper())
         if code:
             countries.add(code)
             postal = m.group(2)
@@ -683,7 +437,7 @@ def _read(text: str, is_location: bool) -> _Text:
             if i in country_segments:
                 continue
             if i != street_segment and i != postal_segment and not typed[i] and canon[i] \
-                    and canon[i][0] not in _BUILDING_WORDS and all(w.isalpha() or w.isdigit() for w in canon[i]) \
+                    and canon[i][0] not in BUILDING_WORDS and all(w.isalpha() or w.isdigit() for w in canon[i]) \
                     and not (len(raw[i]) == 1 and len(raw[i][0]) <= 3):  # "CA", "NY", "SRY": a region code
                 city, city_segment = _city_words(canon[i]), i
             break
@@ -695,7 +449,7 @@ def _read(text: str, is_location: bool) -> _Text:
             continue
         if i == postal_segment and postal_at is not None:
             words = _words(" ".join(raw[i][: postal_at[1]]))
-        name.extend(w for w in words if w not in _SMALL_WORDS)
+        name.extend(w for w in words if w not in SMALL_WORDS)
 
     every = frozenset(w for words in canon for w in words) | ({street.kind} if street and street.kind else set())
     us = any(_is_us_region(seg) for seg in raw[1:])
@@ -715,9 +469,9 @@ def _read(text: str, is_location: bool) -> _Text:
         city=city,
         street=street,
         name=tuple(name),
-        french=bool(every & _FRENCH_WORDS) or country == "FR",
+        french=bool(every & FRENCH_WORDS) or country == "FR",
         cedex="cedex" in every,
-        pickup_marker=any(w in _PICKUP_MARKERS for w in name),
+        pickup_marker=any(w in PICKUP_MARKERS for w in name),
     )
 
 
@@ -744,8 +498,8 @@ def _norm_country(value: str | None) -> str | None:
     if not value or not value.strip():
         return None
     upper = value.strip().upper()
-    if upper in _ISO3:
-        return _ISO3[upper]
+    if upper in ISO3:
+        return ISO3[upper]
     if upper == "UK":
         return "GB"
     if len(upper) == 2 and upper.isalpha():
@@ -758,7 +512,7 @@ def _norm_postal(value: str | None) -> str | None:
     if not value:
         return None
     m = _PREFIXED_POSTAL.search(value)
-    if m and m.group(1).upper() in _POSTAL_PREFIXES:
+    if m and m.group(1).upper() in POSTAL_PREFIXES:
         return m.group(2)
     m = re.search(r"(?<!\d)(\d{4,5})(?!\d)", value)
     if m:
@@ -804,7 +558,7 @@ def _facts(place: Place, promised: bool) -> _Facts:
     if country is None and len(city_field) == 1 and city_field[0] in _CITY_COUNTRY:
         country = _CITY_COUNTRY[city_field[0]]
     named = [t for t in ((location, address) if promised else ()) if t is not None]
-    name = tuple(w for t in named for w in t.name if w not in _PICKUP_WORDS)
+    name = tuple(w for t in named for w in t.name if w not in PICKUP_WORDS)
     words: frozenset[str] = frozenset(city_field).union(*(t.words for t in texts))
     return _Facts(
         pickup_id=_norm_id(place.pickup_point_id),
@@ -853,7 +607,7 @@ def _same_postal(a: str, b: str) -> bool:
 
 def _french_area(code: str) -> str:
     """The département (Île-de-France as one, overseas by three digits) of a French postal code."""
-    if code[:2] in _ILE_DE_FRANCE:
+    if code[:2] in ILE_DE_FRANCE:
         return "IDF"
     return code[:3] if code[:2] in ("97", "98") else code[:2]
 
@@ -978,7 +732,7 @@ def _compare_streets(e: _Facts, o: _Facts) -> Match:
 def _names_place(e: _Facts, o: _Facts) -> bool:
     """The observed words name the promised place: every distinctive word of its name is there,
     and one at least is more than a city ("Lille Vauban" yes; "Mechelen" alone is only a town)."""
-    if not e.name or o.words & _DEPOT_WORDS:
+    if not e.name or o.words & DEPOT_WORDS:
         return False
     if all(w in _CITY_COUNTRY or w in e.city for w in e.name):
         return False
@@ -1062,66 +816,13 @@ def is_home_delivery_address(observed_address: str, expected: Place) -> bool:
 # People
 # --------------------------------------------------------------------------------------------
 
-_TITLES = frozenset({"mr", "mrs", "ms", "miss", "mme", "mmes", "mlle", "mlles", "monsieur", "madame",
-                     "mademoiselle", "messieurs", "herr", "frau", "hr", "dr", "prof", "sig", "sigra", "sra",
-                     "sr", "signor", "signora", "signorina", "don", "dona", "mx", "sir", "dame", "mister", "me"})
-_CONNECTORS = frozenset({"et", "and", "und", "e", "y", "ou", "or", "u"})
-_PARTICLES = frozenset({"de", "del", "della", "di", "da", "du", "des", "la", "le", "van", "von", "der", "den",
-                        "ten", "ter", "zu", "dos", "das", "do"})
-# A carrier writing that a neighbour signed. (French "Voisin" is also a surname: alone, it is
-# read as a name.)
-_NEIGHBOUR_WORDS = frozenset({"neighbour", "neighbor", "neighbours", "neighbors", "nachbar", "nachbarin",
-                              "nachbarn", "buur", "buren", "buurman", "buurvrouw"})
-_NEIGHBOUR_ROMANCE = frozenset({"voisin", "voisine", "voisins", "vicino", "vicina", "vecino", "vecina"})
-# Signers that name no person: placeholders, "the recipient" without a name, where it was left.
-_JUNK_WORDS = frozenset({
-    "n", "a", "na", "nn", "none", "null", "nil", "unknown", "inconnu", "inconnue", "unbekannt", "sconosciuto",
-    "signature", "signatures", "signed", "sig", "sign", "signe", "signee", "on", "file", "sof", "not", "no",
-    "required", "nsr", "sans", "pas", "de", "non", "ok", "test", "x", "xx", "xxx", "customer", "client",
-    "cliente", "kunde", "recipient", "destinataire", "empfanger", "empfaenger", "destinatario", "addressee",
-    "see", "notes", "voir", "illisible", "illegible", "unleserlich", "received", "recu", "recue", "erhalten",
-    "front", "back", "side", "door", "porch", "garage", "reception", "receptionist", "accueil", "gardien",
-    "gardienne", "concierge", "desk", "lobby", "mail", "mailroom", "room", "mailbox", "box", "letterbox",
-    "boite", "aux", "lettres", "bal", "security", "guard", "doorman", "office", "dock", "shipping",
-    "receiving", "residential", "residence", "safe", "place", "driver", "release", "released", "left", "at",
-    "the", "delivered", "livre", "livree", "depose", "deposited", "inside", "patio", "deck", "shed",
-    "carport", "basement", "pickup", "point", "relais", "locker", "packstation", "dr", "cdr", "in", "by",
-    "for", "to", "le", "la", "du", "au", "with",
-})
-# Company markers: legal forms and business words, FR/EN/DE/IT/NL/ES.
-_COMPANY_WORDS = frozenset({
-    "company", "compagnie", "cie", "co", "corp", "corporation", "inc", "incorporated", "ltd", "limited", "llc",
-    "llp", "plc", "gmbh", "ag", "kg", "ohg", "ug", "ev", "mbh", "kgaa", "sarl", "sas", "sasu", "sa", "eurl", "sci",
-    "snc", "scop", "sca", "gie", "selarl", "spa", "srl", "sapa", "bv", "nv", "vof", "bvba", "sprl", "asbl", "vzw",
-    "ab", "oy", "oyj", "aps", "asa", "sl", "slu", "lda", "sp", "zoo", "kk", "gk", "pty", "pte", "bhd", "sdn",
-    "pharma", "pharmacie", "pharmacy", "apotheke",
-    "farmacia", "works", "workshop", "services", "solutions", "group", "groupe", "gruppe", "gruppo",
-    "industries", "industrie", "industry", "international", "intl", "logistics", "logistique", "logistik",
-    "store", "stores", "shop", "boutique", "magasin", "restaurant", "cafe", "hotel", "cabinet", "clinique",
-    "clinic", "klinik", "hopital", "hospital", "ospedale", "mairie", "ecole", "school", "schule", "scuola",
-    "universite", "university", "universitat", "college", "lycee", "bank", "banque", "banca", "assurance",
-    "assurances", "insurance", "versicherung", "agency", "agence", "agentur", "office", "bureau",
-    "laboratoire", "laboratory", "labs", "lab", "studio", "atelier", "garage", "centre", "center", "zentrum",
-    "centro", "association", "verein", "fondation", "foundation", "stiftung", "club", "systems",
-    "technologies", "technology", "tech", "consulting", "conseil", "immobilier", "realty", "transport",
-    "transports", "trading", "holding", "partners", "associates", "associes", "bros", "brothers", "freres",
-    "fils", "sons", "enterprises", "entreprise", "ets", "etablissements", "societe", "society",
-    "gesellschaft", "societa", "ministere", "ministry", "department", "departement", "dept", "reception",
-    "accueil", "warehouse", "entrepot", "depot", "usine", "factory", "fabrik", "supermarche", "supermarket",
-    "market", "marche", "mart", "electronics", "electronique", "automotive", "motors", "media", "software",
-    "digital", "distribution", "import", "export", "manufacturing", "design", "energy", "energie", "foods",
-    "food", "pharmaceuticals", "medical", "sante", "health", "dental", "optique", "optical", "bakery",
-    "boulangerie", "pizzeria", "the", "team", "staff", "hq", "headquarters", "siege",
-})
-
-
 def _person_words(name: str) -> tuple[str, ...]:
     words = tokens(name.translate(_TRANSLITERATE))
     # "M. Martin": a title, not an initial, when a name follows it.
     if len(words) > 1 and words[0] == "m":
         words = words[1:]
-    words = tuple(w for w in words if w not in _TITLES and w not in _CONNECTORS)
-    without_particles = tuple(w for w in words if w not in _PARTICLES)
+    words = tuple(w for w in words if w not in TITLES and w not in CONNECTORS)
+    without_particles = tuple(w for w in words if w not in PARTICLES)
     return without_particles or words
 
 
@@ -1133,7 +834,7 @@ def is_junk_signer(signed_by: str | None) -> bool:
     words = tokens(signed_by.translate(_TRANSLITERATE))
     if not any(w.isalpha() and len(w) >= 2 for w in words):
         return True  # "960528602", "00:00:00", "21.20", "-", "X", "A.B."
-    return all(w in _JUNK_WORDS or w.isdigit() for w in words)
+    return all(w in JUNK_WORDS or w.isdigit() for w in words)
 
 
 def is_person_name(name: str) -> bool:
@@ -1143,9 +844,9 @@ def is_person_name(name: str) -> bool:
     for sure, so False.
     """
     raw = tokens(name.translate(_TRANSLITERATE))
-    if not raw or any(w in _COMPANY_WORDS or any(c.isdigit() for c in w) for w in raw):
+    if not raw or any(w in COMPANY_WORDS or any(c.isdigit() for c in w) for w in raw):
         return False
-    titled = any(w in _TITLES for w in raw) or (len(raw) > 1 and raw[0] == "m")
+    titled = any(w in TITLES for w in raw) or (len(raw) > 1 and raw[0] == "m")
     words = _person_words(name)
     if not words or len(words) > 6:
         return False
@@ -1205,14 +906,6 @@ def _near_pairing(shorter: tuple[str, ...], longer: tuple[str, ...]) -> bool:
     )
 
 
-_HANDED_TO = {
-    "addressee": "addressee", "recipient": "addressee", "neighbour": "neighbour", "neighbor": "neighbour",
-    "safe_place": "safe_place", "safeplace": "safe_place", "pickup_point": "pickup_point",
-    "mailbox": "mailbox", "mail_box": "mailbox", "letterbox": "mailbox", "reception": "reception",
-    "other": "other",
-}
-
-
 def compare_person(expected_recipient: str, signed_by: str | None, handed_to: str | None) -> Match:
     """Did the expected recipient receive the parcel?
 
@@ -1222,7 +915,7 @@ def compare_person(expected_recipient: str, signed_by: str | None, handed_to: st
     name contradicts it. UNKNOWN otherwise: reception, mailbox, safe place, pickup point, junk
     signers, names too close to tell apart ("Jean" and "Jeanne", a misspelling).
     """
-    role = _HANDED_TO.get("_".join(tokens(handed_to))) if handed_to else None
+    role = HANDED_TO.get("_".join(tokens(handed_to))) if handed_to else None
     if role in ("neighbour", "other"):
         return Match.DIFFERENT
     signer = None if is_junk_signer(signed_by) else signed_by
@@ -1232,7 +925,7 @@ def compare_person(expected_recipient: str, signed_by: str | None, handed_to: st
         return Match.SAME
     if signer is not None:
         words = tokens(signer.translate(_TRANSLITERATE))
-        if any(w in _NEIGHBOUR_WORDS for w in words) or (len(words) > 1 and any(w in _NEIGHBOUR_ROMANCE for w in words)):
+        if any(w in NEIGHBOUR_WORDS for w in words) or (len(words) > 1 and any(w in NEIGHBOUR_ROMANCE for w in words)):
             return Match.DIFFERENT  # "NEIGHBOUR", "chez le voisin"
     if role in ("reception", "mailbox", "safe_place", "pickup_point"):
         return Match.UNKNOWN

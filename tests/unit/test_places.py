@@ -364,14 +364,15 @@ def test_a_home_delivery_is_a_street_address_with_a_number_that_is_not_the_promi
 @pytest.mark.parametrize("signer", [
     None, "", " ", "-", "X", "x.", "N/A", "n/a", "NA", "960528602", "00:00:00", "21.20", "SIGNATURE",
     "sig on file", "Signature on file", "SIGNATURE NOT REQUIRED", "FRONT DOOR", "RECEPTION", "mail room",
-    "DRIVER RELEASE", "A.B.", "?", "...", "destinataire", "INCONNU",
+    "DRIVER RELEASE", "A.B.", "?", "...", "destinataire", "INCONNU", "Reciever", "163000",
 ])
 def test_junk_signers_are_no_signer(signer):
     assert is_junk_signer(signer)
     assert compare_person("Claire Martin", signer, None) is UNKNOWN
 
 
-@pytest.mark.parametrize("signer", ["CAMPAGNA", "J. PETIT", "T Gouritin", "..KOSUTOKO", "Li", "de la Roche"])
+@pytest.mark.parametrize("signer", ["CAMPAGNA", "J. PETIT", "T Gouritin", "..KOSUTOKO", "Li", "de la Roche", "D.HERRERA",
+                                    "different person present"])
 def test_names_are_not_junk(signer):
     assert not is_junk_signer(signer)
 
@@ -433,6 +434,12 @@ def test_a_signer_breaks_only_with_another_persons_name(expected, signer, expect
 ])
 def test_what_the_carrier_says_of_the_hand_over(handed_to, signer, expected_match):
     assert compare_person("Claire Martin", signer, handed_to) is expected_match
+
+
+def test_a_different_person_present_is_another_person_but_not_for_a_company():
+    # DHL Parcel DE's "different person present" (the blind spot on a hand-over promise)
+    assert compare_person("Claire Martin", "different person present", None) is DIFFERENT
+    assert compare_person("PHARMA WORKS", "different person present", None) is UNKNOWN
 
 
 def test_a_neighbour_written_as_the_signer_is_another_person():
