@@ -401,7 +401,11 @@ def _read(text: str, is_location: bool) -> _Text:
         i, j, code = postal_at
         postal = postal or code
         postal_segment = i
-        city = _city_words(_words(" ".join(raw[i][j + 1 :])))
+        after = raw[i][j + 1 :]
+        if len(after) > 1 and (after[-1],) in _COUNTRY_BY_NAME:  # "75011 Paris France"
+            countries.add(_COUNTRY_BY_NAME[(after[-1],)])
+            after = after[:-1]
+        city = _city_words(_words(" ".join(after)))
         if not city and i + 1 < len(segments) and i + 1 not in country_segments and segments[i + 1].strip():
             city = _city_words(canon[i + 1]) if all(w.isalpha() for w in canon[i + 1]) else ()
 

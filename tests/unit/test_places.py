@@ -91,6 +91,7 @@ def test_claire_martin_and_what_the_carrier_says_of_the_hand_over(signer, handed
     ("14 rue des Lilas, 75011 Paris", "14 rue des Lilas, Paris 11e"),
     ("14 rue des Lilas, 75011 Paris", "Bâtiment B, 14 rue des Lilas, 75011 Paris"),
     ("14 rue des Lilas, 75011 Paris", "14 rue des Lilas, 75011 Paris, France"),
+    ("14 rue des Lilas, 75011 Paris", "14 rue des Lilas 75011 Paris France"),
     ("12 bd Voltaire, 75011 Paris", "12 boulevard Voltaire 75011 Paris"),
     ("5 av. Jean Jaurès, 69007 Lyon", "5 AVENUE JEAN JAURES 69007 LYON"),
     ("7 ch. des Vignes, 34000 Montpellier", "7 chemin des Vignes 34000 Montpellier"),
@@ -144,6 +145,7 @@ def test_one_address_written_two_ways_is_the_same(expected, observed):
     ("Via Roma 3, Milano", "Via Roma 3, Torino"),
     # another country written in the address or its postal prefix
     ("14 rue des Lilas, 75011 Paris", "Rue Neuve 10, 1000 Bruxelles"),
+    ("Via Dante 7, 20121 Milano", "Via Dante 7 20121 Milano Germany"),
     ("Poppelsdorfer Allee 10, 53113 Bonn", "Poppelsdorfer Allee 10, B-5311 Bonn"),
 ])
 def test_a_delivered_to_address_that_is_positively_another_place_is_different(expected, observed):
