@@ -199,6 +199,12 @@ def test_paris_is_served_from_depots_in_any_departement_of_ile_de_france():
     assert compare_delivery_place(LILAS, Place(location="AGENCE CHRONOPOST", postal_code="13015")) is DIFFERENT
 
 
+def test_overseas_departements_are_told_apart_by_three_digits():
+    reunion = Place(address="5 rue de Paris, 97400 Saint-Denis")
+    assert compare_delivery_place(reunion, Place(location="SAINT-PIERRE PDC", postal_code="97410")) is UNKNOWN
+    assert compare_delivery_place(reunion, Place(location="FORT-DE-FRANCE PDC", postal_code="97200")) is DIFFERENT
+
+
 def test_a_scan_postal_code_outside_france_never_decides():
     bonn = Place(address="Poppelsdorfer Allee 10, 53113 Bonn")
     assert compare_delivery_place(bonn, Place(location="Troisdorf Zustellbasis", postal_code="53840")) is UNKNOWN
@@ -326,6 +332,12 @@ def test_pickup_point_ids_are_the_strongest_evidence():
 ])
 def test_a_scan_location_can_keep_a_reroute_whose_place_it_names(promised, observed, expected_match):
     assert compare_pickup_place(Place(location=promised), Place(location=observed)) is expected_match
+
+
+def test_a_saint_in_a_pickup_place_name_is_no_street():
+    promised = Place(location="Bureau de poste St Denis Basilique")
+    assert compare_pickup_place(promised, Place(address="5 rue Victor Hugo, 93200 Saint-Denis")) is UNKNOWN
+    assert compare_pickup_place(promised, Place(location="SAINT DENIS BASILIQUE BP")) is SAME
 
 
 def test_the_pickup_point_street_address_against_the_delivered_to_address():
