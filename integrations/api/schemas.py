@@ -104,6 +104,8 @@ class PromiseView(BaseModel):
                                         "(`handoff` on an update) adds the step that carries the promise on")
     where: str | None = Field(default=None, description="where the promise is, step by step")
     blocking_step: dict[str, Any] | None = Field(default=None, description="the step it waits on or that broke it")
+    plan: list[dict[str, Any]] | None = Field(default=None, description="a playbook's later steps: role, kind, "
+                                              "deadline in hours from when the promise was made")
 
 
 class TimelineEntryView(BaseModel):
