@@ -100,7 +100,8 @@ def _plan(data: Any, at: str, first_hours: int | None) -> tuple[PlannedStep, ...
         return ()
     if not isinstance(data, list):
         raise InvalidInput(f"{at}.then must be a list of steps", {"at": at})
-    steps, last = [], first_hours or 0
+    steps: list[PlannedStep] = []
+    last: float = first_hours or 0
     for k, step in enumerate(data):
         where = f"{at}.then[{k}]"
         hours = step.get("due_in_hours") if isinstance(step, dict) else None

@@ -36,6 +36,9 @@ def compose(alert: dict[str, Any], complaints: list[Complaint], public_url: str)
     else:
         promise = payload.get("promise") or {}
         evidence = payload.get("evidence") or {}
+        if promise.get("step_of"):  # a step handed over by another partner (a handoff)
+            promise = {**promise, "said": f"{promise.get('said') or promise.get('expect')} "
+                                          f"(step carried on by {promise.get('partner')} after a handoff)"}
         title = f"[Terrain] Promise broken on case {case_id}: {payload.get('reason')}"
         lines = [
             f"Case {case_id}: the field contradicts what was promised ({payload.get('reason')}).",

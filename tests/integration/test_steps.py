@@ -189,3 +189,14 @@ def test_a_plan_from_a_playbook_judges_each_step_on_its_own_deadline(client, par
     assert (promise["verdict"], promise["reason"]) == ("broken", "deadline_missed")
     assert promise["fulfilled_at"] is not None  # kept, late, by the carrier
     assert len(outbox(db)) == 1
+
+
+def test_the_case_page_shows_the_chain(client, partners, clock):
+    case_id = open_case(client, partners, clock)
+    replacement(client, partners, clock, case_id)
+    clock.advance(hours=20)
+    shipped(client, partners, clock)
+    page = client.get(f"/cases/{case_id}", headers=partners["ops"])
+    assert page.status_code == 200
+    steps = page.text.split('class="steps"', 1)[1].split("</ol>", 1)[0]
+    assert steps.index("fnac-warehouse") < steps.index("colissimo") and "6A0528" in steps
