@@ -143,7 +143,7 @@ def to_check_promises(conn: Connection, *, partner: str | None = None, kind: str
         where.append(p.c.kind == kind)
     rows = conn.execute(
         select(p.c.promise_id, p.c.case_id, p.c.kind, p.c.partner, p.c.reference, p.c.due_at, p.c.said,
-               p.c.expect, p.c.unverified, p.c.evidence, p.c.fulfilled_at, p.c.verdict_at,
+               p.c.expect, p.c.unverified, p.c.evidence, p.c.fulfilled_at, p.c.verdict_at, p.c.parent_id,
                c.c.status.label("case_status"))
         .join(c, c.c.case_id == p.c.case_id).where(*where)
         .order_by(p.c.verdict_at.desc(), p.c.promise_id).limit(limit).offset(offset)).all()
@@ -151,7 +151,7 @@ def to_check_promises(conn: Connection, *, partner: str | None = None, kind: str
         "promise_id": r.promise_id, "case_id": r.case_id, "case_status": r.case_status, "kind": r.kind,
         "partner": r.partner, "reference": r.reference, "due_at": _iso(r.due_at), "said": r.said,
         "expected": r.expect, "observed": r.evidence, "unverified": r.unverified,
-        "fulfilled_at": _iso(r.fulfilled_at),
+        "fulfilled_at": _iso(r.fulfilled_at), **step_fields(r),
     } for r in rows]
 
 
