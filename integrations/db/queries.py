@@ -108,15 +108,21 @@ def step_fields(r: Any) -> dict[str, Any]:
             "blocking_step": {"partner": r.partner, "reference": r.reference, "kind": r.kind}}
 
 
-def at_risk_promises(conn: Connection, now: datetime, *, partner: str | None = None, kind: str | None = None,
-                     limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
-    """Pending promises at risk (a worrying status, or the carrier's silence), soonest due first,
-    along the partial index of at-risk promises."""
-    where = [p.c.verdict == "pending", p.c.at_risk_since.is_not(None), c.c.status != "closed"]
+def _open_cases(partner: str | None, kind: str | None, *conditions: Any) -> list[Any]:
+    """Promises of cases not closed, meeting `conditions`, optionally of one partner and kind."""
+    where = [*conditions, c.c.status != "closed"]
     if partner:
         where.append(p.c.partner == partner)
     if kind:
         where.append(p.c.kind == kind)
+    return where
+
+
+def at_risk_promises(conn: Connection, now: datetime, *, partner: str | None = None, kind: str | None = None,
+                     limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+    """Pending promises at risk (a worrying status, or the carrier's silence), soonest due first,
+    along the partial index of at-risk promises."""
+    where = _open_cases(partner, kind, p.c.verdict == "pending", p.c.at_risk_since.is_not(None))
     rows = conn.execute(
         select(p.c.promise_id, p.c.case_id, p.c.kind, p.c.partner, p.c.reference, p.c.due_at, p.c.said,
                p.c.expect, p.c.at_risk, p.c.at_risk_since, p.c.parent_id, c.c.status.label("case_status"))
@@ -136,11 +142,7 @@ def at_risk_promises(conn: Connection, now: datetime, *, partner: str | None = N
 def to_check_promises(conn: Connection, *, partner: str | None = None, kind: str | None = None,
                       limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
     """Promises kept by an update that could not confirm the place or the recipient, latest first."""
-    where = [p.c.verdict == "kept", p.c.unverified.is_not(None), c.c.status != "closed"]
-    if partner:
-        where.append(p.c.partner == partner)
-    if kind:
-        where.append(p.c.kind == kind)
+    where = _open_cases(partner, kind, p.c.verdict == "kept", p.c.unverified.is_not(None))
     rows = conn.execute(
         select(p.c.promise_id, p.c.case_id, p.c.kind, p.c.partner, p.c.reference, p.c.due_at, p.c.said,
                p.c.expect, p.c.unverified, p.c.evidence, p.c.fulfilled_at, p.c.verdict_at, p.c.parent_id,
