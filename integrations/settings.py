@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -10,6 +10,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TERRAIN_", env_file=".env", extra="ignore")
 
     database_url: str = "sqlite:///./terrain.db"
+    # Where `terrain up` keeps its own files: the local Prefect server, the secret key.
+    data_dir: str = ".terrain"
+    # Fernet key(s) that encrypt stored secrets (see integrations/secret_box.py); when unset,
+    # <data_dir>/secret.key, generated on first use.
+    secret_key: SecretStr | None = None
     alert_urls: str = Field(default="", description="apprise URLs, whitespace-separated")
     sweep_interval_seconds: float = 30.0
     public_url: str = "http://127.0.0.1:8000"

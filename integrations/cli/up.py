@@ -10,6 +10,7 @@ import threading
 
 import typer
 
+from integrations import secret_box
 from integrations.cli.context import console, engine, settings
 from integrations.db.migrate import upgrade
 from integrations.db.unit_of_work import uow_factory
@@ -21,6 +22,7 @@ def up(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option
     (started under ./.terrain/prefect on a free port, or PREFECT_API_URL when it is set).
     Ctrl-C or SIGTERM stops everything, children included."""
     config = settings()
+    secret_box.ensure_key()  # stored secrets are encrypted under it: made on first start
     upgrade(config.sqlalchemy_url)
     if demo:
         from integrations.demo import load_demo

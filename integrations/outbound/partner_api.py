@@ -13,12 +13,17 @@ import httpx
 
 from integrations.outbound.signing import HEADER, signature
 from integrations.payments.stripe import THREE_DECIMAL, ZERO_DECIMAL
+from integrations.redaction import redact_text
 
 STRIPE_SCHEME = "stripe:"
 
 
 class RequestFailed(Exception):
-    """The partner did not accept the request (network error or non-2xx): retry later."""
+    """The partner did not accept the request (network error or non-2xx): retry later. Its
+    message goes to the case timeline and the logs: URLs in it are redacted."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(redact_text(message))
 
 
 @dataclass(frozen=True, slots=True)
