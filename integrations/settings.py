@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     # An alert-delivery run keeps watching the outbox this long after its last alert.
     alert_watch_seconds: float = 60.0
     alert_max_attempts: int = 12
+    # /readyz fails when an alert or partner request has been due this long with no flow run taking it.
+    ready_max_lag_seconds: float = 60.0
     # A worker that dies mid-delivery loses its claim after this long; another one takes over.
     claim_lease_seconds: float = 60.0
     outbound_max_attempts: int = 8

@@ -77,3 +77,10 @@ def set_partner(engine: Engine, name: str, action_url: str | None, action_secret
                                                 action_secret=action_secret, updated_at=now)
         conn.execute(stmt.on_conflict_do_update(index_elements=["name"], set_={
             "action_url": action_url, "action_secret": action_secret, "updated_at": now}))
+
+
+def has_active_key(engine: Engine, role: str) -> bool:
+    """Some key of this role is not revoked (`terrain up` makes the first ops key otherwise)."""
+    with engine.connect() as conn:
+        return conn.execute(select(t.api_keys.c.id).where(t.api_keys.c.role == role,
+                                                          t.api_keys.c.revoked_at.is_(None)).limit(1)).first() is not None

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 import apprise
 
 from integrations.notify.base import DeliveryError
+
+# With no alert target configured, alerts are written here, whole and readable (`terrain up`
+# prints this logger on its standard error and warns at start that no target is set).
+alert_log = logging.getLogger("terrain.alerts")
 
 
 class AppriseNotifier:
@@ -14,7 +20,8 @@ class AppriseNotifier:
         escaped by apprise. The customer's words never become live markup (a tracking pixel, a
         link, an `<!--` that hides the evidence)."""
         if not urls:
-            raise DeliveryError("no alert target is configured (TERRAIN_ALERT_URLS)")
+            alert_log.warning("ALERT (no alert target is set: TERRAIN_ALERT_URLS) %s\n%s", title, body)
+            return
         client = apprise.Apprise()
         for url in urls:
             if not client.add(url):
