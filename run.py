@@ -53,6 +53,12 @@ def ensure_venv() -> None:
     pip = [str(BIN / "python"), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
     subprocess.run([*pip, "--require-hashes", "-r", str(LOCK)], check=True)
     subprocess.run([*pip, "--no-deps", "-e", str(ROOT)], check=True)
+    # A dependency added to pyproject.toml but not to the lock would be missing: say so.
+    check = subprocess.run([str(BIN / "python"), "-m", "pip", "check", "--disable-pip-version-check"],
+                           capture_output=True, text=True)
+    if check.returncode:
+        sys.exit(f"{check.stdout}{check.stderr}requirements.lock does not hold what pyproject.toml needs: "
+                 "run `python3 run.py lock` and commit requirements.lock")
     (VENV / ".installed").write_text(installed_digest())
 
 

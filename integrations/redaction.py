@@ -8,6 +8,7 @@ values of query parameters that carry credentials are replaced; the rest stays r
 
 from __future__ import annotations
 
+import logging
 import re
 from urllib.parse import urlsplit, urlunsplit
 
@@ -52,3 +53,10 @@ def redact_url(url: str) -> str:
 def redact_text(text: str) -> str:
     """Every URL in `text` redacted (httpx puts the URL in its error messages)."""
     return _URL.sub(lambda match: redact_url(match.group(0)), text)
+
+
+class RedactingFormatter(logging.Formatter):
+    """A log formatter whose lines (tracebacks included) have every URL redacted."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact_text(super().format(record))

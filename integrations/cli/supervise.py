@@ -56,11 +56,11 @@ class Supervised:
             except Exception as exc:  # try again later, waiting longer
                 self.last_error = f"{exc.__class__.__name__}: {str(exc)[:200]}"
                 delay = BACKOFF[min(self.failures, len(BACKOFF) - 1)]
-                self.next_try = time.monotonic() + delay
+                self.next_try = now + delay
                 log.error("%s did not start again (%s); next try in %gs", self.name, self.last_error, delay)
                 return
             self.down_since, self.next_try, self.last_error = None, None, None
-            self.up_since = time.monotonic()
+            self.up_since = now
             log.warning("%s started again (restart %d)", self.name, self.restarts)
 
     def state(self) -> dict[str, Any]:

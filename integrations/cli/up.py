@@ -17,6 +17,7 @@ from integrations.cli.context import console, engine, settings
 from integrations.db import credentials
 from integrations.db.migrate import upgrade
 from integrations.db.unit_of_work import uow_factory
+from integrations.redaction import RedactingFormatter
 from integrations.services.clock import utc_now
 
 STATUS_FILE_ENV = "TERRAIN_UP_STATUS_FILE"
@@ -25,7 +26,7 @@ STATUS_FILE_ENV = "TERRAIN_UP_STATUS_FILE"
 def _log_to_stderr() -> None:
     """Terrain's own loggers (supervision, scheduler, alerts without a target) on standard error."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     terrain_log = logging.getLogger("terrain")
     terrain_log.addHandler(handler)
     terrain_log.setLevel(logging.INFO)

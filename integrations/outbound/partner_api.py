@@ -66,8 +66,8 @@ def create_stripe_refund(api_base: str, secret_key: str, promise: dict[str, Any]
 def _post(url: str, headers: dict[str, str], *, timeout: float, **kwargs: Any) -> Sent:
     try:
         response = httpx.post(url, headers=headers, timeout=timeout, **kwargs)
-    except httpx.HTTPError as exc:
-        raise RequestFailed(f"{exc.__class__.__name__}: {exc}") from exc
+    except httpx.HTTPError as exc:  # not chained: the cause's message may hold the URL unredacted
+        raise RequestFailed(f"{exc.__class__.__name__}: {exc}") from None
     try:
         body: Any = response.json()
     except ValueError:

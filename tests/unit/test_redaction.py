@@ -37,3 +37,25 @@ def test_urls_inside_error_messages_are_redacted():
                "'http://svc:pass@host/x?api_key=AKIA123' (see https://docs.example/401)")
     assert redact_text(message) == ("ConnectError: Client error '401 Unauthorized' for url "
                                     "'http://svc:***@host/x?api_key=***' (see https://docs.example/401)")
+
+
+def test_log_lines_and_their_tracebacks_are_redacted():
+    import logging
+
+    from integrations.redaction import RedactingFormatter
+
+    try:
+        raise ConnectionError("cannot reach http://svc:hunter2@partner.example/x?token=tok456")
+    except ConnectionError:
+        record = logging.LogRecord("terrain.test", logging.ERROR, __file__, 1, "posting to %s failed",
+                                   ("https://u:pw789@h/x?api_key=AKIA123",), sys_exc_info())
+    line = RedactingFormatter("%(message)s").format(record)
+    assert "posting to https://u:***@h/x?api_key=*** failed" in line and "ConnectionError" in line
+    for secret in ("hunter2", "tok456", "pw789", "AKIA123"):
+        assert secret not in line
+
+
+def sys_exc_info():
+    import sys
+
+    return sys.exc_info()
