@@ -59,6 +59,14 @@ def test_another_key_cannot_read_them_and_says_why(db, monkeypatch):
         credentials.webhook_secret(db, "ups", "aftership")
 
 
+def test_a_webhook_whose_secret_this_server_cannot_read_is_a_503_not_a_500(client, db, monkeypatch):
+    credentials.set_webhook_secret(db, "ups", "aftership", "whsec_plain_value", datetime.now(UTC))
+    monkeypatch.setenv("TERRAIN_SECRET_KEY", Fernet.generate_key().decode())
+    answer = client.post("/v1/webhooks/aftership/ups", content=b"{}", headers={"Content-Type": "application/json"})
+    assert answer.status_code == 503 and answer.json()["error"]["code"] == "secret_unavailable"
+    assert "whsec" not in answer.text
+
+
 def test_the_key_file_is_made_once_with_mode_0600(tmp_path, monkeypatch):
     monkeypatch.delenv("TERRAIN_SECRET_KEY", raising=False)
     monkeypatch.setenv("TERRAIN_DATA_DIR", str(tmp_path / "data"))
