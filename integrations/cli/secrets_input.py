@@ -13,6 +13,7 @@ import os
 import re
 import sys
 
+MAX_LENGTH = 1000  # stored encrypted in 2,000 characters
 SPEC_HELP = "env:NAME (read from that environment variable) or - (read from standard input)"
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -40,6 +41,9 @@ def read_secret(spec: str, *, option: str = "--secret") -> str:
         raise SecretInputError(f"{option} takes {SPEC_HELP}, never the secret itself: a secret on the command line "
                                f"is visible in `ps` and in shell history. For example: export TERRAIN_S=…; "
                                f"{option} env:TERRAIN_S")
+    source = "standard input" if spec == "-" else spec
     if not value.strip():
-        raise SecretInputError(f"{option}: the secret read from {'standard input' if spec == '-' else spec} is empty")
+        raise SecretInputError(f"{option}: the secret read from {source} is empty")
+    if len(value) > MAX_LENGTH:
+        raise SecretInputError(f"{option}: the secret read from {source} is longer than {MAX_LENGTH} characters")
     return value

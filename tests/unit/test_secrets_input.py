@@ -37,3 +37,11 @@ def test_an_unset_variable_or_an_empty_secret_is_an_error(monkeypatch):
         read_secret("env:EMPTY_SECRET")
     with pytest.raises(SecretInputError, match="variable name"):
         read_secret("env:bad name")
+
+
+def test_a_secret_too_long_to_store_is_refused(monkeypatch):
+    monkeypatch.setenv("HUGE_SECRET", "x" * 1001)
+    with pytest.raises(SecretInputError, match="longer than 1000"):
+        read_secret("env:HUGE_SECRET")
+    monkeypatch.setenv("HUGE_SECRET", "x" * 1000)
+    assert len(read_secret("env:HUGE_SECRET")) == 1000
