@@ -192,7 +192,7 @@ def test_unreachable_partner_error_names_the_url_redacted():
     assert str(failed) == "ConnectError: all attempts to http://svc:***@10.0.0.1/x?token=*** failed"
 
 
-def test_timeline_entries_written_before_redaction_are_shown_redacted(db):
+def test_timeline_entries_written_before_redaction_are_shown_redacted(db, client, keys):
     from domain.model import EntryType, TimelineEntry
 
     now = datetime.now(UTC)
@@ -200,7 +200,13 @@ def test_timeline_entries_written_before_redaction_are_shown_redacted(db):
     case = open_complaint(uow, complaint("where is it", now), "agent:t")
     with uow() as u:
         u.timeline.append([TimelineEntry(case.case_id, now, EntryType.OUTBOUND_REQUEST, "system:outbound",
-                                         {"outcome": "sent", "target": "https://u:pw123@h/x?api_key=K9"})])
+                                         {"outcome": "sent", "target": "https://u:pw123@h/x?api_key=AKIA9Z9"})])
         u.commit()
     [entry] = [e for e in read_case(uow, case.case_id).timeline if e.type is EntryType.OUTBOUND_REQUEST]
     assert entry.detail["target"] == "https://u:***@h/x?api_key=***"
+    api = client.get(f"/v1/cases/{case.case_id}", headers=keys["agent"])
+    page = client.get(f"/cases/{case.case_id}", headers=keys["ops"])
+    assert api.status_code == 200 and page.status_code == 200
+    for shown in (api.text, page.text):
+        assert "pw123" not in shown and "AKIA9Z9" not in shown
+    assert "u:***@h/x?api_key=***" in api.text
