@@ -5,6 +5,9 @@ from __future__ import annotations
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# Set by `terrain up` for the API process it starts: the file where it reports what runs (/readyz reads it).
+UP_STATUS_FILE_ENV = "TERRAIN_UP_STATUS_FILE"
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TERRAIN_", env_file=".env", extra="ignore")

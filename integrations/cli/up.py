@@ -19,8 +19,7 @@ from integrations.db.migrate import upgrade
 from integrations.db.unit_of_work import uow_factory
 from integrations.redaction import RedactingFormatter
 from integrations.services.clock import utc_now
-
-STATUS_FILE_ENV = "TERRAIN_UP_STATUS_FILE"
+from integrations.settings import UP_STATUS_FILE_ENV
 
 
 def _log_to_stderr() -> None:
@@ -48,9 +47,10 @@ def _first_ops_key(base_url: str) -> None:
 
 def _warn_without_alert_target() -> None:
     config = settings()
-    if config.alert_urls.split() or any(v.split() for v in config.alert_routes.values()):
+    if config.alert_urls.split():
         return
-    console.print("[bold red]WARNING: no alert target is set (TERRAIN_ALERT_URLS is empty).[/] Alerts are written "
+    which = "Alerts that no TERRAIN_ALERT_ROUTES entry takes" if config.alert_routes else "Alerts"
+    console.print(f"[bold red]WARNING: no alert target is set (TERRAIN_ALERT_URLS is empty).[/] {which} are written "
                   "to this log only, under 'terrain.alerts'. Set TERRAIN_ALERT_URLS to apprise URLs "
                   "(mailto://…, slack://…, json://…) to reach the community managers.", highlight=False)
 
@@ -79,7 +79,7 @@ def up(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option
     status_file.unlink(missing_ok=True)
     base_url = f"http://{host}:{port}"
     env = {**os.environ, "TERRAIN_PUBLIC_URL": os.environ.get("TERRAIN_PUBLIC_URL", base_url),
-           STATUS_FILE_ENV: str(status_file)}
+           UP_STATUS_FILE_ENV: str(status_file)}
 
     def start_api() -> subprocess.Popen:
         return subprocess.Popen([sys.executable, "-m", "integrations.cli.main", "serve", "--host", host,

@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from integrations import metrics
 from integrations.api.errors import error_response
 from integrations.db import tables
+from integrations.settings import UP_STATUS_FILE_ENV
 
 router = APIRouter(tags=["health"])
 
@@ -37,7 +38,6 @@ async def healthz(request: Request):
     return {"status": "ok"}
 
 
-STATUS_FILE_ENV = "TERRAIN_UP_STATUS_FILE"  # set by `terrain up` for the API it starts
 STATUS_STALE_SECONDS = 10.0
 
 
@@ -85,7 +85,7 @@ async def readyz(request: Request):
         problems = await run_in_threadpool(_queue_lag, engine, now, timedelta(seconds=settings.ready_max_lag_seconds))
     except Exception:
         return error_response(503, "database_unavailable", "the database does not answer")
-    if path := os.environ.get(STATUS_FILE_ENV):
+    if path := os.environ.get(UP_STATUS_FILE_ENV):
         problems.update(_supervisor_problems(path))
     if problems:
         said = "; ".join(f"{name}: {problem}" for name, problem in problems.items())
