@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.conftest import is_postgres
 from tests.e2e.support import ROOT, free_port, reap_group, wait_http
 
 
@@ -29,8 +30,11 @@ def _run_py():
     return module
 
 
-pytestmark = pytest.mark.skipif(not _run_py().venv_current(),
-                                reason="run.py's .venv is not installed from the current lock (python3 run.py test does it)")
+pytestmark = [
+    pytest.mark.skipif(not _run_py().venv_current(),
+                       reason="run.py's .venv is not installed from the current lock (python3 run.py test does it)"),
+    pytest.mark.skipif(is_postgres(), reason="runs on a SQLite file of its own: once, in the SQLite pass"),
+]
 
 
 def descendants(pid: int) -> set[int]:
