@@ -146,6 +146,14 @@ def test_a_killed_prefect_server_is_restarted_and_the_alert_queued_meanwhile_arr
             assert "the local Prefect server is not running; starting it again" in logged
             assert "the local Prefect server started again (restart 1)" in logged
             assert sum("during" in b["message"] for b in receiver.json_bodies()) == 1
+
+            # The API process too: started again on the same port.
+            api = next(c for c in children(process.pid) if " serve " in cmdline(c))
+            os.kill(api, signal.SIGKILL)
+            assert wait_for(lambda: (pid := next((c for c in children(process.pid) if " serve " in cmdline(c)), None))
+                            and pid != api, 30)
+            wait_http(f"{base}/healthz", timeout=60)
+            assert "the API is not running; starting it again" in log_path.read_text()
         finally:
             process.send_signal(signal.SIGTERM)
             try:
