@@ -14,6 +14,7 @@ encryption (migration 0011_secrets_at_rest encrypts those): it is read as it is.
 
 from __future__ import annotations
 
+import logging
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -23,6 +24,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from integrations.settings import get_settings
 
 PREFIX = "enc:v1:"
+log = logging.getLogger("terrain.secrets")
 GENERATE_HINT = ('python3 -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"')
 
 
@@ -54,6 +56,8 @@ def ensure_key() -> Path | None:
             return path
         with os.fdopen(fd, "wb") as out:
             out.write(Fernet.generate_key() + b"\n")
+        log.warning("made a new secret key in %s (mode 0600) for the secrets stored in the database; keep it, "
+                    "or set TERRAIN_SECRET_KEY (the same on every machine in production)", path)
     return path
 
 

@@ -6,8 +6,7 @@ from enum import StrEnum
 
 import typer
 
-from integrations import secret_box
-from integrations.cli.context import console, engine, settings
+from integrations.cli.context import console, engine, ensure_secret_key, settings
 from integrations.cli.secrets_input import SPEC_HELP, SecretInputError, read_secret
 from integrations.db import credentials
 from integrations.db.migrate import upgrade
@@ -35,7 +34,7 @@ class Provider(StrEnum):
 @db_app.command("upgrade")
 def db_upgrade(revision: str = typer.Argument("head")) -> None:
     """Migrate the database to the latest schema."""
-    secret_box.ensure_key()  # migration 0011 encrypts stored secrets under it
+    ensure_secret_key()  # migration 0011 encrypts stored secrets under it
     upgrade(settings().sqlalchemy_url, revision)
     console.print(f"[green]database at {revision}[/green]")
 

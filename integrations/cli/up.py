@@ -12,8 +12,7 @@ from pathlib import Path
 
 import typer
 
-from integrations import secret_box
-from integrations.cli.context import console, engine, settings
+from integrations.cli.context import console, engine, ensure_secret_key, settings
 from integrations.db import credentials
 from integrations.db.migrate import upgrade
 from integrations.db.unit_of_work import uow_factory
@@ -63,7 +62,7 @@ def up(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option
     /readyz says what is not running. Ctrl-C or SIGTERM stops everything, children included."""
     _log_to_stderr()
     config = settings()
-    secret_box.ensure_key()  # stored secrets are encrypted under it: made on first start
+    ensure_secret_key()  # stored secrets are encrypted under it: made on first start
     upgrade(config.sqlalchemy_url)
     if demo:
         from integrations.demo import load_demo

@@ -67,6 +67,23 @@ def test_a_webhook_whose_secret_this_server_cannot_read_is_a_503_not_a_500(clien
     assert "whsec" not in answer.text
 
 
+def test_db_upgrade_with_a_malformed_key_stops_with_what_to_do(database_url, monkeypatch):
+    monkeypatch.setenv("TERRAIN_SECRET_KEY", "hunter2")
+    result = cli(["db", "upgrade"], database_url, monkeypatch)
+    assert result.exit_code == 1
+    assert "Fernet.generate_key" in result.output and "Traceback" not in result.output
+    assert "hunter2" not in result.output
+
+
+def test_db_upgrade_makes_the_key_file_and_says_so(database_url, tmp_path, monkeypatch, caplog):
+    monkeypatch.delenv("TERRAIN_SECRET_KEY", raising=False)
+    monkeypatch.setenv("TERRAIN_DATA_DIR", str(tmp_path / "data"))
+    with caplog.at_level("WARNING", logger="terrain.secrets"):
+        assert cli(["db", "upgrade"], database_url, monkeypatch).exit_code == 0
+    assert (tmp_path / "data" / "secret.key").exists()
+    assert "made a new secret key" in caplog.text and "TERRAIN_SECRET_KEY" in caplog.text
+
+
 def test_the_key_file_is_made_once_with_mode_0600(tmp_path, monkeypatch):
     monkeypatch.delenv("TERRAIN_SECRET_KEY", raising=False)
     monkeypatch.setenv("TERRAIN_DATA_DIR", str(tmp_path / "data"))
