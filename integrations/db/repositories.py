@@ -33,6 +33,7 @@ from domain.model import (
     Verdict,
 )
 from domain.verdicts import silence_check_at
+from integrations import secret_box
 from integrations.db import outbox_store
 from integrations.db import tables as t
 from integrations.services import ports
@@ -482,4 +483,7 @@ class SqlPartnerDirectory(ports.PartnerDirectory):
 
     def endpoint(self, name: str) -> ports.PartnerEndpoint | None:
         row = self.conn.execute(select(t.partners).where(t.partners.c.name == name)).first()
-        return ports.PartnerEndpoint(row.name, row.action_url, row.action_secret) if row else None
+        if row is None:
+            return None
+        secret = secret_box.decrypt(row.action_secret) if row.action_secret is not None else None
+        return ports.PartnerEndpoint(row.name, row.action_url, secret)

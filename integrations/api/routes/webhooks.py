@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
@@ -10,11 +12,13 @@ from integrations.api.hot_path import count_ingested
 from integrations.api.routes.updates import UpdateIn, to_field_update
 from integrations.api.schemas import IngestOut
 from integrations.db.credentials import webhook_secret
+from integrations.secret_box import SecretKeyError
 from integrations.services.ingest import IngestSummary, ingest_updates
 from integrations.webhooks.base import PayloadError, SignatureError
 from integrations.webhooks.registry import PROVIDERS
 
 router = APIRouter(tags=["webhooks"])
+log = logging.getLogger(__name__)
 
 
 @router.post("/v1/webhooks/{provider}/{partner}", response_model=IngestOut,
@@ -26,7 +30,11 @@ async def post_webhook(provider: str, partner: str, request: Request) -> IngestO
     if adapter is None:
         raise ApiError(404, "unknown_provider", f"no provider {provider!r}", {"known": sorted(PROVIDERS)})
     state = request.app.state
-    secret = await run_in_threadpool(webhook_secret, state.engine, partner, provider)
+    try:
+        secret = await run_in_threadpool(webhook_secret, state.engine, partner, provider)
+    except SecretKeyError as exc:  # this server's key does not read the stored secret: ours to fix, not the sender's
+        log.error("webhook secret of %s/%s unreadable: %s", partner, provider, exc)
+        raise ApiError(503, "secret_unavailable", "the webhook secret cannot be read on this server") from None
     body = await request.body()
     if secret is None:
         raise ApiError(401, "unauthorized", f"no {provider} webhook secret is set for partner {partner!r}")
