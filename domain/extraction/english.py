@@ -72,11 +72,12 @@ _TIMED = (r"(?:shortly|momentarily|soon(?:est)?(?!\s+as\b)|asap|as soon as possi
           r"(?:either )?(?:tomorrow|today) or (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))")
 _TIME = re.compile(rf"\b{_TIMED}", re.I)
 # The brand (or one of its teams) reaching the customer, as said after "will"/"should"/"happy to"…
-_REACH = (r"(?:respon[ds]\w*|repl(?:y|ies|ied|ying)|revert\w*|get(?:ting)? back|get(?:ting)? in touch|be in (?:touch|contact)|"
+_REACH = (r"(?:respon[ds]\w*|repl(?:y|ies|ied|ying)|revert\w*|get(?:ting)? back|get(?:ting)? (?:back )?in touch|"
+          r"be (?:back )?in (?:touch|contact)|"
           r"contact(?:ing)?|reach(?:ing)? (?:back )?out|reach(?:ing)? you|call(?:ing)? you|call(?:ing)? back|"
           r"ring(?:ing)? you|phon(?:e|ing) you|e-?mail(?:ing)? you|message you|dm(?:ing)? you|text(?:ing)? you|"
           r"follow(?:ing)?[- ]up|updat(?:e|ing) you|notify(?:ing)? you|inform(?:ing)? you|advis(?:e|ing) you|"
-          r"keep(?:ing)? you (?:updated|posted|informed|in the loop)|be with you|"
+          r"keep(?:ing)? you (?:updated|posted|informed|in the loop)|give you a (?:call|ring|buzz)|"
           r"continue (?:there|with you|in dm|via dm|the conversation)|"
           r"send(?:ing)? (?:you |over )?(?:a |an |our )?(?:response|reply|e-?mail|message|dm|update|note)|"
           r"drop(?:ping)? you (?:a|an) (?:dm|line|message|note|e-?mail)|have (?:a|an) (?:response|reply|answer|update) for you|"
@@ -88,6 +89,10 @@ _NEWS = r"(?:repl(?:y|ies)|response|e-?mail|call|update|message|dm|news|word|ans
 CALLBACK_FORMS: list[tuple[str, re.Pattern[str], float]] = [
     # "we'll respond there shortly", "they shall revert back to you soon", "team will be in touch ASAP"
     ("active", re.compile(rf"\b{_MODAL} (?:\w+ ){{0,5}}?{_REACH}\b", re.I), 0.85),
+    # "a member of the team will be with you shortly" (a person: a parcel that "will be with you" is a delivery)
+    ("with_you", re.compile(r"\b(?:we|i|someone|somebody|team|agents?|specialists?|advisors?|experts?|members?|colleagues?|"
+                            r"representatives?|they)(?:'ll| will| shall| should| are going to) (?:\w+ ){0,2}?be with you\b",
+                            re.I), 0.8),
     # "kindly allow the relevant team to keep you updated via email soon"
     ("allow", re.compile(rf"\ballow (?:the|our|them|us|him|her)\b(?: \w+){{0,3}}? to (?:\w+ )?{_REACH}\b", re.I), 0.8),
     # "you'll be contacted within 14 days", "you will be notified accordingly soon"
@@ -102,6 +107,9 @@ CALLBACK_FORMS: list[tuple[str, re.Pattern[str], float]] = [
     # "be on the lookout for our response there shortly", "expect a reply shortly"
     ("lookout", re.compile(rf"\b(?:(?:look|watch|check)(?:ing)? (?:out )?for|keep (?:an|your) eyes? (?:out )?(?:for|on)|"
                            rf"be on the look ?out for|expect) (?:a|an|our|the|their|my) (?:\w+ )?{_NEWS}\b", re.I), 0.8),
+    # "please allow 24-48 hours for a response"
+    ("allow_time", re.compile(rf"\ballow (?:up to |about |around )?\d+(?:\s*(?:-|to)\s*\d+)? (?:\w+ )?(?:hours?|hrs|days?) "
+                              rf"for (?:a|an|our|the|their|my) (?:\w+ )?{_NEWS}\b", re.I), 0.8),
     # the rest of a reply split over tweets: ">> contacting you at their soonest possible time"
     ("fragment", re.compile(rf"^(?:@\w+\s*)*>+\s*(?:\w+ ){{0,2}}?{_REACH}\b", re.I), 0.7),
 ]
@@ -121,6 +129,15 @@ CALLBACK_NOT = re.compile(
     r"they (?:have|hear|receive|get|know|find)|it|the|your|there|this)|the soonest it|24/7)\b", re.I)
 # Said before the contact-back: the customer can or must do something instead.
 CUSTOMER_CAN = re.compile(r"\byou (?:can|may|'ll need|will need|need|have to|must)\b", re.I)
+# Hoped for, not committed to ("Hopefully we'll have news soon", "Fingers crossed we'll be with you soon").
+HEDGE = re.compile(r"\b(?:hopefully|fingers crossed|we hope|i hope|hoping|with (?:any )?luck|might|may)\b", re.I)
+# Someone else does the reaching ("the seller should respond within 2 days").
+THIRD_PARTY = re.compile(r"(?<!our )(?<!my )\b(?:seller|merchant|bank|carrier|courier|driver|restaurant|store|airline|host|landlord|"
+                         r"provider|manufacturer|retailer|partner)s?\b[^.!?,]{0,20}$", re.I)
+# The brand reaching someone else: "I'll follow up with our team today", "we'll contact the store".
+INTERNAL = re.compile(r"^\s*(?:back )?(?:with |to )?(?:(?:our|my|their|the|your local|your bank|your carrier) "
+                      r"(?!(?:dms?|messages?|e-?mails?|tweets?|query|case|inquiry|enquiry|request|ticket|complaint|concern|"
+                      r"feedback|account|reply|questions?)\b)\w+|them|him|her)\b", re.I)
 # A contact-back said to happen unless it does not ("let us know if … doesn't reach out in the next 3-5
 # business days") is a promise despite its "if".
 UNLESS = re.compile(r"\b(?:doesn't|does not|don't|do not|haven't|have not) (?:reach out|contact you|hear (?:back|from us)|"
@@ -167,10 +184,11 @@ def _callback(sentence: str, before: str, has_deadline: bool) -> tuple[str, tupl
         return None
     for _, pattern, confidence in CALLBACK_FORMS:
         match = pattern.search(sentence)
-        if match is None or _by_customer(sentence, match):
+        if match is None or _by_customer(sentence, match) or INTERNAL.search(sentence[match.end():]):
             continue
-        if CALLBACK_NOT.search(sentence) or CUSTOMER_FIRST.search(sentence[:match.start()]) \
-                or CUSTOMER_CAN.search(sentence[:match.start()]) or CUSTOMER_FIRST.search(before):
+        said_before = sentence[:match.start()]
+        if CALLBACK_NOT.search(sentence) or CUSTOMER_FIRST.search(said_before) or CUSTOMER_CAN.search(said_before) \
+                or HEDGE.search(said_before) or THIRD_PARTY.search(said_before) or CUSTOMER_FIRST.search(before):
             return None
         return ("callback", _act_span(match), confidence)
     return None
