@@ -66,6 +66,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and isinstance(exc.__cause__, (ValueError, RecursionError)):
+            # FastAPI's answer to a body its JSON decoder cannot even start on (invalid UTF-8,
+            # nesting deeper than the decoder goes): malformed JSON like any other.
+            return error_response(400, "malformed_json", "the body is not valid JSON",
+                                  [{"loc": ["body"], "msg": exc.__cause__.__class__.__name__, "type": "json_invalid"}])
         code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden",
                 413: "body_too_large"}.get(
             exc.status_code, "http_error")

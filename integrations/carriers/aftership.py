@@ -16,8 +16,8 @@ refined by the subtag for Exception: Exception_010 (returning to sender) and Exc
 checkpoint (by time) gives occurred_at, location and detail; `signed_by` comes from the tracking
 (placeholders such as "Signature not required" are dropped: they name nobody).
 
-Event ids and references: the webhook's `event_id` when present, else a stable hash of
-(tracking id, tag, subtag, latest checkpoint time), `aftership:<hex>`. One update for the
+Event ids and references: the webhook's `event_id` when present, as `aftership:<event_id>`,
+else a stable hash of (tracking id, tag, subtag, latest checkpoint time), `aftership:<hex>`. One update for the
 tracking number under that id and, when the tracking has an `order_id`, one for the order under
 `<event id>:<order id>` (see integrations/webhooks/base.py).
 """
@@ -45,6 +45,7 @@ from integrations.webhooks.base import (
     make_update,
     obj,
     parse_time,
+    provider_event_id,
     require_secret,
     same,
     signer,
@@ -106,7 +107,8 @@ class AfterShip:
             when = tracking.get("updated_at") or tracking.get("last_updated_at")
             occurred = parse_time(when, "tracking.updated_at") if when else from_unix(data.get("ts"), "ts")
 
-        event_id = identifier(data.get("event_id")) or stable_id(
+        given = identifier(data.get("event_id"))
+        event_id = provider_event_id(self.name, given) if given else stable_id(
             "aftership", tracking.get("id") or f"{tracking.get('slug')}/{number}", tag, subtag,
             occurred.astimezone(UTC).isoformat())
         message = text(checkpoint.get("message"), MAX_DETAIL) or text(tracking.get("subtag_message"), MAX_DETAIL)
