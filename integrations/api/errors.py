@@ -58,7 +58,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
         details = _jsonable_errors(exc)
-        if any(d["type"] == "json_invalid" for d in details):
+        if any(d["type"] in ("json_invalid", "string_unicode") for d in details):
+            # string_unicode: a lone UTF-16 surrogate escape ("\ud800"), which Python's decoder
+            # lets through and no text can hold.
             return error_response(400, "malformed_json", "the body is not valid JSON", details)
         if any(d["type"] == "timezone_aware" for d in details):
             return error_response(422, "naive_timestamp", "timestamps must be RFC 3339 with an offset", details)
