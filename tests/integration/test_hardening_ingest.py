@@ -9,7 +9,7 @@ import threading
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event, func, select, text
+from sqlalchemy import create_engine, func, select, text
 
 from integrations.api import ingesting
 from integrations.api.app import create_app
@@ -85,12 +85,7 @@ def test_two_api_processes_posting_overlapping_batches_in_opposite_orders_never_
 def test_a_database_error_of_the_first_insert_is_a_json_503_not_a_500(db, database_url, clock, keys):
     """The batch insert runs on the raw psycopg2 cursor: its errors (here a lock timeout, the
     event being held by another transaction) are answered like every other database error."""
-    engine = make_engine(database_url, pre_ping=False)
-    @event.listens_for(engine, "connect")
-    def short_lock_timeout(dbapi_conn, _record):
-        with dbapi_conn.cursor() as cursor:
-            cursor.execute("SET lock_timeout = '300ms'")
-
+    engine = create_engine(database_url, pool_pre_ping=False, connect_args={"options": "-c lock_timeout=300"})
     try:
         with TestClient(api(engine, clock), raise_server_exceptions=False) as client, db.connect() as holder:
             assert client.post("/v1/updates", json=update("warm"), headers=keys["ups"]).status_code == 200
