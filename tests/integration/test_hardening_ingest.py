@@ -38,6 +38,11 @@ def api(engine, clock):
 
 # --- 1. concurrent writers, database errors, dead connections ------------------------------
 
+def post_together(barrier, results, index, client, items, keys):
+    barrier.wait()
+    results[index] = client.post("/v1/updates", json={"updates": items}, headers=keys["ups"])
+
+
 @pytest.mark.postgres_only
 def test_two_api_processes_posting_overlapping_batches_in_opposite_orders_never_fail(db, database_url, clock, keys):
     """Two APIs (each its own pool, as two processes) receive the same events, one batch in
@@ -56,12 +61,8 @@ def test_two_api_processes_posting_overlapping_batches_in_opposite_orders_never_
                 barrier = threading.Barrier(2)
                 results: list = [None, None]
 
-                def post(index, client, items):
-                    barrier.wait()
-                    results[index] = client.post("/v1/updates", json={"updates": items}, headers=keys["ups"])
-
-                threads = [threading.Thread(target=post, args=(0, one, batch)),
-                           threading.Thread(target=post, args=(1, other, batch[::-1]))]
+                threads = [threading.Thread(target=post_together, args=(barrier, results, 0, one, batch, keys)),
+                           threading.Thread(target=post_together, args=(barrier, results, 1, other, batch[::-1], keys))]
                 for thread in threads:
                     thread.start()
                 for thread in threads:
