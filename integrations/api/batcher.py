@@ -82,9 +82,8 @@ class UpdateBatcher:
                 await asyncio.gather(*in_flight, return_exceptions=True)
 
     async def _flush(self, items: list[tuple[FieldUpdate, asyncio.Future[ItemResult]]]) -> None:
-        # Sorted by (partner, event_id): concurrent transactions (other flushes, other processes)
-        # then insert overlapping events in the same order and wait on each other, never deadlock.
-        items = sorted(items, key=lambda item: (item[0].partner, item[0].event_id))
+        # Concurrent flushes (and other processes) insert overlapping events in one order, the
+        # repository's (partner, event_id): they wait on each other, never deadlock.
         updates = [update for update, _ in items]
         try:
             # `ingest` already tried again once the pool let a dead connection go, or after a
