@@ -11,6 +11,7 @@ locks, than a batch does.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Callable, Sequence
 
 from domain.model import FieldUpdate
@@ -29,6 +30,5 @@ def ingest(uow_factory: Callable[[], UnitOfWork], updates: Sequence[FieldUpdate]
     results: list[ItemResult] = []
     for start in range(0, len(updates), per_transaction):
         part = updates[start:start + per_transaction]
-        results += retried(lambda part=part: ingest_updates(uow_factory, part, clock),  # type: ignore[misc]
-                           what=f"ingest of {len(part)} updates")
+        results += retried(partial(ingest_updates, uow_factory, part, clock), what=f"ingest of {len(part)} updates")
     return results
