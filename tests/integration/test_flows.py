@@ -17,6 +17,7 @@ import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.sorting import FlowRunSort
 from prefect.testing.utilities import prefect_test_harness
+from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 
 from flows import context
@@ -201,7 +202,9 @@ def test_sweep_flow_breaks_overdue_promises_and_escalation_fires_once(db, env):
     case = open_complaint(uow, complaint("toujours rien", now()), "agent:t")
     record_promises(uow, case.case_id, [spec("callback", "cc", "R1", now() + timedelta(seconds=1))], "agent:t")
     time.sleep(1.1)
+    sweeps_before = REGISTRY.get_sample_value("terrain_sweep_duration_seconds_count") or 0
     report = run(deadline_sweep)
+    assert REGISTRY.get_sample_value("terrain_sweep_duration_seconds_count") == sweeps_before + 1
     # the promise made (+1) and broken (-1 pending, +1 broken), folded into the scorecards
     assert (report["promises_broken"], report["scorecard_deltas_folded"]) == (1, 3)
     with db.connect() as conn:
