@@ -107,6 +107,7 @@ def run_mutation(extra: list[str]) -> int:
         shutil.rmtree(ROOT / "mutants", ignore_errors=True)
     # mutmut imports the mutated copy under mutants/: the tree itself must not be on the path.
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "TERRAIN_TEST_DATABASE_URL")}
+    env.setdefault("TERRAIN_PROPERTY_EXAMPLES", "50")  # once per mutant: the exact unit tests do the rest
     mutmut = [str(BIN / "python"), "-m", "mutmut"]
     started = time.monotonic()
     code = subprocess.run([*mutmut, "run", "--max-children", str(os.cpu_count() or 2), *extra], cwd=ROOT,
