@@ -299,3 +299,11 @@ def test_a_playbook_file_is_read_as_written():
     monday = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     assert only.promises[0].due_at(monday) == datetime(2026, 3, 4, 23, 59, 59, tzinfo=UTC)
     assert only.promises[1].due_at(monday) == monday + timedelta(hours=24)
+
+
+def test_a_playbook_expands_to_promise_specs_for_the_partner_and_reference():
+    from domain.playbooks import expand
+
+    [only] = parse_playbooks(book(due_in_hours=2)).values()
+    assert expand(only, "cc", "R1", T0) == [{"kind": "callback", "partner": "cc", "reference": "R1",
+                                             "due_at": T0 + timedelta(hours=2), "expect": {}, "said": "s"}]

@@ -195,3 +195,45 @@ def test_bad_updates_raise_typed_errors(data, error):
     base = {"event_id": "e", "reference": "r", "status": "delivered", "occurred_at": T0}
     with pytest.raises(error):
         FieldUpdate.create("ups", {**base, **data})
+
+
+def test_a_reroute_is_also_judged_by_a_delivery_at_the_place():
+    p = promise("parcel.reroute", **REROUTE)
+    assert verdict(p, [upd("delivered", 3, location="Lille Vauban")]) == ("kept", None)
+    assert verdict(p, [upd("delivered", 3, location="Centre de tri Lesquin")]) == ("broken", "wrong_location")
+
+
+@pytest.mark.parametrize("status", ["pre_transit", "in_transit", "out_for_delivery", "attempt_failed", "exception"])
+def test_parcel_statuses_on_the_way_say_nothing(status):
+    for p in (promise("parcel.deliver", recipient="Thomas Gouritin"), promise("parcel.reroute", **REROUTE)):
+        assert verdict(p, [upd(status, 2, location="Ailleurs")]) == ("pending", None)
+
+
+def test_a_pending_refund_says_nothing():
+    assert verdict(promise("refund.issue", amount="10", currency="EUR"), [upd("refund_pending", 2)]) == ("pending", None)
+
+
+def test_an_update_that_says_nothing_does_not_stop_the_replay():
+    p = promise("parcel.deliver", recipient="Thomas Gouritin")
+    o = evaluate(p, [upd("in_transit", 1), upd("delivered", 2, event_id="ok", signed_by="T Gouritin")],
+                 T0 + timedelta(hours=3))
+    assert (o.verdict.value, o.fulfilled_at, o.evidence.event_id) == ("kept", T0 + timedelta(hours=2), "ok")
+
+
+def test_the_evidence_is_the_update_that_decided():
+    p = promise("parcel.reroute", **REROUTE)
+    o = evaluate(p, [upd("available_for_pickup", 3, event_id="wrong", location="Lesquin")], T0 + timedelta(hours=4))
+    assert o.evidence.event_id == "wrong"
+
+
+def test_a_refund_kept_is_undone_only_by_a_failure_whatever_comes_between():
+    p = promise("refund.issue", amount="10", currency="EUR")
+    ok = upd("refund_succeeded", 2, event_id="ok", amount="10", currency="EUR")
+    again = upd("refund_succeeded", 3, event_id="again", amount="10", currency="EUR")
+    short = upd("refund_succeeded", 4, event_id="short", amount="5", currency="EUR")
+    failed = upd("refund_failed", 40, event_id="failed")
+    assert verdict(p, [ok, short]) == ("kept", None)  # a partial refund later does not undo a full one
+    now = T0 + timedelta(hours=41)
+    for updates in ([ok, again, failed], [ok, short, failed]):
+        o = evaluate(p, updates, now)
+        assert (o.verdict.value, o.reason.value, o.evidence.event_id) == ("broken", "refund_failed", "failed")

@@ -1,0 +1,51 @@
+"""Promise extraction rules, reply by reply: the fallback deadline, one promise per kind, the
+expectations (place, address, amount) and the language guess."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from domain.extraction import detect_language, extract_promises
+
+SAID = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)  # a Wednesday
+REROUTE = "Nous faisons rapatrier votre colis au bureau de poste de Lille Vauban."
+
+
+def only(text):
+    [promise] = extract_promises(text, SAID)
+    return promise
+
+
+def test_an_act_without_its_own_deadline_takes_the_deadline_of_a_sentence_naming_no_act():
+    p = only(REROUTE + " Comptez 3 jours.")
+    assert (p.kind, p.due_at, p.expect) == ("parcel.reroute", datetime(2026, 3, 7, 23, 59, 59, tzinfo=UTC),
+                                            {"location": "Lille Vauban"})
+    assert p.evidence == REROUTE
+    assert only(REROUTE).due_at == SAID + timedelta(hours=48)  # else the kind's usual delay
+
+
+def test_a_sentence_naming_no_act_does_not_end_the_reading():
+    assert only("Désolé pour l'attente. " + REROUTE).kind == "parcel.reroute"
+
+
+def test_one_promise_per_kind_and_the_others_still_read():
+    promises = extract_promises(REROUTE + " " + REROUTE.replace("Lille Vauban", "Lomme") +
+                                " Je vous rappelle dans l'heure.", SAID)
+    assert [p.kind for p in promises] == ["parcel.reroute", "callback"]
+    assert promises[0].expect == {"location": "Lille Vauban"}
+    assert promises[1].due_at == SAID + timedelta(hours=1)
+
+
+def test_expectations_come_from_the_words():
+    assert only("Votre colis sera livré au 12 rue Nationale demain.").expect == {"address": "12 rue Nationale"}
+    assert only("We will refund you 19.90 EUR today.").expect == {"amount": "19.90", "currency": "EUR"}
+
+
+def test_language_is_french_from_two_french_words():
+    assert detect_language("Votre colis") == "fr"
+    assert detect_language("colis") == "en"
+    assert detect_language("Your parcel ships tomorrow") == "en"
+    # The language decides how a numeric date reads: day first in French.
+    fr = only("Votre colis sera livré au 12 rue Nationale le 05/04.")
+    en = only("Your parcel will be delivered to 12 Main Street on 05/04.")
+    assert (fr.due_at.month, fr.due_at.day, en.due_at.month, en.due_at.day) == (4, 5, 5, 4)
