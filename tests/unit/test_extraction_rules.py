@@ -49,3 +49,24 @@ def test_language_is_french_from_two_french_words():
     fr = only("Votre colis sera livré au 12 rue Nationale le 05/04.")
     en = only("Your parcel will be delivered to 12 Main Street on 05/04.")
     assert (fr.due_at.month, fr.due_at.day, en.due_at.month, en.due_at.day) == (4, 5, 5, 4)
+
+
+def test_a_replacement_goes_to_a_place():
+    assert only("We will send you a replacement item to the store in Lille Centre.").expect == {
+        "location": "Lille Centre"}
+
+
+def test_a_reroute_that_mentions_the_delivery_is_one_reroute():
+    p = only(REROUTE.rstrip(".") + " où il sera livré demain.")
+    assert (p.kind, p.expect) == ("parcel.reroute", {"location": "Lille Vauban"})
+
+
+def test_facts_questions_and_delivery_details_promise_nothing():
+    for text in ("Votre colis a été livré hier.", "Your parcel has been delivered.",
+                 "We will deliver your parcel tomorrow?", "Votre adresse de livraison sera mise à jour demain."):
+        assert extract_promises(text, SAID) == [], text
+
+
+def test_a_refund_amount_said_in_another_sentence_counts():
+    p = only("Nous vous remboursons dès demain. Montant : 20 EUR.")
+    assert (p.kind, p.expect) == ("refund.issue", {"amount": "20", "currency": "EUR"})
