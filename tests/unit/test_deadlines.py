@@ -30,6 +30,7 @@ def at(month: int, dom: int, hour: int, minute: int = 0) -> datetime:
     ("dans les 24h", "fr", at(3, 5, 10)),
     ("sous 48h ouvrées", "fr", day(3, 6)),
     ("sous 72h ouvrées", "fr", day(3, 9)),
+    ("sous 36h ouvrées", "fr", day(3, 5)),  # whole business days: 36 h is one
     ("within 12 business hours", "en", day(3, 5)),  # less than a day of business hours: one business day
     # days, weeks, ranges, business days
     ("within three days", "en", day(3, 7)),
@@ -70,6 +71,10 @@ def at(month: int, dom: int, hour: int, minute: int = 0) -> datetime:
     ("before noon", "en", at(3, 4, 12)),
     ("avant 17h30", "fr", at(3, 4, 17, 30)),
     ("avant 9h", "fr", at(3, 5, 9)),  # already past today: tomorrow
+    ("avant 10h", "fr", at(3, 5, 10)),  # said at 10:00 exactly: tomorrow too
+    ("by 11:59", "en", at(3, 4, 11, 59)),
+    ("by 10:75 or by 5pm", "en", at(3, 4, 17)),  # an impossible time is skipped, the next one read
+    ("demain avant 12h30", "fr", at(3, 5, 12, 30)),
     ("avant 24h", "fr", day(3, 4)),
     ("demain avant 12h", "fr", at(3, 5, 12)),
     ("Friday by 5pm", "en", at(3, 6, 17)),
@@ -86,6 +91,12 @@ def at(month: int, dom: int, hour: int, minute: int = 0) -> datetime:
     ("le 12/03/27", "fr", day(3, 12, 2027)),
     ("le 04/03/2025", "fr", day(3, 4, 2025)),  # a year said is kept
     ("le 4/03", "fr", day(3, 4)),  # today is not past
+    ("le 31/03", "fr", day(3, 31)),
+    ("le 15/01", "fr", day(1, 15, 2027)),
+    ("on 12/05", "en", day(12, 5)),  # month first in English, December is a month
+    ("Réponse 1/2 : livraison le 12/03", "fr", day(3, 12)),  # a thread marker, then a date
+    ("entre 9h et 12h, livraison sous 3 jours", "fr", day(3, 7)),  # times of day skipped, the delay read
+    ("une semaine d'attente, désolé : remboursement sous 5 jours", "fr", day(3, 9)),
 ])
 def test_a_deadline_said_in_words(text, lang, due):
     found = resolve(text, SAID, lang)
@@ -95,7 +106,8 @@ def test_a_deadline_said_in_words(text, lang, due):
 
 
 @pytest.mark.parametrize("text,lang", [
-    ("à 14h", "fr"), ("une semaine", "fr"), ("a day", "en"), ("avant 25h", "fr"), ("by 10:75", "en"),
+    ("à 14h", "fr"), ("une semaine", "fr"), ("a day", "en"), ("it took an hour", "en"), ("avant 25h", "fr"),
+    ("by 10:75", "en"), ("by 10:60", "en"),
     ("le 31/02", "fr"), ("le 32/01", "fr"), ("24/7", "en"), ("nothing said", "en"),
 ])
 def test_words_that_are_no_deadline(text, lang):
@@ -121,3 +133,26 @@ def test_deadlines_keep_the_moment_they_were_said_in():
     evening = SAID.replace(hour=22)
     assert resolve("dans l'heure", evening, "fr").due_at == evening + timedelta(hours=1)
     assert resolve("by 9pm", evening, "en").due_at == at(3, 5, 21)
+
+
+SATURDAY = datetime(2026, 3, 7, 10, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("text,lang,due", [
+    ("by the end of the week", "en", day(3, 13)),
+    ("next week", "en", day(3, 20)),
+    ("in 1 week", "en", day(3, 14)),  # a calendar week
+    ("sous 1 semaine ouvrée", "fr", day(3, 13)),  # five business days: Friday
+])
+def test_weeks_said_on_a_saturday(text, lang, due):
+    assert resolve(text, SATURDAY, lang).due_at == due
+
+
+def test_a_clock_time_refines_the_day_said_just_before_or_just_after_it():
+    near, far = "tomorrow" + " " * 12 + "by 5pm", "tomorrow" + " " * 13 + "by 5pm"
+    assert [d.due_at for d in candidates(near, SAID, "en")] == [at(3, 5, 17)]
+    assert [d.due_at for d in candidates(far, SAID, "en")] == [day(3, 5), at(3, 4, 17)]
+    before, apart = "by 5pm" + " " * 3 + "tomorrow", "by 5pm" + " " * 4 + "tomorrow"
+    assert [d.due_at for d in candidates(before, SAID, "en")] == [at(3, 5, 17)]
+    assert [d.due_at for d in candidates(apart, SAID, "en")] == [at(3, 4, 17), day(3, 5)]
+    assert [d.span for d in candidates("demain avant 12h", SAID, "fr")] == [(0, 16)]

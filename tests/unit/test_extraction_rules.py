@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from domain.extraction import detect_language, extract_promises
+from domain.extraction.kinds import kinds_in
 
 SAID = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)  # a Wednesday
 REROUTE = "Nous faisons rapatrier votre colis au bureau de poste de Lille Vauban."
@@ -65,8 +66,19 @@ def test_facts_questions_and_delivery_details_promise_nothing():
     for text in ("Votre colis a été livré hier.", "Your parcel has been delivered.",
                  "We will deliver your parcel tomorrow?", "Votre adresse de livraison sera mise à jour demain."):
         assert extract_promises(text, SAID) == [], text
+    assert kinds_in("We will deliver your parcel tomorrow?  ") == []  # a question, whatever trails it
 
 
 def test_a_refund_amount_said_in_another_sentence_counts():
     p = only("Nous vous remboursons dès demain. Montant : 20 EUR.")
     assert (p.kind, p.expect) == ("refund.issue", {"amount": "20", "currency": "EUR"})
+
+
+def test_no_place_said_no_place_expected():
+    assert only("Nous faisons rapatrier votre colis.").expect == {}
+    assert only("Votre colis sera livré demain.").expect == {}
+
+
+def test_a_replacement_delivered_somewhere_is_one_replacement():
+    p = only("We will send you a replacement item, delivered to the store in Lille Centre tomorrow.")
+    assert (p.kind, p.expect) == ("item.replace", {"location": "Lille Centre"})

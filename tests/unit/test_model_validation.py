@@ -30,6 +30,9 @@ def refused(error_type, call, *args, **kwargs):
 def test_timestamps_must_be_aware_and_are_kept_in_utc():
     assert values.aware(datetime(2026, 3, 2, 10, 0, tzinfo=PARIS), "at") == T0
     assert values.aware(T0, "at").tzinfo is UTC
+    from zoneinfo import ZoneInfo
+
+    assert values.aware(datetime(2026, 3, 2, 10, 0, tzinfo=ZoneInfo("Europe/Paris")), "at") == T0
     assert refused(errors.NaiveTimestamp, values.aware, datetime(2026, 3, 2), "at") == {"field": "at"}
 
 
@@ -131,6 +134,7 @@ def test_expect_is_checked_and_normalised_per_kind():
     deliver = PromiseKind.PARCEL_DELIVER
     assert validate_expect(deliver, {"recipient": " T Gouritin ", "address": None}) == {"recipient": "T Gouritin"}
     assert validate_expect(deliver, {"address": "1 rue X", "recipient": ""}) == {"address": "1 rue X"}
+    assert validate_expect(deliver, {"address": None, "recipient": "T"}) == {"recipient": "T"}  # a blank is skipped
     assert validate_expect(PromiseKind.CALLBACK, None) == {}
     assert validate_expect(PromiseKind.ITEM_REPLACE, {}) == {}
     assert validate_expect(PromiseKind.PARCEL_REROUTE, {"location": "x" * 500}) == {"location": "x" * 500}
@@ -296,6 +300,8 @@ def test_a_playbook_file_is_read_as_written():
         {"kind": "parcel.reroute", "said": "moved", "due_in_hours": 24, "due_in_business_days": None,
          "expect": {"location": "Depot"}}]}
     assert parse_playbooks([]) == {}
+    # expect_defaults may name any field the kind takes, required or not
+    assert parse_playbooks(book(kind="parcel.deliver", due_in_hours=1, expect_defaults={"address": "1 rue X"}))
     monday = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     assert only.promises[0].due_at(monday) == datetime(2026, 3, 4, 23, 59, 59, tzinfo=UTC)
     assert only.promises[1].due_at(monday) == monday + timedelta(hours=24)

@@ -38,6 +38,7 @@ def test_a_contradiction_writes_the_update_the_verdict_the_reopen_and_one_alert(
     field_line, verdict_line, status_line = changes.timeline
     assert (field_line.type, field_line.actor, field_line.at, field_line.detail, field_line.case_id) == (
         EntryType.FIELD_UPDATE, "partner:ups", now, wrong.evidence(), "c1")
+    assert verdict_line.at == now and status_line.at == now
     assert (verdict_line.type, verdict_line.actor, verdict_line.detail) == (
         EntryType.VERDICT, "system:verdicts", {"promise_id": "p1", "from": "pending", **outcome})
     assert (status_line.type, status_line.actor, status_line.detail) == (EntryType.STATUS, "system:verdicts", {
@@ -70,7 +71,9 @@ def test_a_keep_resolves_the_case_without_an_alert():
     assert changes.alerts == [] and case.status is CaseStatus.RESOLVED
     assert changes.timeline[-1].detail == {"from": "in_progress", "to": "resolved", "reason": "hint",
                                            "reopen_count": 0, "evidence": []}
-    assert changes.timeline[0].detail["fulfilled_at"] == (T0 + timedelta(hours=2)).isoformat()
+    verdict = changes.timeline[0].detail
+    assert verdict["fulfilled_at"] == (T0 + timedelta(hours=2)).isoformat()
+    assert "corrected" not in verdict and "kept_late" not in verdict
 
 
 def test_a_deadline_missed_then_corrected_by_an_on_time_update_says_so():
@@ -172,6 +175,7 @@ def test_only_listed_transitions_are_allowed(source, target):
         with pytest.raises(errors.IllegalTransition) as caught:
             transition(case, target, T0)
         assert caught.value.details == {"from": source.value, "to": target.value}
+        assert caught.value.message == f"a {source} case cannot become {target}"
         assert case.status is source
     assert (CaseStatus.CLOSED, target) not in TRANSITIONS and (source, CaseStatus.OPEN) not in TRANSITIONS
 
