@@ -82,3 +82,8 @@ def test_no_place_said_no_place_expected():
 def test_a_replacement_delivered_somewhere_is_one_replacement():
     p = only("We will send you a replacement item, delivered to the store in Lille Centre tomorrow.")
     assert (p.kind, p.expect) == ("item.replace", {"location": "Lille Centre"})
+
+
+def test_getting_back_to_someone_is_a_callback_only_when_a_deadline_is_said():
+    assert kinds_in("We will get back to you.") == []  # by default the sentence states no deadline
+    assert [k for k, _ in kinds_in("We will get back to you.", has_deadline=True)] == ["callback"]
