@@ -156,3 +156,5 @@ def test_a_clock_time_refines_the_day_said_just_before_or_just_after_it():
     assert [d.due_at for d in candidates(before, SAID, "en")] == [at(3, 5, 17)]
     assert [d.due_at for d in candidates(apart, SAID, "en")] == [at(3, 4, 17), day(3, 5)]
     assert [d.span for d in candidates("demain avant 12h", SAID, "fr")] == [(0, 16)]
+    assert [d.due_at for d in candidates("by 5pm friday", SAID, "en")] == [at(3, 6, 17)]  # the day right after
+    assert [d.due_at for d in candidates("le 12 mars.avant 12h", SAID, "fr")] == [at(3, 12, 12)]  # right before
