@@ -5,6 +5,7 @@
     python3 run.py test              # the whole suite, on SQLite then on PostgreSQL
     python3 run.py terrain <command> # any terrain command (`python3 run.py <command>` works too)
     python3 run.py lock [--upgrade]  # regenerate requirements.lock from pyproject.toml
+    python3 run.py mutate            # mutation testing of domain/ and the ingest/reconcile use cases
 
 The virtualenv gets the exact versions of requirements.lock (with their hashes), then Terrain
 itself without dependencies. A terrain command replaces this process (exec): SIGTERM or Ctrl-C
@@ -14,11 +15,15 @@ reach it directly, and it stops what it started.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
+import shutil
 import subprocess
 import sys
+import time
 import venv
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -136,6 +141,52 @@ def run_benches(names: list[str]) -> int:
     return status
 
 
+DETECTED = ("killed", "timeout", "caught by type check", "segfault")
+
+
+def run_mutation(extra: list[str]) -> int:
+    """mutmut on what [tool.mutmut] in pyproject.toml names (domain/, the ingest and reconcile
+    use cases), against the unit tests that cover them; a fresh run each time unless --keep.
+    Prints the score per area and every surviving mutant (`mutmut show NAME` for its diff).
+    Not in CI (about 10 minutes on 2 cores): run it before each release."""
+    keep = "--keep" in extra
+    extra = [arg for arg in extra if arg != "--keep"]
+    if not keep:
+        shutil.rmtree(ROOT / "mutants", ignore_errors=True)
+    # mutmut imports the mutated copy under mutants/: the tree itself must not be on the path.
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "TERRAIN_TEST_DATABASE_URL")}
+    env.setdefault("TERRAIN_PROPERTY_EXAMPLES", "50")  # once per mutant: the exact unit tests do the rest
+    mutmut = [str(BIN / "python"), "-m", "mutmut"]
+    started = time.monotonic()
+    code = subprocess.run([*mutmut, "run", "--max-children", str(os.cpu_count() or 2), *extra], cwd=ROOT,
+                          env=env).returncode
+    elapsed = time.monotonic() - started
+    listing = subprocess.run([*mutmut, "results", "--all", "true"], cwd=ROOT, env=env, capture_output=True,
+                             text=True).stdout
+    statuses = [line.strip().rsplit(": ", 1) for line in listing.splitlines() if ": " in line]
+    if not statuses:
+        print("no mutation results (see mutmut's output above)", file=sys.stderr)
+        return code or 1
+    areas = {"domain": "domain.", "ingest + reconcile": "integrations.services."}
+    print(f"\n===== mutation score ({elapsed / 60:.1f} min) =====")
+    for area, prefix in {**areas, "all": ""}.items():
+        counts = Counter(status for name, status in statuses if name.startswith(prefix))
+        detected = sum(counts[s] for s in DETECTED)
+        judged = detected + counts["survived"] + counts["no tests"]
+        score = detected / judged if judged else 0.0
+        print(f"{area:20} {score:6.1%}  ({detected} of {judged} detected; "
+              + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) + ")")
+    survivors = [name for name, status in statuses if status in ("survived", "no tests")]
+    print(f"\n{len(survivors)} surviving mutants (python -m mutmut show NAME; equivalent ones are listed "
+          "in tests/MUTATION.md):")
+    for name in survivors:
+        print(f"  {name}")
+    (ROOT / "test-artifacts").mkdir(exist_ok=True)
+    (ROOT / "test-artifacts" / "mutation.json").write_text(json.dumps(
+        {"minutes": round(elapsed / 60, 1), "results": dict(statuses)}, indent=1))
+    return code
+
+
 def main() -> int:
     args = sys.argv[1:]
     if args[:1] == ["lock"]:
@@ -143,6 +194,8 @@ def main() -> int:
     ensure_venv()
     if args[:1] == ["test"]:
         return run_tests(args[1:])
+    if args[:1] == ["mutate"]:
+        return run_mutation(args[1:])
     if args[:1] == ["bench"]:
         return run_benches(args[1:])
     if args[:1] == ["terrain"]:

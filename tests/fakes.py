@@ -26,6 +26,8 @@ class FakeStore:
         self.queue: dict = {}  # (queue name, item id) -> state, attempts, next_attempt_at
         self.partners: dict = {}  # name -> ports.PartnerEndpoint
         self.suggestions: dict = {}  # suggestion_id -> Suggestion
+        self.received_at: dict = {}  # (partner, event_id) -> when it was stored
+        self.locked_refs: list = []  # the references each lock_references call took, sorted
         self.commits = 0
 
 
@@ -135,10 +137,11 @@ class FakeUpdates(ports.UpdateRepository):
             key = (u.partner, u.event_id)
             out.append(key not in self.s.updates)
             self.s.updates.setdefault(key, u)
+            self.s.received_at.setdefault(key, received_at)
         return out
 
     def lock_references(self, refs):
-        pass
+        self.s.locked_refs.append(sorted(refs))
 
     def for_references(self, refs):
         refs, out = set(refs), defaultdict(list)

@@ -19,11 +19,12 @@ import pytest
 from domain.model import FieldUpdate
 from integrations.webhooks.base import SignatureError
 from integrations.webhooks.registry import PROVIDERS
+from tests.ci import unavailable
 
 REAL = Path(os.environ.get("TERRAIN_REAL_WORLD_DIR")
             or Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real-world")
 if not REAL.is_dir():
-    pytest.skip(f"no real-world samples at {REAL}", allow_module_level=True)
+    unavailable(f"no real-world samples at {REAL}", allow_module_level=True)
 
 STRIPE_SECRET = "whsec_test_secret"  # the secret the README's vectors were computed with
 STRIPE_VECTORS = {
