@@ -87,12 +87,10 @@ def at(month: int, dom: int, hour: int, minute: int = 0) -> datetime:
     ("le 1er avril", "fr", day(4, 1)),
     ("March 12th", "en", day(3, 12)),
     ("by Mar. 20", "en", day(3, 20)),
-    ("le 01/02", "fr", day(2, 1, 2027)),  # already past this year: next year
     ("le 12/03/27", "fr", day(3, 12, 2027)),
     ("le 04/03/2025", "fr", day(3, 4, 2025)),  # a year said is kept
     ("le 4/03", "fr", day(3, 4)),  # today is not past
     ("le 31/03", "fr", day(3, 31)),
-    ("le 15/01", "fr", day(1, 15, 2027)),
     ("on 12/05", "en", day(12, 5)),  # month first in English, December is a month
     ("Réponse 1/2 : livraison le 12/03", "fr", day(3, 12)),  # a thread marker, then a date
     ("entre 9h et 12h, livraison sous 3 jours", "fr", day(3, 7)),  # times of day skipped, the delay read
@@ -158,3 +156,14 @@ def test_a_clock_time_refines_the_day_said_just_before_or_just_after_it():
     assert [d.span for d in candidates("demain avant 12h", SAID, "fr")] == [(0, 16)]
     assert [d.due_at for d in candidates("by 5pm friday", SAID, "en")] == [at(3, 6, 17)]  # the day right after
     assert [d.due_at for d in candidates("le 12 mars.avant 12h", SAID, "fr")] == [at(3, 12, 12)]  # right before
+
+
+def test_a_date_just_past_is_a_past_fact_and_one_long_past_is_next_year():
+    """"processed on 24/10" said on 2 November reports a fact, not a deadline; "le 05/01" said
+    in late December means next January."""
+    assert resolve("le 01/02", SAID, "fr") is None
+    assert resolve("le 15/01", SAID, "fr") is None
+    december = SAID.replace(month=12, day=20)
+    found = resolve("le 05/01", december, "fr")
+    assert found is not None and (found.due_at.year, found.due_at.month, found.due_at.day) == (
+        december.year + 1, 1, 5)

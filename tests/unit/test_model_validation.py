@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 
 from domain import errors, values
-from domain.model import Complaint, FieldUpdate, Promise, PromiseKind, parse_kind, validate_expect
+from domain.kinds import validate_expect
+from domain.model import Complaint, FieldUpdate, Promise, PromiseKind, parse_kind
 from domain.playbooks import parse_playbooks
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -144,7 +145,8 @@ def test_expect_is_checked_and_normalised_per_kind():
     (PromiseKind.CALLBACK, {"location": "x", "amount": "1"}, errors.InvalidInput,
      {"kind": "callback", "unknown": ["amount", "location"], "allowed": []}),
     (PromiseKind.PARCEL_DELIVER, {"colour": "red"}, errors.InvalidInput,
-     {"kind": "parcel.deliver", "unknown": ["colour"], "allowed": ["address", "recipient"]}),
+     {"kind": "parcel.deliver", "unknown": ["colour"],
+      "allowed": ["address", "country", "pickup_point_id", "postal_code", "recipient"]}),
     (PromiseKind.PARCEL_REROUTE, {"location": ["Lille"]}, errors.InvalidInput, {"field": "expect.location"}),
     (PromiseKind.PARCEL_REROUTE, {"location": True}, errors.InvalidInput, {"field": "expect.location"}),
     (PromiseKind.PARCEL_REROUTE, {"location": "x" * 501}, errors.InvalidInput, {"field": "expect.location"}),
@@ -296,9 +298,9 @@ def test_a_playbook_file_is_read_as_written():
             {"kind": "parcel.reroute", "said": "moved", "due_in_hours": 24, "expect": {"location": "Depot"}}]},
     ]).values()
     assert only.describe() == {"name": "late", "title": "Late", "problem": "p", "promises": [
-        {"kind": "callback", "said": "we call", "due_in_hours": None, "due_in_business_days": 2, "expect": {}},
+        {"kind": "callback", "said": "we call", "due_in_hours": None, "due_in_business_days": 2, "expect": {}, "then": []},
         {"kind": "parcel.reroute", "said": "moved", "due_in_hours": 24, "due_in_business_days": None,
-         "expect": {"location": "Depot"}}]}
+         "expect": {"location": "Depot"}, "then": []}]}
     assert parse_playbooks([]) == {}
     # expect_defaults may name any field the kind takes, required or not
     assert parse_playbooks(book(kind="parcel.deliver", due_in_hours=1, expect_defaults={"address": "1 rue X"}))
@@ -312,4 +314,4 @@ def test_a_playbook_expands_to_promise_specs_for_the_partner_and_reference():
 
     [only] = parse_playbooks(book(due_in_hours=2)).values()
     assert expand(only, "cc", "R1", T0) == [{"kind": "callback", "partner": "cc", "reference": "R1",
-                                             "due_at": T0 + timedelta(hours=2), "expect": {}, "said": "s"}]
+                                             "due_at": T0 + timedelta(hours=2), "expect": {}, "said": "s", "plan": ()}]

@@ -48,11 +48,11 @@ def test_a_contradiction_writes_the_update_the_verdict_the_reopen_and_one_alert(
     assert (case.status, case.reopen_count, case.status_changed_at) == (CaseStatus.REOPENED, 1, now)
     [alert] = changes.alerts
     assert (alert.key, alert.case_id, alert.promise_id, alert.kind) == (
-        "p1:broken:wrong_recipient", "c1", "p1", "promise_broken")
+        "p1:broken", "c1", "p1", "promise_broken")
     assert alert.payload == {"case_id": "c1", "promise": {
         "promise_id": "p1", "kind": "parcel.deliver", "partner": "ups", "reference": "1Z",
         "due_at": DUE.isoformat(), "expect": {"recipient": "Thomas Gouritin"}, "said": "demain"}, **outcome}
-    assert alert_key(p) == "p1:broken:wrong_recipient"
+    assert alert_key(p) == "p1:broken"
 
 
 def test_nothing_new_changes_nothing():
@@ -126,7 +126,7 @@ def test_two_broken_promises_give_their_reasons_sorted_and_two_alerts():
                ("ups", "B"): [upd("lost", 2, event_id="e2", reference="B")]}
     changes = reevaluate(Case("c1", status=CaseStatus.IN_PROGRESS), [a, b], updates, T0 + timedelta(hours=3), actor="a")
     assert changes.timeline[-1].detail["reason"] == "parcel_failed,wrong_recipient"
-    assert [al.key for al in changes.alerts] == ["pa:broken:wrong_recipient", "pb:broken:parcel_failed"]
+    assert [al.key for al in changes.alerts] == ["pa:broken", "pb:broken"]
 
 
 # --- lifecycle ---------------------------------------------------------------------------------
