@@ -240,6 +240,8 @@ class Promise:
     # a promise made from a playbook plan holds the steps still to come.
     parent_id: str | None = None
     plan: tuple[PlannedStep, ...] = ()
+    # Ops: a stuck promise acknowledged and hidden from the stuck list until this time.
+    snoozed_until: datetime | None = None
 
     @property
     def root_id(self) -> str:
@@ -310,6 +312,8 @@ class Case:
     status_changed_at: datetime | None = None
     # The customer complained again about a resolved case and no promise answered it yet.
     disputed: bool = False
+    # The person who took the case (an agent or ops key's name); None: nobody yet.
+    owner: str | None = None
 
 
 class EntryType(StrEnum):
@@ -325,6 +329,10 @@ class EntryType(StrEnum):
     ALERT = "alert"
     ESCALATION = "escalation"
     SUGGESTION = "suggestion"
+    # What people do from the ops views (under their name).
+    OWNER = "owner"
+    ACKNOWLEDGED = "acknowledged"
+    NOTE = "note"
 
 
 @dataclass(frozen=True, slots=True)
