@@ -242,6 +242,9 @@ class Promise:
     plan: tuple[PlannedStep, ...] = ()
     # Ops: a stuck promise acknowledged and hidden from the stuck list until this time.
     snoozed_until: datetime | None = None
+    # The stuck promise this one answers (the playbook's next step): what the field said before
+    # it was made was about that one, so it is judged only on what the field says after.
+    replaces: str | None = None
 
     @property
     def root_id(self) -> str:
@@ -250,7 +253,7 @@ class Promise:
     @classmethod
     def create(cls, *, promise_id: str, case_id: str, kind: str, partner: str, reference: str,
                due_at: datetime, expect: Mapping[str, Any] | None, said: str | None,
-               created_at: datetime) -> Promise:
+               created_at: datetime, replaces: str | None = None) -> Promise:
         from domain.kinds import validate_expect  # the kinds' modules import this one
 
         parsed = parse_kind(kind)
@@ -263,7 +266,7 @@ class Promise:
             partner=values.text(partner, "partner", required=True, max_len=200) or "",
             reference=values.text(reference, "reference", required=True, max_len=200) or "",
             due_at=due, expect=validate_expect(parsed, expect),
-            said=values.text(said, "said", max_len=5000), created_at=created_at,
+            said=values.text(said, "said", max_len=5000), created_at=created_at, replaces=replaces,
         )
 
 

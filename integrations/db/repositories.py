@@ -104,7 +104,7 @@ def promise_from_row(row: Any) -> Promise:
         outcome=Outcome(verdict=Verdict(row.verdict), reason=Reason(row.reason) if row.reason else None,
                         fulfilled_at=row.fulfilled_at, evidence=update_from_evidence(row.evidence),
                         unverified=tuple(row.unverified or ()), at_risk=at_risk_from_row(row.at_risk)),
-        parent_id=row.parent_id, snoozed_until=row.snoozed_until,
+        parent_id=row.parent_id, snoozed_until=row.snoozed_until, replaces=row.replaces,
         plan=tuple(PlannedStep(role=s["role"], kind=PromiseKind(s["kind"]), due_in_hours=s["due_in_hours"])
                    for s in row.plan or ()),
     )
@@ -241,7 +241,7 @@ class SqlPromiseRepository(ports.PromiseRepository):
             promise_id=promise.promise_id, case_id=promise.case_id, kind=promise.kind.value,
             partner=promise.partner, reference=promise.reference, due_at=promise.due_at,
             expect=promise.expect, said=promise.said, created_at=promise.created_at,
-            verdict_at=promise.created_at, risk_check_at=silence_check_at(promise), parent_id=promise.parent_id,
+            verdict_at=promise.created_at, risk_check_at=silence_check_at(promise), parent_id=promise.parent_id, replaces=promise.replaces,
             plan=[step.detail() for step in promise.plan] or None, **_outcome_values(promise)))
 
     def get(self, promise_id: str) -> Promise | None:

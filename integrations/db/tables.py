@@ -103,6 +103,7 @@ promises = Table(
     Column("snoozed_until", UTCDateTime),
     Column("acknowledged_by", String(200)),
     Column("acknowledged_at", UTCDateTime),
+    Column("replaces", String(36)),  # the stuck promise a playbook's next step answers
     Index("ix_promises_snoozed_until", "snoozed_until", postgresql_where=text("snoozed_until IS NOT NULL"),
           sqlite_where=text("snoozed_until IS NOT NULL")),
     Index("ix_promises_partner_reference", "partner", "reference"),

@@ -136,6 +136,6 @@ def record_next_step(uow_factory: Callable[[], UnitOfWork], promise_id: str, pla
         raise InvalidInput(f"no playbook says what to do for {promise.kind.value} / {reason}",
                            {"kind": promise.kind.value, "reason": reason})
     playbook = next(b for b in books if b.name == step.playbook)
-    specs = [PromiseSpec(**spec) for spec in expand(playbook, promise.partner, promise.reference, clock(),
-                                                    promise.expect)]
+    specs = [PromiseSpec(**spec, replaces=promise.promise_id)
+             for spec in expand(playbook, promise.partner, promise.reference, clock(), promise.expect)]
     return record_promises(uow_factory, promise.case_id, specs, actor, clock)

@@ -23,6 +23,7 @@ class PromiseSpec:
     due_at: datetime
     expect: Mapping[str, Any]
     said: str | None = None
+    replaces: str | None = None  # the stuck promise this one answers
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +54,7 @@ def record_promises(
     promises = [
         Promise.create(promise_id=str(uuid.uuid4()), case_id=case_id, kind=s.kind,
                        partner=s.partner, reference=s.reference, due_at=s.due_at,
-                       expect=s.expect, said=s.said, created_at=made_at)
+                       expect=s.expect, said=s.said, created_at=made_at, replaces=s.replaces)
         for s in specs
     ]
     with uow_factory() as uow:

@@ -1,4 +1,5 @@
-"""Ops workflow: a case's owner, a stuck promise's acknowledgement and snooze.
+"""Ops workflow: a case's owner, a stuck promise's acknowledgement and snooze, and the stuck
+promise a new one replaces (judged only on what the field says after it was made).
 
 `cases.owner` is the person's name (an agent or ops key's name); the owned cases are few, so
 the stuck list reads them along the partial index `ix_cases_owner` and the unowned ones along
@@ -26,6 +27,7 @@ def upgrade() -> None:
     op.add_column("promises", sa.Column("snoozed_until", sa.DateTime(timezone=True), nullable=True))
     op.add_column("promises", sa.Column("acknowledged_by", sa.String(200), nullable=True))
     op.add_column("promises", sa.Column("acknowledged_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("promises", sa.Column("replaces", sa.String(36), nullable=True))
     op.create_index("ix_cases_owner", "cases", ["owner"],
                     postgresql_where=sa.text("owner IS NOT NULL"), sqlite_where=sa.text("owner IS NOT NULL"))
     op.create_index("ix_promises_snoozed_until", "promises", ["snoozed_until"],
@@ -36,7 +38,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_promises_snoozed_until", table_name="promises")
     op.drop_index("ix_cases_owner", table_name="cases")
-    for column in ("acknowledged_at", "acknowledged_by", "snoozed_until"):
+    for column in ("replaces", "acknowledged_at", "acknowledged_by", "snoozed_until"):
         op.drop_column("promises", column)
     for column in ("owned_at", "owner"):
         op.drop_column("cases", column)
