@@ -241,7 +241,8 @@ class SqlPromiseRepository(ports.PromiseRepository):
             promise_id=promise.promise_id, case_id=promise.case_id, kind=promise.kind.value,
             partner=promise.partner, reference=promise.reference, due_at=promise.due_at,
             expect=promise.expect, said=promise.said, created_at=promise.created_at,
-            verdict_at=promise.created_at, risk_check_at=silence_check_at(promise), parent_id=promise.parent_id, replaces=promise.replaces,
+            verdict_at=promise.created_at, risk_check_at=silence_check_at(promise), parent_id=promise.parent_id,
+            replaces=promise.replaces,
             plan=[step.detail() for step in promise.plan] or None, **_outcome_values(promise)))
 
     def get(self, promise_id: str) -> Promise | None:

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select, update
 
 from integrations.db import credentials, tables
-from integrations.services.sweep import sweep_deadlines
 from integrations.db.unit_of_work import uow_factory
+from integrations.services.sweep import sweep_deadlines
 
 pytestmark = pytest.mark.usefixtures("db")
 
