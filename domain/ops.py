@@ -85,7 +85,7 @@ def expected_view(kind: str, expect: Mapping[str, Any]) -> dict[str, str]:
     if expect.get("recipient"):
         out["recipient"] = str(expect["recipient"])
     if expect.get("amount"):
-        out["amount"] = _join(expect.get("amount"), expect.get("currency")) or ""
+        out["amount"] = f"{expect['amount']} {expect.get('currency') or ''}".strip()
     return out
 
 
@@ -98,15 +98,15 @@ def observed_view(evidence: Mapping[str, Any] | None, last_update: Mapping[str, 
     out = {"status": str(seen.get("status")), "at": str(seen.get("occurred_at"))}
     if seen.get("partner"):
         out["partner"] = str(seen["partner"])
-    place = _join(seen.get("location") or seen.get("address"), seen.get("pickup_point_id"),
-                  seen.get("postal_code"), seen.get("city"), seen.get("country"))
+    place = _join(*dict.fromkeys(seen.get(k) for k in ("address", "location", "pickup_point_id", "postal_code",
+                                                       "city", "country")))
     if place:
         out["place"] = place
     person = seen.get("signed_by") or seen.get("handed_to")
     if person:
         out["recipient"] = str(person)
     if seen.get("amount"):
-        out["amount"] = _join(seen.get("amount"), seen.get("currency")) or ""
+        out["amount"] = f"{seen['amount']} {seen.get('currency') or ''}".strip()
     if seen.get("carrier_code"):
         out["carrier_code"] = str(seen["carrier_code"])
     return out

@@ -4,6 +4,7 @@ place, signer, local time), the next step and the link. Times in the brand's tim
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -26,7 +27,7 @@ WORDS = {
            "nobody": "nobody yet: take it", "nothing": "nothing from the field", "last": "last known status",
            "risk": "At risk", "cause": "because", "silence": "no news from the carrier since",
            "place": "place", "recipient": "recipient", "amount": "amount", "signed": "signed by",
-           "no_words": "(no complaint text)", "why": "Why", "reopened": "reopened", "times": "time(s)",
+           "no_words": "(no complaint text)", "why": "Why",
            "disputed": "The case was resolved and the customer complained again."},
     "fr": {"broken": "Promesse non tenue", "at_risk": "Promesse menacée", "escalation": "ESCALADE",
            "disputes": "Le client conteste la résolution", "customer": "Le client a écrit", "promised": "Promis",
@@ -35,7 +36,6 @@ WORDS = {
            "last": "dernier statut connu", "risk": "Menacé", "cause": "car",
            "silence": "aucune nouvelle du transporteur depuis", "place": "lieu", "recipient": "destinataire",
            "amount": "montant", "signed": "signé par", "no_words": "(pas de texte de plainte)", "why": "Pourquoi",
-           "reopened": "rouvert", "times": "fois",
            "disputed": "Le dossier était résolu et le client s'est plaint à nouveau."},
 }
 
@@ -80,6 +80,17 @@ def _field(seen: Mapping[str, Any] | None, ctx: AlertContext, w: dict[str, str],
     return f"{label}: {seen.get('status')} ({', '.join(f for f in facts if f)})"
 
 
+def _why(payload: Mapping[str, Any], ctx: AlertContext, lang: str) -> str:
+    """Why ops are called in: reopened N times, or left unanswered since a (local) time."""
+    why = str(payload.get("why") or "")
+    since = re.search(r"since (\S+)$", why)
+    count = payload.get("reopen_count")
+    if since:
+        when = local(since.group(1), ctx.timezone, lang)
+        return f"rouvert et sans réponse depuis le {when}" if lang == "fr" else f"reopened and unanswered since {when}"
+    return f"rouvert {count} fois" if lang == "fr" else f"reopened {count} time(s)"
+
+
 def compose(alert: dict[str, Any], complaints: list[Complaint], public_url: str,
             ctx: AlertContext | None = None) -> tuple[str, str]:
     ctx = ctx or AlertContext()
@@ -96,8 +107,7 @@ def compose(alert: dict[str, Any], complaints: list[Complaint], public_url: str,
     promise = payload.get("promise") or ctx.promise or {}
     if kind == "escalation":
         title = f"[Terrain] {w['escalation']}: {title_of_case}"
-        lines = [f"{title_of_case} — {w['why']}: {payload.get('why')} "
-                 f"({w['reopened']} {payload.get('reopen_count')} {w['times']}).", owner]
+        lines = [f"{title_of_case} — {w['why']}: {_why(payload, ctx, lang)}.", owner]
     elif kind == "customer_disputes":
         title = f"[Terrain] {w['disputes']}: {title_of_case}"
         lines = [f"{title_of_case} — {w['disputed']}", owner]

@@ -88,9 +88,9 @@ def _context(uow: UnitOfWork, settings: Settings, alert: dict[str, Any],
     promise: dict[str, Any] = dict(alert["payload"].get("promise") or {})
     reason = alert["payload"].get("reason")
     evidence = None
-    if not promise:  # escalation, dispute: the case's latest unanswered break, if any
-        stuck = [p for p in uow.promises.for_cases([alert["case_id"]])
-                 if p.outcome.verdict is Verdict.BROKEN and not p.addressed]
+    if not promise:  # escalation, dispute: the case's latest unanswered break, else its latest promise
+        promises = uow.promises.for_cases([alert["case_id"]])
+        stuck = [p for p in promises if p.outcome.verdict is Verdict.BROKEN and not p.addressed] or promises
         if stuck:
             latest = stuck[-1]
             promise, reason = promise_detail(latest), latest.outcome.reason.value if latest.outcome.reason else None

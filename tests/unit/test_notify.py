@@ -84,7 +84,11 @@ def test_message_for_a_missed_deadline_gives_the_last_known_status():
 def test_escalation_and_dispute_messages():
     title, body = compose({"case_id": "c9", "kind": "escalation",
                            "payload": {"why": "reopened 2 times", "reopen_count": 2}}, [], "http://t")
-    assert "ESCALATION" in title and "reopened 2 times" in body and "http://t/cases/c9" in body
+    assert "ESCALATION" in title and "reopened 2 time(s)" in body and "http://t/cases/c9" in body
+    _, body = compose({"case_id": "c9", "kind": "escalation", "payload": {
+        "why": "reopened and unaddressed since 2026-03-02T09:00:00+00:00", "reopen_count": 1}}, [], "http://t",
+        AlertContext(language="fr"))
+    assert "Pourquoi: rouvert et sans réponse depuis le 02/03/2026 10:00 CET." in body
     title, _ = compose({"case_id": "c9", "kind": "customer_disputes", "payload": {}}, [], "http://t")
     assert "disputes" in title
 
