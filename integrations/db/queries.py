@@ -119,6 +119,33 @@ def stuck_promises(
     } for r in rows]
 
 
+def snoozed_promises(conn: Connection, now: datetime, *, limit: int = 100) -> list[dict[str, Any]]:
+    """Stuck promises snoozed until later, soonest back first (along ix_promises_snoozed_until)."""
+    rows = conn.execute(
+        select(p.c.promise_id, p.c.case_id, p.c.kind, p.c.partner, p.c.reference, p.c.due_at, p.c.said, p.c.verdict,
+               p.c.reason, p.c.verdict_at, p.c.expect, p.c.evidence, p.c.snoozed_until, p.c.acknowledged_by,
+               c.c.status.label("case_status"))
+        .join(c, c.c.case_id == p.c.case_id)
+        .where(p.c.snoozed_until > now, ~p.c.addressed, p.c.verdict.in_(("broken", "pending")), c.c.status != "closed")
+        .order_by(p.c.snoozed_until, p.c.promise_id).limit(limit)).all()
+    return [{
+        "promise_id": r.promise_id, "case_id": r.case_id, "case_status": r.case_status, "kind": r.kind,
+        "partner": r.partner, "reference": r.reference, "due_at": _iso(r.due_at), "said": r.said,
+        "verdict": r.verdict, "reason": r.reason or ("deadline_missed" if r.verdict == "pending" else None),
+        "expect": r.expect, "evidence": r.evidence, "snoozed_until": _iso(r.snoozed_until),
+        "acknowledged_by": r.acknowledged_by,
+        "stuck_since": _iso(stuck_since(r.verdict, r.reason, r.due_at, r.verdict_at)),
+    } for r in rows]
+
+
+def people(conn: Connection) -> list[str]:
+    """The names cases can be given to: agents and ops with a key not revoked."""
+    k = t.api_keys
+    return list(conn.execute(select(k.c.name).where(k.c.name.is_not(None), k.c.revoked_at.is_(None),
+                                                     k.c.role.in_(("agent", "ops"))).distinct().order_by(k.c.name))
+                .scalars())
+
+
 def at_risk_promises(conn: Connection, now: datetime, *, partner: str | None = None, kind: str | None = None,
                      limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
     """Pending promises at risk (a worrying status, or the carrier's silence), soonest due first,
