@@ -60,11 +60,12 @@ def login(browser, server, name, viewport, db):  # noqa: F811
 
 
 def no_sideways_scroll(page) -> bool:
+    if page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"):
+        return True
     wide = page.evaluate("""() => [...document.querySelectorAll('body *')]
         .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
         .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).slice(0, 8)""")
-    assert wide == [], wide
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    raise AssertionError(f"the page scrolls sideways: {wide}")
 
 
 @pytest.mark.parametrize("device", ["desktop", "phone"])
@@ -136,5 +137,59 @@ def test_take_act_snooze_and_assign(db, server, device):  # noqa: F811
         expect(ops.locator(".timeline li.t-owner").last).to_contain_text("by Olivia Ops")
         assert no_sideways_scroll(ops)
         ops.screenshot(path=ARTIFACTS / f"ops-assigned-{device}.png", full_page=True)
+        assert violations == []
+        browser.close()
+
+
+PARTNERS = ["chronopost", "colissimo", "dhl-express", "dpd-france", "fnac-ternes", "gls", "laposte",
+            "mondial-relay", "relais-colis", "stripe-fr", "ups"]
+
+
+def many_partners(db):
+    """Six weeks of callbacks for eleven partners, each keeping a different share on time."""
+    uow, now = uow_factory(db), datetime.now(UTC)
+    for week in range(1, 7):
+        start = now - timedelta(weeks=week)
+        for n, partner in enumerate(PARTNERS):
+            for i in range(2):
+                case = open_complaint(uow, complaint(f"rappel {partner} {week} {i}", start, author=f"@c{n}"),
+                                      "agent:t", lambda s=start: s)
+                ref = f"H-{partner}-{week}-{i}"
+                record_promises(uow, case.case_id, [spec("callback", partner, ref, start + timedelta(hours=4))],
+                                "agent:t", lambda s=start: s)
+                late = (week + i + n) % (2 + n % 4) == 0
+                ingest_updates(uow, [update(partner, ref, "done", start + timedelta(hours=6 if late else 1))])
+    stuck = open_complaint(uow, complaint("personne ne rappelle", now, author="@gls-client"), "agent:t")
+    record_promises(uow, stuck.case_id, [spec("callback", "gls", "GLS-1", now - timedelta(hours=1))], "agent:t",
+                    lambda: now - timedelta(hours=3))
+    sweep_deadlines(uow)
+
+
+@pytest.mark.parametrize("device", ["desktop", "phone"])
+def test_scorecards_with_many_partners_open_their_stuck_lists(db, server, device):  # noqa: F811
+    browser_or_skip()
+    import httpx
+    from playwright.sync_api import expect, sync_playwright
+
+    many_partners(db)
+    assert httpx.get(server + "/favicon.ico").headers["content-type"] == "image/svg+xml"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = login(browser, server, "Olivia Ops", VIEWPORTS[device], db)
+        violations = watch_csp(page)
+        page.goto(server + "/scorecards")
+        expect(page.locator("link[rel=icon]")).to_have_attribute("href", "/static/favicon.svg")
+        charts = page.locator(".small-chart")
+        expect(charts).to_have_count(len(PARTNERS))
+        boxes = [charts.nth(i).bounding_box() for i in range(len(PARTNERS))]
+        assert min(b["width"] for b in boxes) >= 220  # legible, not squeezed
+        if device == "phone":
+            assert len({round(b["x"]) for b in boxes}) == 1  # one chart per row
+        assert no_sideways_scroll(page)
+        page.screenshot(path=ARTIFACTS / f"ops-scorecards-many-{device}.png", full_page=True)
+        page.locator("table").get_by_role("link", name="gls", exact=True).click()
+        expect(page).to_have_url(server + "/?partner=gls")
+        expect(page.locator("#stuck-rows article.item")).to_have_count(1)
+        expect(page.locator("#stuck-rows article.item h2")).to_have_text("@gls-client · GLS-1")
         assert violations == []
         browser.close()

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
@@ -203,6 +203,13 @@ def refresh_from_here(request: Request) -> HTMLResponse:
                         path="/")
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@router.get("/favicon.ico")
+async def favicon() -> Response:
+    """Browsers ask for it at the root whatever the page says."""
+    return FileResponse(HERE / "static" / "favicon.svg", media_type="image/svg+xml",
+                        headers={"Cache-Control": "public, max-age=86400"})
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -428,7 +435,7 @@ async def scorecards_page(request: Request) -> Response:
     cards = [dict(card) for card in cards]
     for card in cards:
         card["median"] = humanize(card["median_seconds_to_keep"]) if card["median_seconds_to_keep"] else "—"
-    return page(request, "scorecards.html", {"cards": cards, "chart": charts.kept_rate_chart(trend), "weeks": weeks})
+    return page(request, "scorecards.html", {"cards": cards, "chart": charts.kept_rate_charts(trend), "weeks": weeks})
 
 
 @router.get("/warnings", response_class=HTMLResponse)
