@@ -445,15 +445,20 @@ async def warnings_page(request: Request) -> Response:
     state = request.app.state
     partner = (request.query_params.get("partner") or "").strip()[:200] or None
 
+    books, language = playbooks_of(request).values(), state.settings.language
+
     def load():
         with state.engine.connect() as conn:
-            return (queries.at_risk_promises(conn, state.clock(), partner=partner, limit=PAGE_SIZE),
-                    queries.to_check_promises(conn, partner=partner, limit=PAGE_SIZE))
+            return (queries.for_people(conn, queries.at_risk_promises(conn, state.clock(), partner=partner,
+                                                                      limit=PAGE_SIZE), books, language),
+                    queries.for_people(conn, queries.to_check_promises(conn, partner=partner, limit=PAGE_SIZE)),
+                    queries.people(conn))
 
-    at_risk, to_check = await run_in_threadpool(load)
+    at_risk, to_check, people = await run_in_threadpool(load)
     for item in at_risk:
-        item["due_in"] = humanize(item["due_in_seconds"]) if item["due_in_seconds"] > 0 else "overdue"
-    return page(request, "warnings.html", {"at_risk": at_risk, "to_check": to_check, "partner": partner})
+        item["due_in"] = f"in {humanize(item['due_in_seconds'])}" if item["due_in_seconds"] > 0 else "overdue"
+    return page(request, "warnings.html", {"at_risk": at_risk, "to_check": to_check, "partner": partner,
+                                           "people": people, "snooze_choices": SNOOZES})
 
 
 @router.get("/feed", response_class=HTMLResponse)
