@@ -41,6 +41,7 @@ def stuck_promises(
     offset: int = 0,
     owner: str | None = None,
     _owned: bool | None = None,
+    _last: bool = True,
 ) -> list[dict[str, Any]]:
     """Broken or overdue promises not yet addressed, oldest due first (or grouped by
     `order` ∈ partner, kind, reason, then oldest due first within each group); unowned cases
@@ -60,12 +61,17 @@ def stuck_promises(
         window, rows = limit + offset, []
         for owned in ((True,) if owner else (False, True)) if _owned is None else (_owned,):
             for value in GROUPS[order]:
-                rows += stuck_promises(conn, now, **{**filters, order: value}, _owned=owned, limit=window - len(rows))
+                rows += stuck_promises(conn, now, **{**filters, order: value}, _owned=owned, _last=False,
+                                       limit=window - len(rows))
                 if len(rows) >= window:
                     break
             if len(rows) >= window:
                 break
-        return rows[offset:offset + limit]
+        page = rows[offset:offset + limit]
+        last = last_updates(conn, {(r["partner"], r["reference"]) for r in page})  # once for the page
+        for row in page:
+            row["last_update"] = last.get((row["partner"], row["reference"]))
+        return page
     if order in GROUPS:
         order = "due_at"  # a single kind or reason: due order is the same thing
     due_before = now - overdue_for if overdue_for else now
@@ -107,7 +113,7 @@ def stuck_promises(
     group = [] if order == "due_at" else [merged.c[order]]
     rows = conn.execute(select(merged).order_by(merged.c.owned, *group, merged.c.due_at, merged.c.promise_id)
                         .limit(limit).offset(offset)).all()
-    last = last_updates(conn, {(r.partner, r.reference) for r in rows})
+    last = last_updates(conn, {(r.partner, r.reference) for r in rows}) if _last else {}
     return [{
         "promise_id": r.promise_id, "case_id": r.case_id, "case_status": r.case_status,
         "kind": r.kind, "partner": r.partner, "reference": r.reference,
