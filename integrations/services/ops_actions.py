@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Callable, Iterable
 
 from domain import values
-from domain.errors import CaseClosed, InvalidInput, UnknownCase, UnknownPromise
+from domain.errors import AlreadyAnswered, CaseClosed, InvalidInput, UnknownCase, UnknownPromise
 from domain.model import Case, CaseStatus, EntryType, Promise, TimelineEntry
 from domain.ops import next_step
 from domain.playbooks import Playbook, expand
@@ -130,6 +130,8 @@ def record_next_step(uow_factory: Callable[[], UnitOfWork], promise_id: str, pla
     books = list(playbooks)
     with uow_factory() as uow:
         promise = _promise(uow, promise_id)
+    if promise.addressed:  # a second click, or someone else answered it meanwhile
+        raise AlreadyAnswered("a newer promise already answers this one", {"promise_id": promise_id})
     reason = promise.outcome.reason.value if promise.outcome.reason else None
     step = next_step(promise.kind.value, reason, books)
     if step is None:

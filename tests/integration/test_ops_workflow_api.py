@@ -198,3 +198,32 @@ def test_the_new_promise_is_judged_on_what_the_field_says_next(client, keys, peo
     case = client.get(f"/v1/cases/{case_id}", headers=keys["agent"]).json()
     assert {p["promise_id"]: p["verdict"] for p in case["promises"]}[created["promise_id"]] == "kept"
     assert case["status"] == "resolved"
+
+
+def test_dashboard_actions_need_the_session_form_token_and_stay_on_this_site(app, client, keys, people, clock, db):
+    from tests.integration.test_people_and_sessions import login, page_csrf
+
+    case_id, promise_id = reroute_gone_wrong(client, keys, clock)
+    token = people["claire"]["Authorization"].split()[1]
+    client.headers.pop("Authorization", None)
+    assert login(client, token).status_code == 303
+    csrf = page_csrf(client)
+    forged = client.post(f"/cases/{case_id}/assign", data={"owner": "me"}, follow_redirects=False)
+    assert forged.status_code == 403
+    taken = client.post(f"/cases/{case_id}/assign", data={"owner": "me", "csrf": csrf, "next": "//evil.example"},
+                        follow_redirects=False)
+    assert taken.status_code == 303 and taken.headers["location"] == "/"
+    listed = client.get("/").text
+    assert "Owner: Claire Martin" in listed and "@vinyl · order CMD-1 · 6A1" in listed
+    refused = client.post(f"/promises/{promise_id}/acknowledge", follow_redirects=False,
+                          data={"case_id": case_id, "snooze": "soon", "csrf": csrf})
+    assert refused.status_code == 422 and "overdue_for must be" in refused.text
+    done = client.post(f"/promises/{promise_id}/next-step", data={"case_id": case_id, "csrf": csrf, "next": "/"},
+                       follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == "/"
+    assert "Nothing stuck" in client.get("/").text
+    gone = client.post(f"/promises/{promise_id}/next-step", data={"case_id": case_id, "csrf": csrf},
+                       follow_redirects=False)
+    assert gone.status_code == 409 and "already answers" in gone.text  # a second click records nothing
+    again = client.post(f"/v1/promises/{promise_id}/next-step", headers=people["claire"])
+    assert again.status_code == 409 and again.json()["error"]["code"] == "already_answered"
