@@ -468,7 +468,12 @@ async def feed(request: Request) -> Response:
 
     def load():
         with engine.connect() as conn:
-            return queries.recent_reopens(conn)
+            reopens = queries.recent_reopens(conn)
+            facts = queries.case_facts(conn, {r["case_id"] for r in reopens})
+        for r in reopens:  # who and which order, not an id of ours
+            f = facts.get(r["case_id"], {})
+            r["case_title"] = case_title(f.get("author"), f.get("customer_ref"), f.get("order_ref"), None)
+        return reopens
 
     context = {"reopens": await run_in_threadpool(load)}
     if request.headers.get("HX-Request"):
