@@ -79,6 +79,8 @@ def test_unowned_first_and_taking_or_acknowledging_does_not_hide(client, keys, p
     items = stuck(client, keys)
     assert [(i["case_id"], i["owner"]) for i in items] == [(second, None), (first, "Claire Martin")]
     assert [i["case_id"] for i in stuck(client, keys, owner="Claire Martin")] == [first]
+    mine = client.get("/v1/ops/stuck", headers=people["olivia"], params={"owner": "me"}).json()["items"]
+    assert mine == []  # Olivia owns nothing yet
     # ops gives it to someone else; the timeline says who did what
     answer = client.post(f"/v1/cases/{first}/assign", headers=people["olivia"], json={"owner": "Olivia Ops"})
     assert answer.json()["owner"] == "Olivia Ops"

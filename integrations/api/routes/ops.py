@@ -37,13 +37,15 @@ def get_stuck(_key: Ops, request: Request,
               kind: str | None = Query(None, max_length=32),
               reason: str | None = Query(None, max_length=32),
               overdue_for: str | None = Query(None, max_length=20, examples=["2h"]),
-              owner: str | None = Query(None, max_length=200, description="one person's cases"),
+              owner: str | None = Query(None, max_length=200, description='one person\'s cases (a name, or "me")'),
               limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0, le=1_000_000)) -> dict:
     """Broken or overdue promises not yet addressed and not snoozed: unowned cases first, oldest
     due first; each with its case title, the customer's words, expected vs observed, stuck
     since, owner and the playbook's next step."""
     state = request.app.state
     delta = parse_duration(overdue_for)
+    if owner is not None and owner.strip().lower() == "me":
+        owner = _key.name or f"{_key.role}:{_key.key_id}"  # a nameless key owns nothing
     with state.engine.connect() as conn:
         items = queries.stuck_promises(conn, state.clock(), partner=partner, kind=kind, reason=reason,
                                        overdue_for=delta, limit=limit, offset=offset, owner=owner)
