@@ -84,6 +84,8 @@ def test_unowned_first_and_taking_or_acknowledging_does_not_hide(client, keys, p
     # ops gives it to someone else; the timeline says who did what
     answer = client.post(f"/v1/cases/{first}/assign", headers=people["olivia"], json={"owner": "Olivia Ops"})
     assert answer.json()["owner"] == "Olivia Ops"
+    mine = client.get("/v1/ops/stuck", headers=people["olivia"], params={"owner": "me"}).json()["items"]
+    assert [i["case_id"] for i in mine] == [first]
     owners = [(e["actor"], e["detail"]["owner"]) for e in timeline(client, keys, first) if e["type"] == "owner"]
     assert owners == [("agent:Claire Martin", "Claire Martin"), ("ops:Olivia Ops", "Olivia Ops")]
     [promise_id] = [i["promise_id"] for i in stuck(client, keys) if i["case_id"] == first]
