@@ -4,6 +4,7 @@ alert's one timeline entry."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -191,3 +192,17 @@ def test_notes_resend_and_the_next_step(uow, store):
     assert store.promises[promise_id].addressed
     assert [e.actor for e in store.timeline if e.type in (EntryType.NOTE, EntryType.OUTBOUND_REQUEST)] == [
         "agent:Claire", "ops:Olivia"]
+
+
+def test_the_next_step_is_recorded_once_even_when_both_clicks_pass_the_first_check(uow, store):
+    from integrations.services.promises import PromiseSpec
+
+    case_id, promise_id = stuck_reroute(uow, store)
+    again = PromiseSpec(kind="parcel.reroute", partner="laposte", reference="6A1", due_at=T0 + timedelta(hours=30),
+                        expect={"location": "Lille", "pickup_point_id": "1"}, replaces=promise_id)
+    record_promises(uow, case_id, [again], "agent:Claire", at(3))
+    with pytest.raises(errors.AlreadyAnswered):
+        record_promises(uow, case_id, [again], "agent:Samir", at(3))  # the second click, same moment
+    with pytest.raises(errors.InvalidInput):
+        record_promises(uow, case_id, [dataclasses.replace(again, replaces="elsewhere")], "agent:Samir", at(3))
+    assert sum(p.replaces == promise_id for p in store.promises.values()) == 1
