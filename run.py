@@ -1,15 +1,21 @@
 #!/usr/bin/env python3
 """Bootstrap for a fresh machine with only Python 3.11: a local virtualenv, then the command.
 
-    python3 run.py up --demo     # the main job: API, dashboard and flows on embedded SQLite
-    python3 run.py test          # the whole suite, on SQLite then on PostgreSQL
-    python3 run.py <any terrain command and options>
+    python3 run.py up --demo         # the main job: API, dashboard and flows on embedded SQLite
+    python3 run.py test              # the whole suite, on SQLite then on PostgreSQL
+    python3 run.py terrain <command> # any terrain command (`python3 run.py <command>` works too)
+    python3 run.py lock [--upgrade]  # regenerate requirements.lock from pyproject.toml
+
+The virtualenv gets the exact versions of requirements.lock (with their hashes), then Terrain
+itself without dependencies. A terrain command replaces this process (exec): SIGTERM or Ctrl-C
+reach it directly, and it stops what it started.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import subprocess
 import sys
 import venv
@@ -18,22 +24,64 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+LOCK = ROOT / "requirements.lock"
+# The one command that makes requirements.lock (`python3 run.py lock` runs it).
+COMPILE = ["-m", "piptools", "compile", "--quiet", "--extra", "test", "--generate-hashes", "--strip-extras",
+           "--no-emit-index-url", "--no-emit-find-links", "--output-file", "requirements.lock", "pyproject.toml"]
+PIP_TOOLS = "pip-tools>=7.6,<8"
 PG_URL = os.environ.get("TERRAIN_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 
 
-def ensure_venv() -> None:
-    """Create .venv and install the project with its test extras, again only when pyproject changes."""
+def installed_digest() -> str:
+    """What .venv was installed from: pyproject.toml and requirements.lock."""
+    return hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + LOCK.read_bytes()).hexdigest()
+
+
+def venv_current() -> bool:
     stamp = VENV / ".installed"
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    if stamp.exists() and stamp.read_text() == digest:
+    return stamp.exists() and stamp.read_text() == installed_digest()
+
+
+def ensure_venv() -> None:
+    """Create .venv and install the locked versions, then the project itself without
+    dependencies; again only when pyproject.toml or requirements.lock change."""
+    if venv_current():
         return
     if not (BIN / "python").exists():
         print("creating .venv …", flush=True)
         venv.create(VENV, with_pip=True)
     pip = [str(BIN / "python"), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
-    subprocess.run([*pip, "--upgrade", "pip"], check=True)
-    subprocess.run([*pip, "-e", f"{ROOT}[test]"], check=True)
-    stamp.write_text(digest)
+    subprocess.run([*pip, "--require-hashes", "-r", str(LOCK)], check=True)
+    subprocess.run([*pip, "--no-deps", "-e", str(ROOT)], check=True)
+    # A dependency added to pyproject.toml but not to the lock would be missing: say so.
+    check = subprocess.run([str(BIN / "python"), "-m", "pip", "check", "--disable-pip-version-check"],
+                           capture_output=True, text=True)
+    if check.returncode:
+        sys.exit(f"{check.stdout}{check.stderr}requirements.lock does not hold what pyproject.toml needs: "
+                 "run `python3 run.py lock` and commit requirements.lock")
+    (VENV / ".installed").write_text(installed_digest())
+
+
+def lock(extra: list[str]) -> int:
+    """Regenerate requirements.lock from pyproject.toml (main and test dependencies, hashed).
+    Versions already in the lock are kept when they still fit; `--upgrade` takes the newest."""
+    if not (BIN / "python").exists():
+        venv.create(VENV, with_pip=True)
+    python = str(BIN / "python")
+    subprocess.run([python, "-m", "pip", "install", "--disable-pip-version-check", "-q", PIP_TOOLS], check=True)
+    return subprocess.run([python, *COMPILE, *extra], cwd=ROOT).returncode
+
+
+def forwarding_signals(child: subprocess.Popen) -> None:
+    """SIGTERM and SIGINT sent to run.py go to the child too (test and bench runs)."""
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda signum, _frame: child.send_signal(signum))
+
+
+def run_child(command: list[str], **kwargs) -> int:
+    child = subprocess.Popen(command, **kwargs)
+    forwarding_signals(child)
+    return child.wait()
 
 
 def postgres_reachable() -> bool:
@@ -62,8 +110,7 @@ def run_tests(extra: list[str]) -> int:
     status = 0
     for name, overrides in passes:
         print(f"\n===== test suite on {name} =====", flush=True)
-        code = subprocess.run([python, "-m", "pytest", "-q", *extra], cwd=ROOT,
-                              env={**env, **overrides}).returncode
+        code = run_child([python, "-m", "pytest", "-q", *extra], cwd=ROOT, env={**env, **overrides})
         status = status or code
     return status
 
@@ -85,18 +132,27 @@ def run_benches(names: list[str]) -> int:
     status = 0
     for name in names or list(BENCHES):
         print(f"\n===== benchmark: {name} =====", flush=True)
-        status = status or subprocess.run([str(BIN / "python"), BENCHES[name]], cwd=ROOT).returncode
+        status = status or run_child([str(BIN / "python"), BENCHES[name]], cwd=ROOT)
     return status
 
 
 def main() -> int:
     args = sys.argv[1:]
+    if args[:1] == ["lock"]:
+        return lock(args[1:])
     ensure_venv()
     if args[:1] == ["test"]:
         return run_tests(args[1:])
     if args[:1] == ["bench"]:
         return run_benches(args[1:])
-    return subprocess.run([str(BIN / "terrain"), *args], cwd=ROOT).returncode
+    if args[:1] == ["terrain"]:
+        args = args[1:]
+    # Become the terrain command: signals reach it, and it stops its children itself.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.chdir(ROOT)
+    terrain = str(BIN / "terrain")
+    os.execv(terrain, [terrain, *args])
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from domain import values
 from domain.errors import DueBeforeSaid, InvalidInput, UnknownPromiseKind, UnknownStatus
@@ -253,7 +253,7 @@ class Promise:
     @classmethod
     def create(cls, *, promise_id: str, case_id: str, kind: str, partner: str, reference: str,
                due_at: datetime, expect: Mapping[str, Any] | None, said: str | None,
-               created_at: datetime, replaces: str | None = None) -> Promise:
+               created_at: datetime, plan: Sequence[PlannedStep] = (), replaces: str | None = None) -> Promise:
         from domain.kinds import validate_expect  # the kinds' modules import this one
 
         parsed = parse_kind(kind)
@@ -266,7 +266,8 @@ class Promise:
             partner=values.text(partner, "partner", required=True, max_len=200) or "",
             reference=values.text(reference, "reference", required=True, max_len=200) or "",
             due_at=due, expect=validate_expect(parsed, expect),
-            said=values.text(said, "said", max_len=5000), created_at=created_at, replaces=replaces,
+            said=values.text(said, "said", max_len=5000), created_at=created_at, plan=tuple(plan),
+            replaces=replaces,
         )
 
 

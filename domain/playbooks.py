@@ -17,7 +17,7 @@ from typing import Any, Mapping
 from domain.errors import InvalidInput
 from domain.extraction.deadlines import add_business_days
 from domain.kinds import EXPECT_FIELDS, validate_expect
-from domain.model import Reason, parse_kind
+from domain.model import PlannedStep, Reason, parse_kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +27,8 @@ class StandardPromise:
     due_in_hours: int | None = None
     due_in_business_days: int | None = None
     expect: Mapping[str, str] | None = None
+    # The steps that carry the promise on after a handoff, each with its own deadline (`then`).
+    then: tuple[PlannedStep, ...] = ()
 
     def due_at(self, now: datetime) -> datetime:
         if self.due_in_business_days is not None:
@@ -50,7 +52,8 @@ class Playbook:
                 "fits": [{"kind": k, "reason": r} for k, r in self.fits], "next_step": dict(self.next_step),
                 "promises": [
             {"kind": p.kind, "said": p.said, "due_in_hours": p.due_in_hours,
-             "due_in_business_days": p.due_in_business_days, "expect": dict(p.expect or {})}
+             "due_in_business_days": p.due_in_business_days, "expect": dict(p.expect or {}),
+             "then": [step.detail() for step in p.then]}
             for p in self.promises]}
 
 
@@ -88,7 +91,8 @@ def parse_playbooks(data: Any) -> dict[str, Playbook]:
                 raise InvalidInput(f"{at}: {kind.value} does not take expect fields {unknown}",
                                    {"at": at, "unknown": unknown})
             parsed.append(StandardPromise(kind=kind.value, said=p["said"], due_in_hours=hours,
-                                          due_in_business_days=days, expect=dict(defaults) or None))
+                                          due_in_business_days=days, expect=dict(defaults) or None,
+                                          then=_plan(p.get("then"), at, hours)))
         if item["name"] in out:
             raise InvalidInput(f"{where}: duplicate playbook name {item['name']!r}", {"at": where})
         out[item["name"]] = Playbook(item["name"], item["title"], item["problem"], tuple(parsed),
@@ -120,6 +124,27 @@ def _next_step(data: Any, where: str) -> dict[str, str]:
     return dict(data)
 
 
+def _plan(data: Any, at: str, first_hours: int | None) -> tuple[PlannedStep, ...]:
+    """`then`: [{role, kind, due_in_hours}], deadlines counted from when the promise is made,
+    each later than the one before."""
+    if data is None:
+        return ()
+    if not isinstance(data, list):
+        raise InvalidInput(f"{at}.then must be a list of steps", {"at": at})
+    steps: list[PlannedStep] = []
+    last: float = first_hours or 0
+    for k, step in enumerate(data):
+        where = f"{at}.then[{k}]"
+        hours = step.get("due_in_hours") if isinstance(step, dict) else None
+        if (not isinstance(step, dict) or not isinstance(step.get("role"), str) or not step["role"].strip()
+                or not isinstance(hours, (int, float)) or isinstance(hours, bool) or hours <= last):
+            raise InvalidInput(f"{where} needs a role, a kind and a due_in_hours later than the step before",
+                               {"at": where})
+        steps.append(PlannedStep(role=step["role"], kind=parse_kind(str(step.get("kind"))), due_in_hours=hours))
+        last = hours
+    return tuple(steps)
+
+
 def expand(playbook: Playbook, partner: str, reference: str, now: datetime,
            expect_overrides: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
     """The playbook's promises for one partner and reference, due from `now`.
@@ -134,5 +159,5 @@ def expand(playbook: Playbook, partner: str, reference: str, now: datetime,
         allowed = EXPECT_FIELDS[kind][0]
         expect = validate_expect(kind, {k: v for k, v in expect.items() if k in allowed})
         specs.append({"kind": kind.value, "partner": partner, "reference": reference,
-                      "due_at": promise.due_at(now), "expect": expect, "said": promise.said})
+                      "due_at": promise.due_at(now), "expect": expect, "said": promise.said, "plan": promise.then})
     return specs

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Set by `terrain up` for the API process it starts: the file where it reports what runs (/readyz reads it).
+UP_STATUS_FILE_ENV = "TERRAIN_UP_STATUS_FILE"
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TERRAIN_", env_file=".env", extra="ignore")
 
     database_url: str = "sqlite:///./terrain.db"
+    # Where `terrain up` keeps its own files: the local Prefect server, the secret key.
+    data_dir: str = ".terrain"
+    # Fernet key(s) that encrypt stored secrets (see integrations/secret_box.py); when unset,
+    # <data_dir>/secret.key, generated on first use.
+    secret_key: SecretStr | None = None
     alert_urls: str = Field(default="", description="apprise URLs, whitespace-separated")
     sweep_interval_seconds: float = 30.0
     public_url: str = "http://127.0.0.1:8000"
@@ -26,6 +34,8 @@ class Settings(BaseSettings):
     # An alert-delivery run keeps watching the outbox this long after its last alert.
     alert_watch_seconds: float = 60.0
     alert_max_attempts: int = 12
+    # /readyz fails when an alert or partner request has been due this long with no flow run taking it.
+    ready_max_lag_seconds: float = 60.0
     # A worker that dies mid-delivery loses its claim after this long; another one takes over.
     claim_lease_seconds: float = 60.0
     outbound_max_attempts: int = 8

@@ -13,6 +13,7 @@ from integrations.api.auth import KeyCache
 from integrations.api.batcher import UpdateBatcher
 from integrations.api.dashboard.security import SecurityHeaders
 from integrations.api.hot_path import UpdatesFastPath
+from integrations.api.ingesting import ingest
 from integrations.api.limits import BodySizeLimit
 from integrations.api.observability import RequestTiming
 from integrations.api.read_cache import TtlCache
@@ -20,7 +21,6 @@ from integrations.api.routes import actions, cases, health, ops, partners, repli
 from integrations.db.engine import engine_for
 from integrations.db.unit_of_work import uow_factory
 from integrations.services.clock import Clock, utc_now
-from integrations.services.ingest import ingest_updates
 from integrations.settings import Settings, get_settings
 
 DESCRIPTION = """Terrain checks on the ground what customer service promised online.
@@ -35,7 +35,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     engine = engine or engine_for(settings.sqlalchemy_url, pre_ping=False)
     clock = clock or utc_now
     factory = uow_factory(engine)
-    batcher = UpdateBatcher(partial(ingest_updates, factory, clock=clock),
+    batcher = UpdateBatcher(partial(ingest, factory, clock=clock),
                             concurrent_flushes=settings.ingest_concurrent_commits)
 
     @asynccontextmanager

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from domain.model import STATUSES, HandedTo, PromiseKind
 
 Status = Literal[tuple(sorted(STATUSES))]  # type: ignore[valid-type]
 Kind = Literal[tuple(k.value for k in PromiseKind)]  # type: ignore[valid-type]
 Text200 = Field(min_length=1, max_length=200)
+MAX_BATCH = 1000  # updates per batch, and per transaction
+# A reference as every other field takes it: 1 to 200 characters, no NUL (PostgreSQL stores none).
+TrackingNumber = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00]+$")]
 
 
 class Strict(BaseModel):
@@ -32,7 +35,7 @@ class ComplaintIn(Strict):
     posted_at: AwareDatetime
     customer_ref: str | None = Field(default=None, min_length=1, max_length=200)
     order_ref: str | None = Field(default=None, min_length=1, max_length=200)
-    tracking_numbers: list[str] = Field(default_factory=list, max_length=50)
+    tracking_numbers: list[TrackingNumber] = Field(default_factory=list, max_length=50)
 
 
 class ComplaintOut(BaseModel):
@@ -100,6 +103,12 @@ class PromiseView(BaseModel):
     unverified: list[str] = Field(default_factory=list, description="kept, but these could not be verified: "
                                   "\"place\", \"recipient\" (ops check them)")
     at_risk: dict[str, Any] | None = Field(default=None, description="pending and at risk: {cause, since, evidence}")
+    steps: list[dict[str, Any]] = Field(default_factory=list, description="each partner's step, in order: a handoff "
+                                        "(`handoff` on an update) adds the step that carries the promise on")
+    where: str | None = Field(default=None, description="where the promise is, step by step")
+    blocking_step: dict[str, Any] | None = Field(default=None, description="the step it waits on or that broke it")
+    plan: list[dict[str, Any]] | None = Field(default=None, description="a playbook's later steps: role, kind, "
+                                              "deadline in hours from when the promise was made")
 
 
 class TimelineEntryView(BaseModel):
@@ -166,7 +175,7 @@ class HandoffIn(Strict):
 
 
 class UpdateBatchIn(Strict):
-    updates: list[UpdateIn] = Field(min_length=1, max_length=1000)
+    updates: list[UpdateIn] = Field(min_length=1, max_length=MAX_BATCH)
 
 
 class IngestOut(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 import uvicorn
 
-from integrations.cli.context import console, settings
+from integrations.cli.context import console, ensure_secret_key, settings
 from integrations.db.migrate import upgrade
 
 
@@ -13,6 +13,7 @@ def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Opt
           workers: int = typer.Option(1, "--workers", min=1, help="API processes (stateless)"),
           migrate: bool = typer.Option(True, "--migrate/--no-migrate", help="migrate the database first")) -> None:
     """Serve the HTTP API and the dashboard."""
+    ensure_secret_key()  # stored secrets are encrypted under it: made on first start
     if migrate:
         upgrade(settings().sqlalchemy_url)
     console.print(f"Terrain API on http://{host}:{port} ({workers} worker{'s' if workers > 1 else ''})")

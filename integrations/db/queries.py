@@ -82,7 +82,7 @@ def stuck_promises(
     if kind:
         common.append(p.c.kind == kind)
     cols = [p.c.promise_id, p.c.case_id, p.c.kind, p.c.partner, p.c.reference, p.c.due_at,
-            p.c.said, p.c.verdict_at, c.c.status.label("case_status"), p.c.expect, p.c.evidence,
+            p.c.said, p.c.verdict_at, p.c.parent_id, c.c.status.label("case_status"), p.c.expect, p.c.evidence,
             c.c.owner, (c.c.owner.is_not(None)).label("owned")]
     # Unowned first: the unowned along the due-date indexes, the owned (a few cases people took)
     # from the cases' partial owner index.
@@ -122,6 +122,7 @@ def stuck_promises(
         "last_update": last.get((r.partner, r.reference)),
         "owner": r.owner, "expect": r.expect, "evidence": r.evidence,
         "stuck_since": _iso(stuck_since(r.verdict, r.reason, r.due_at, r.verdict_at)),
+        **step_fields(r),
     } for r in rows]
 
 
@@ -152,18 +153,30 @@ def people(conn: Connection) -> list[str]:
                 .scalars())
 
 
-def at_risk_promises(conn: Connection, now: datetime, *, partner: str | None = None, kind: str | None = None,
-                     limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
-    """Pending promises at risk (a worrying status, or the carrier's silence), soonest due first,
-    along the partial index of at-risk promises."""
-    where = [p.c.verdict == "pending", p.c.at_risk_since.is_not(None), c.c.status != "closed"]
+def step_fields(r: Any) -> dict[str, Any]:
+    """Which step of its promise an item is: the promise it carries on, and the step it is blocked on."""
+    return {"step_of": r.parent_id,
+            "blocking_step": {"partner": r.partner, "reference": r.reference, "kind": r.kind}}
+
+
+def _open_cases(partner: str | None, kind: str | None, *conditions: Any) -> list[Any]:
+    """Promises of cases not closed, meeting `conditions`, optionally of one partner and kind."""
+    where = [*conditions, c.c.status != "closed"]
     if partner:
         where.append(p.c.partner == partner)
     if kind:
         where.append(p.c.kind == kind)
+    return where
+
+
+def at_risk_promises(conn: Connection, now: datetime, *, partner: str | None = None, kind: str | None = None,
+                     limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+    """Pending promises at risk (a worrying status, or the carrier's silence), soonest due first,
+    along the partial index of at-risk promises."""
+    where = _open_cases(partner, kind, p.c.verdict == "pending", p.c.at_risk_since.is_not(None))
     rows = conn.execute(
         select(p.c.promise_id, p.c.case_id, p.c.kind, p.c.partner, p.c.reference, p.c.due_at, p.c.said,
-               p.c.expect, p.c.at_risk, p.c.at_risk_since, c.c.status.label("case_status"))
+               p.c.expect, p.c.at_risk, p.c.at_risk_since, p.c.parent_id, c.c.status.label("case_status"))
         .join(c, c.c.case_id == p.c.case_id).where(*where)
         .order_by(p.c.due_at, p.c.promise_id).limit(limit).offset(offset)).all()
     last = last_updates(conn, {(r.partner, r.reference) for r in rows})
@@ -173,20 +186,17 @@ def at_risk_promises(conn: Connection, now: datetime, *, partner: str | None = N
         "expect": r.expect, "at_risk": r.at_risk, "at_risk_since": _iso(r.at_risk_since),
         "due_in_seconds": int((r.due_at - now).total_seconds()),
         "last_update": last.get((r.partner, r.reference)),
+        **step_fields(r),
     } for r in rows]
 
 
 def to_check_promises(conn: Connection, *, partner: str | None = None, kind: str | None = None,
                       limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
     """Promises kept by an update that could not confirm the place or the recipient, latest first."""
-    where = [p.c.verdict == "kept", p.c.unverified.is_not(None), c.c.status != "closed"]
-    if partner:
-        where.append(p.c.partner == partner)
-    if kind:
-        where.append(p.c.kind == kind)
+    where = _open_cases(partner, kind, p.c.verdict == "kept", p.c.unverified.is_not(None))
     rows = conn.execute(
         select(p.c.promise_id, p.c.case_id, p.c.kind, p.c.partner, p.c.reference, p.c.due_at, p.c.said,
-               p.c.expect, p.c.unverified, p.c.evidence, p.c.fulfilled_at, p.c.verdict_at,
+               p.c.expect, p.c.unverified, p.c.evidence, p.c.fulfilled_at, p.c.verdict_at, p.c.parent_id,
                c.c.status.label("case_status"))
         .join(c, c.c.case_id == p.c.case_id).where(*where)
         .order_by(p.c.verdict_at.desc(), p.c.promise_id).limit(limit).offset(offset)).all()
@@ -194,7 +204,7 @@ def to_check_promises(conn: Connection, *, partner: str | None = None, kind: str
         "promise_id": r.promise_id, "case_id": r.case_id, "case_status": r.case_status, "kind": r.kind,
         "partner": r.partner, "reference": r.reference, "due_at": _iso(r.due_at), "said": r.said,
         "expected": r.expect, "observed": r.evidence, "unverified": r.unverified,
-        "fulfilled_at": _iso(r.fulfilled_at),
+        "fulfilled_at": _iso(r.fulfilled_at), **step_fields(r),
     } for r in rows]
 
 
@@ -290,7 +300,7 @@ def partner_steps(conn: Connection, partner: str, *, verdict: str | None = None,
     return [{
         "promise_id": r.promise_id, "kind": r.kind, "reference": r.reference,
         "due_at": _iso(r.due_at), "expect": r.expect, "verdict": r.verdict, "reason": r.reason,
-        "fulfilled_at": _iso(r.fulfilled_at),
+        "fulfilled_at": _iso(r.fulfilled_at), "step_of": r.parent_id,  # a step handed over to this partner
     } for r in rows]
 
 

@@ -34,6 +34,7 @@ from domain.model import (
 )
 from domain.ops import merge_alert
 from domain.verdicts import silence_check_at
+from integrations import secret_box
 from integrations.db import outbox_store
 from integrations.db import tables as t
 from integrations.services import ports
@@ -314,9 +315,50 @@ class SqlPromiseRepository(ports.PromiseRepository):
                                                        t.promises.c.risk_check_at <= now).values(risk_check_at=None))
 
 
-def reference_lock_key(partner: str, reference: str) -> int:
-    digest = hashlib.blake2b(f"{partner}\x00{reference}".encode(), digest_size=8).digest()
+def _lock_key(text: str) -> int:
+    digest = hashlib.blake2b(text.encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
+
+
+def reference_lock_key(partner: str, reference: str) -> int:
+    return _lock_key(f"{partner}\x00{reference}")
+
+
+def partner_lock_key(partner: str) -> int:
+    return _lock_key(f"partner\x01{partner}")  # no NUL: never the text of a reference key
+
+
+ALL_PARTNERS_LOCK_KEY = _lock_key("terrain\x01all partners")
+MAX_REFERENCE_LOCKS = 64
+
+
+def reference_lock_plan(refs: Iterable[RefKey], limit: int = MAX_REFERENCE_LOCKS) -> list[tuple[int, bool]]:
+    """The advisory locks that serialise work on `refs`, as (key, shared), in the order to take
+    them: never more than 2 + 2 × `limit`, so that a large transaction cannot fill PostgreSQL's
+    lock table (shared by every transaction: a full table fails the others' batches).
+
+    Three levels, each taken before the next: all partners, a partner, a reference. Up to
+    `limit` references: the first two shared, each reference exclusive (transactions on other
+    references of the same partner run alongside). More: the partners exclusive, no reference
+    lock (the whole partner waits for this transaction, as it would on its references). More
+    than `limit` partners: all partners exclusive. Two transactions that share a reference
+    always conflict on some lock, and all take their locks in this one order (sorted within a
+    level), so they wait on each other without a cycle.
+    """
+    by_partner: dict[str, set[str]] = defaultdict(set)
+    for partner, reference in refs:
+        by_partner[partner].add(reference)
+    if not by_partner:
+        return []
+    if len(by_partner) > limit:
+        return [(ALL_PARTNERS_LOCK_KEY, False)]
+    few = sum(len(references) for references in by_partner.values()) <= limit
+    plan = [(ALL_PARTNERS_LOCK_KEY, True)]
+    plan += [(key, few) for key in sorted({partner_lock_key(p) for p in by_partner})]
+    if few:
+        plan += [(key, False) for key in sorted({reference_lock_key(p, r)
+                                                 for p, references in by_partner.items() for r in references})]
+    return plan
 
 
 class SqlUpdateRepository(ports.UpdateRepository):
@@ -329,13 +371,16 @@ class SqlUpdateRepository(ports.UpdateRepository):
             first_index.setdefault((u.partner, u.event_id), index)
         if not first_index:
             return []
+        # Inserted in (partner, event_id) order whatever the order they came in: two transactions
+        # inserting overlapping events then wait on each other in one order, never in a cycle
+        # (PostgreSQL's "deadlock detected … while inserting index tuple").
         rows = [{
             "partner": u.partner, "event_id": u.event_id, "reference": u.reference,
             "status": u.status, "occurred_at": u.occurred_at, "received_at": received_at,
             "location": u.location, "address": u.address, "signed_by": u.signed_by,
             "amount": str(u.amount) if u.amount is not None else None, "currency": u.currency,
             "detail": u.detail, **{name: getattr(u, name) for name in V11_FIELDS},
-        } for u in (updates[i] for i in first_index.values())]
+        } for u in (updates[first_index[key]] for key in sorted(first_index))]
         if _is_pg(self.conn):
             inserted = self._insert_pg(rows)
         else:
@@ -351,29 +396,40 @@ class SqlUpdateRepository(ports.UpdateRepository):
     def _insert_pg(self, rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
         """The hot path's one big statement: psycopg2's execute_values, half the cost of
         SQLAlchemy's generic multi-row insert for a thousand rows."""
+        import psycopg2
         from psycopg2.extras import execute_values
 
+        statement = (f"INSERT INTO updates ({', '.join(self._COLUMNS)}) VALUES %s "
+                     "ON CONFLICT (partner, event_id) DO NOTHING RETURNING partner, event_id")
         cursor = self.conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
-            returned = execute_values(
-                cursor,
-                f"INSERT INTO updates ({', '.join(self._COLUMNS)}) VALUES %s "
-                "ON CONFLICT (partner, event_id) DO NOTHING RETURNING partner, event_id",
-                [tuple(row[c] for c in self._COLUMNS) for row in rows],
-                page_size=len(rows), fetch=True)
+            returned = execute_values(cursor, statement, [tuple(row[c] for c in self._COLUMNS) for row in rows],
+                                      page_size=len(rows), fetch=True)
+        except psycopg2.Error as exc:
+            # An error of the raw cursor goes through SQLAlchemy's own error path, as if the
+            # statement had been run by it: wrapped in a DBAPIError (a 503 or a retry, never a
+            # 500) and, when the connection is dead, the connection and the pool invalidated
+            # (`connection_invalidated`), so that the retry gets a fresh connection.
+            self.conn._handle_dbapi_exception(exc, statement, None, None, None)
         finally:
-            cursor.close()
+            try:
+                cursor.close()
+            except psycopg2.Error:
+                pass  # the connection is gone, and the cursor with it
         return {(partner, event_id) for partner, event_id in returned}
 
     def lock_references(self, refs: Iterable[RefKey]) -> None:
         if not _is_pg(self.conn):
             return  # SQLite serialises writers with BEGIN IMMEDIATE already
-        keys = sorted({reference_lock_key(p, r) for p, r in refs})
-        if keys:
-            # Sorted keys: two transactions always take overlapping locks in the same order.
+        plan = reference_lock_plan(refs)
+        if plan:
+            # One statement, the locks taken in the plan's order (see reference_lock_plan).
             self.conn.exec_driver_sql(
-                "SELECT count(pg_advisory_xact_lock(k)) FROM "
-                "(SELECT unnest(%(keys)s::bigint[]) AS k ORDER BY 1) AS s", {"keys": keys})
+                "SELECT count(CASE WHEN s.shared THEN pg_advisory_xact_lock_shared(s.k) "
+                "ELSE pg_advisory_xact_lock(s.k) END) FROM "
+                "(SELECT k, shared FROM unnest(%(keys)s::bigint[], %(shared)s::boolean[]) "
+                "WITH ORDINALITY AS u(k, shared, n) ORDER BY n) AS s",
+                {"keys": [key for key, _ in plan], "shared": [shared for _, shared in plan]})
 
     def for_references(self, refs: Iterable[RefKey]) -> dict[RefKey, list[FieldUpdate]]:
         refs = list(refs)
@@ -523,4 +579,7 @@ class SqlPartnerDirectory(ports.PartnerDirectory):
 
     def endpoint(self, name: str) -> ports.PartnerEndpoint | None:
         row = self.conn.execute(select(t.partners).where(t.partners.c.name == name)).first()
-        return ports.PartnerEndpoint(row.name, row.action_url, row.action_secret) if row else None
+        if row is None:
+            return None
+        secret = secret_box.decrypt(row.action_secret) if row.action_secret is not None else None
+        return ports.PartnerEndpoint(row.name, row.action_url, secret)

@@ -254,7 +254,7 @@ partners = Table(
     "partners", metadata,
     Column("name", String(200), primary_key=True),
     Column("action_url", String(2000)),
-    Column("action_secret", String(500)),
+    Column("action_secret", String(2000)),  # encrypted: integrations/secret_box.py
     Column("updated_at", UTCDateTime, nullable=False),
 )
 
@@ -262,7 +262,7 @@ webhook_secrets = Table(
     "webhook_secrets", metadata,
     Column("partner", String(200), primary_key=True),
     Column("provider", String(32), primary_key=True),
-    Column("secret", String(500), nullable=False),
+    Column("secret", String(2000), nullable=False),  # encrypted: integrations/secret_box.py
     Column("updated_at", UTCDateTime, nullable=False),
 )
 

@@ -122,6 +122,10 @@ def compose(alert: dict[str, Any], complaints: list[Complaint], public_url: str,
                     else f"{w['silence']} {local(risk.get('since'), ctx.timezone, lang)}"), owner]
     else:
         reason = payload.get("reason") or ""
+        if promise.get("step_of"):  # a step handed over by another partner (a handoff)
+            handoff = {"en": f"step carried on by {promise.get('partner')} after a handoff",
+                       "fr": f"étape reprise par {promise.get('partner')} après un transfert"}[lang]
+            promise = {**promise, "said": f"{promise.get('said') or promise.get('kind')} ({handoff})"}
         title = f"[Terrain] {w['broken']}: {title_of_case} ({reasons.get(reason, reason)})"
         lines = [f"{title_of_case} — {reasons.get(reason, reason)}.", owner]
     lines += [f"{w['customer']}:", words]

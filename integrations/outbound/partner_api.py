@@ -13,12 +13,17 @@ import httpx
 
 from integrations.outbound.signing import HEADER, signature
 from integrations.payments.stripe import THREE_DECIMAL, ZERO_DECIMAL
+from integrations.redaction import redact_text
 
 STRIPE_SCHEME = "stripe:"
 
 
 class RequestFailed(Exception):
-    """The partner did not accept the request (network error or non-2xx): retry later."""
+    """The partner did not accept the request (network error or non-2xx): retry later. Its
+    message goes to the case timeline and the logs: URLs in it are redacted."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(redact_text(message))
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +66,8 @@ def create_stripe_refund(api_base: str, secret_key: str, promise: dict[str, Any]
 def _post(url: str, headers: dict[str, str], *, timeout: float, **kwargs: Any) -> Sent:
     try:
         response = httpx.post(url, headers=headers, timeout=timeout, **kwargs)
-    except httpx.HTTPError as exc:
-        raise RequestFailed(f"{exc.__class__.__name__}: {exc}") from exc
+    except httpx.HTTPError as exc:  # not chained: the cause's message may hold the URL unredacted
+        raise RequestFailed(f"{exc.__class__.__name__}: {exc}") from None
     try:
         body: Any = response.json()
     except ValueError:

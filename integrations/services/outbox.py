@@ -16,6 +16,7 @@ from integrations.notify import routing
 from integrations.notify.base import DeliveryError, Notifier
 from integrations.notify.message import AlertContext, compose
 from integrations.playbooks.loader import load_playbooks
+from integrations.redaction import redact_text
 from integrations.services import work_queues
 from integrations.services.ports import UnitOfWork
 from integrations.services.work_queues import LEASE, backoff
@@ -56,7 +57,7 @@ def deliver_alert(uow_factory: Callable[[], UnitOfWork], settings: Settings, not
     except DeliveryError as exc:
         error = str(exc)
     except Exception as exc:  # a channel plugin failing must not stop the others
-        error = f"{exc.__class__.__name__}: {exc}"
+        error = redact_text(f"{exc.__class__.__name__}: {exc}")  # an apprise URL may carry credentials
     with uow_factory() as uow:
         if error is None:
             uow.outbox.finish(alert["id"], state="sent", now=now, attempts=attempt)

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, Callable, Mapping
 
 from domain.errors import AlreadyAnswered, CaseClosed, InvalidInput, UnknownCase
-from domain.model import CaseStatus, EntryType, Promise, TimelineEntry, Verdict
+from domain.model import CaseStatus, EntryType, PlannedStep, Promise, TimelineEntry, Verdict
 from domain.reconcile import promise_detail
 from integrations.services.clock import Clock, utc_now
 from integrations.services.ports import UnitOfWork
@@ -23,6 +23,7 @@ class PromiseSpec:
     due_at: datetime
     expect: Mapping[str, Any]
     said: str | None = None
+    plan: tuple[PlannedStep, ...] = ()  # a playbook's later steps
     replaces: str | None = None  # the stuck promise this one answers
 
 
@@ -54,7 +55,7 @@ def record_promises(
     promises = [
         Promise.create(promise_id=str(uuid.uuid4()), case_id=case_id, kind=s.kind,
                        partner=s.partner, reference=s.reference, due_at=s.due_at,
-                       expect=s.expect, said=s.said, created_at=made_at, replaces=s.replaces)
+                       expect=s.expect, said=s.said, created_at=made_at, plan=s.plan, replaces=s.replaces)
         for s in specs
     ]
     with uow_factory() as uow:

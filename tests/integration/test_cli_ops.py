@@ -78,6 +78,9 @@ def test_keys_are_printed_alone_on_the_last_line_and_stored_hashed(db, database_
         stored = conn.execute(select(tables.api_keys.c.token_hash)).scalars().all()
     assert token not in stored and len(stored) == 1
     assert run(["keys", "create", "--role", "ops", "--partner", "x"], database_url, monkeypatch).exit_code != 0
-    assert run(["webhooks", "set", "--partner", "ups", "--provider", "aftership", "--secret", "s"],
+    monkeypatch.setenv("UPS_AFTERSHIP_SECRET", "s")
+    assert run(["webhooks", "set", "--partner", "ups", "--provider", "aftership", "--secret", "env:UPS_AFTERSHIP_SECRET"],
                database_url, monkeypatch).exit_code == 0
+    assert run(["webhooks", "set", "--partner", "ups", "--provider", "aftership", "--secret", "s"],
+               database_url, monkeypatch).exit_code == 2  # never a literal secret on the command line
     assert run(["partners", "set", "ups", "--action-url", "http://x"], database_url, monkeypatch).exit_code != 0

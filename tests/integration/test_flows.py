@@ -5,6 +5,8 @@ partner and a local server that plays Stripe."""
 from __future__ import annotations
 
 import asyncio
+import email
+import email.policy
 import hashlib
 import hmac
 import socket
@@ -95,7 +97,8 @@ def test_alert_reaches_http_and_smtp_receivers_once(db, env):
                        f"http://terrain.test/cases/{case_id}"):
             assert needle in message["message"], needle
         [mail] = smtp.messages
-        assert mail.rcpt_tos == ["cm@example.com"] and case_id in mail.content.decode(errors="replace")
+        body = email.message_from_bytes(mail.content, policy=email.policy.default).get_body(("plain",)).get_content()
+        assert mail.rcpt_tos == ["cm@example.com"] and f"http://terrain.test/cases/{case_id}" in body
     timeline = read_case(uow_factory(db), case_id).timeline
     assert [e.detail["outcome"] for e in timeline if e.type.value == "alert"] == ["sent"]
 

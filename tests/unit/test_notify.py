@@ -104,9 +104,17 @@ def test_apprise_returning_false_is_a_delivery_error():
         AppriseNotifier().send([f"json://127.0.0.1:{closed_port()}/alerts"], "t", "b")
 
 
-def test_no_target_and_unknown_scheme_are_delivery_errors():
-    with pytest.raises(DeliveryError, match="no alert target"):
-        AppriseNotifier().send([], "t", "b")
+def test_with_no_target_the_alert_is_written_whole_to_the_log(caplog):
+    title, body = compose(broken_alert({"signed_by": "ROLAND"}), [complaint("où est mon colis ?", AT)],
+                          "http://terrain.test")
+    with caplog.at_level("WARNING", logger="terrain.alerts"):
+        AppriseNotifier().send([], title, body)
+    [record] = caplog.records
+    logged = record.getMessage()
+    assert "no alert target is set" in logged and title in logged and body in logged
+
+
+def test_an_unknown_scheme_is_a_delivery_error():
     with pytest.raises(DeliveryError, match="does not understand"):
         AppriseNotifier().send(["nosuchscheme://x"], "t", "b")
 

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 
+from domain import values
 from domain.errors import InvalidInput
 from integrations.api.auth import require_roles
 from integrations.api.routes.replies import playbooks_of
@@ -18,17 +19,21 @@ router = APIRouter(tags=["ops"])
 Ops = Annotated[Any, Depends(require_roles("ops"))]
 _DURATION = re.compile(r"^(\d+)([smhdw]?)$")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+MAX_DURATION = timedelta(days=36_525)  # a century: anything longer reaches before 1970
 
 
 def parse_duration(text: str | None) -> timedelta | None:
-    """`overdue_for` as seconds ("7200") or with a unit: "90m", "2h", "3d", "1w"."""
+    """`overdue_for` as seconds ("7200") or with a unit: "90m", "2h", "3d", "1w"; at most a century."""
     if not text:
         return None
     match = _DURATION.match(text.strip())
     if not match:
         raise InvalidInput("overdue_for must be seconds or a number with s/m/h/d/w, e.g. 2h",
                            {"overdue_for": text})
-    return timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
+    seconds = int(match.group(1)) * _UNITS[match.group(2)]
+    if seconds > MAX_DURATION.total_seconds():
+        raise InvalidInput("overdue_for is longer than a century", {"overdue_for": text})
+    return timedelta(seconds=seconds)
 
 
 @router.get("/v1/ops/stuck")
@@ -93,6 +98,7 @@ async def get_scorecards(_key: Ops, request: Request,
             when = TypeAdapter(AwareDatetime).validate_python(since)
         except ValidationError as exc:
             raise InvalidInput("since must be an RFC 3339 timestamp with an offset", {"since": since}) from exc
+        when = values.aware(when, "since")  # between 1970 and 9998, like every timestamp
     engine = request.app.state.engine
 
     def load():

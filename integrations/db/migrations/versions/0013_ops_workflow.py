@@ -6,7 +6,7 @@ the stuck list reads them along the partial index `ix_cases_owner` and the unown
 the existing due-date indexes. Snoozed promises are read along `ix_promises_snoozed_until`.
 
 Revision ID: 0013_ops_workflow
-Revises: 0009_suggestions
+Revises: 0011_secrets_at_rest
 Create Date: 2026-11-30
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013_ops_workflow"
-down_revision = "0009_suggestions"
+down_revision = "0011_secrets_at_rest"
 branch_labels = None
 depends_on = None
 
