@@ -44,8 +44,10 @@ def next_step(kind: str, reason: str | None, playbooks: Iterable[Playbook], lang
     text = chosen.next_step.get(language) or chosen.next_step.get("en") or chosen.title
     first = chosen.promises[0]
     if first.due_in_business_days is not None:
-        unit = "jours ouvrés" if language == "fr" else "business days"
-        due_in = f"{first.due_in_business_days} {unit}"
+        days = first.due_in_business_days
+        unit = ("jour ouvré" if days == 1 else "jours ouvrés") if language == "fr" else (
+            "business day" if days == 1 else "business days")
+        due_in = f"{days} {unit}"
     else:
         due_in = f"{first.due_in_hours} h"
     return NextStep(chosen.name, text, due_in)

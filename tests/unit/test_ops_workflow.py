@@ -68,7 +68,8 @@ def test_an_exact_fit_wins_over_any_reason_and_no_fit_is_none():
          "next_step": {"en": "specific"}, "promises": [{"kind": "callback", "due_in_business_days": 1, "said": "x"}]},
     ]).values()
     assert next_step("callback", "partner_failed", books).text == "specific"
-    assert next_step("callback", "partner_failed", books).due_in == "1 business days"
+    assert next_step("callback", "partner_failed", books).due_in == "1 business day"
+    assert next_step("callback", "partner_failed", books, "fr").due_in == "1 jour ouvré"
     assert next_step("callback", "deadline_missed", books).text == "generic"
     assert next_step("refund.issue", "refund_failed", books) is None
 
