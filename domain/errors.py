@@ -70,3 +70,7 @@ class CaseClosed(Conflict):
 
 class IllegalTransition(Conflict):
     code = "illegal_transition"
+
+
+class AlreadyAnswered(Conflict):
+    code = "already_answered"

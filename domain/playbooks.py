@@ -10,14 +10,14 @@ applied; `expand` raises MissingExpectation when a required one is still missing
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Mapping
 
 from domain.errors import InvalidInput
 from domain.extraction.deadlines import add_business_days
 from domain.kinds import EXPECT_FIELDS, validate_expect
-from domain.model import PlannedStep, parse_kind
+from domain.model import PlannedStep, Reason, parse_kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,9 +42,15 @@ class Playbook:
     title: str
     problem: str
     promises: tuple[StandardPromise, ...]
+    # The (kind, reason) of stuck promises it answers ("*": any reason of that kind), and what to
+    # do then, per language ({"en": …, "fr": …}): the next step shown to ops (domain/ops.py).
+    fits: tuple[tuple[str, str], ...] = ()
+    next_step: Mapping[str, str] = field(default_factory=dict)
 
     def describe(self) -> dict[str, Any]:
-        return {"name": self.name, "title": self.title, "problem": self.problem, "promises": [
+        return {"name": self.name, "title": self.title, "problem": self.problem,
+                "fits": [{"kind": k, "reason": r} for k, r in self.fits], "next_step": dict(self.next_step),
+                "promises": [
             {"kind": p.kind, "said": p.said, "due_in_hours": p.due_in_hours,
              "due_in_business_days": p.due_in_business_days, "expect": dict(p.expect or {}),
              "then": [step.detail() for step in p.then]}
@@ -89,8 +95,33 @@ def parse_playbooks(data: Any) -> dict[str, Playbook]:
                                           then=_plan(p.get("then"), at, hours)))
         if item["name"] in out:
             raise InvalidInput(f"{where}: duplicate playbook name {item['name']!r}", {"at": where})
-        out[item["name"]] = Playbook(item["name"], item["title"], item["problem"], tuple(parsed))
+        out[item["name"]] = Playbook(item["name"], item["title"], item["problem"], tuple(parsed),
+                                     _fits(item.get("fits"), where), _next_step(item.get("next_step"), where))
     return out
+
+
+def _fits(data: Any, where: str) -> tuple[tuple[str, str], ...]:
+    if data is None:
+        return ()
+    reasons = {r.value for r in Reason} | {"*"}
+    if not isinstance(data, list) or not all(isinstance(f, dict) for f in data):
+        raise InvalidInput(f"{where}.fits must be a list of {{kind, reason}}", {"at": where})
+    out = []
+    for fit in data:
+        kind = parse_kind(str(fit.get("kind")))
+        listed = fit.get("reasons", [fit.get("reason", "*")])
+        if not isinstance(listed, list) or not all(r in reasons for r in listed):
+            raise InvalidInput(f"{where}.fits: reasons must be among {sorted(reasons)}", {"at": where})
+        out += [(kind.value, reason) for reason in listed]
+    return tuple(out)
+
+
+def _next_step(data: Any, where: str) -> dict[str, str]:
+    if data is None:
+        return {}
+    if not isinstance(data, dict) or not all(isinstance(v, str) and v.strip() for v in data.values()):
+        raise InvalidInput(f"{where}.next_step must map a language (en, fr) to what to do", {"at": where})
+    return dict(data)
 
 
 def _plan(data: Any, at: str, first_hours: int | None) -> tuple[PlannedStep, ...]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -47,6 +49,8 @@ class Settings(BaseSettings):
     # skip that country's public holidays (ISO 3166 code, `holidays` package).
     timezone: str = "Europe/Paris"
     country: str = "FR"
+    # The language of alerts and next steps: "fr" or "en".
+    language: Literal["en", "fr"] = "en"
     # Extracted promises at least this confident are recorded from a reply; the others are
     # suggested to the community manager, who confirms or dismisses them.
     suggestion_threshold: float = Field(default=0.8, ge=0.0, le=1.0)

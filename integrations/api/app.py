@@ -17,7 +17,7 @@ from integrations.api.ingesting import ingest
 from integrations.api.limits import BodySizeLimit
 from integrations.api.observability import RequestTiming
 from integrations.api.read_cache import TtlCache
-from integrations.api.routes import cases, health, ops, partners, replies, updates, webhooks
+from integrations.api.routes import actions, cases, health, ops, partners, replies, updates, webhooks
 from integrations.db.engine import engine_for
 from integrations.db.unit_of_work import uow_factory
 from integrations.services.clock import Clock, utc_now
@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.uow_factory, app.state.batcher, app.state.key_cache = factory, batcher, KeyCache()
     app.state.aggregates = TtlCache(ttl=30.0)
     errors.install(app)
-    for module in (cases, updates, webhooks, partners, ops, replies, health):
+    for module in (cases, actions, updates, webhooks, partners, ops, replies, health):
         app.include_router(module.router)
     app.include_router(dashboard.router)
     app.include_router(dashboard.docs_router)

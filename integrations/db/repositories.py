@@ -32,6 +32,7 @@ from domain.model import (
     TimelineEntry,
     Verdict,
 )
+from domain.ops import merge_alert
 from domain.verdicts import silence_check_at
 from integrations import secret_box
 from integrations.db import outbox_store
@@ -104,7 +105,7 @@ def promise_from_row(row: Any) -> Promise:
         outcome=Outcome(verdict=Verdict(row.verdict), reason=Reason(row.reason) if row.reason else None,
                         fulfilled_at=row.fulfilled_at, evidence=update_from_evidence(row.evidence),
                         unverified=tuple(row.unverified or ()), at_risk=at_risk_from_row(row.at_risk)),
-        parent_id=row.parent_id,
+        parent_id=row.parent_id, snoozed_until=row.snoozed_until, replaces=row.replaces,
         plan=tuple(PlannedStep(role=s["role"], kind=PromiseKind(s["kind"]), due_in_hours=s["due_in_hours"])
                    for s in row.plan or ()),
     )
@@ -115,7 +116,7 @@ def case_from_row(row: Any) -> Case:
         case_id=row.case_id, status=CaseStatus(row.status), reopen_count=row.reopen_count,
         customer_ref=row.customer_ref, order_ref=row.order_ref, linked_to=row.linked_to,
         created_at=row.created_at, resolved_at=row.resolved_at, closed_at=row.closed_at,
-        status_changed_at=row.status_changed_at, disputed=row.disputed,
+        status_changed_at=row.status_changed_at, disputed=row.disputed, owner=row.owner,
     )
 
 
@@ -176,6 +177,10 @@ class SqlCaseRepository(ports.CaseRepository):
                                   t.cases.c.resolved_at < before)
             .order_by(t.cases.c.resolved_at).limit(limit).with_for_update(skip_locked=True))
         return [case_from_row(r) for r in rows]
+
+    def assign(self, case_id: str, owner: str | None, at: datetime) -> None:
+        self.conn.execute(update(t.cases).where(t.cases.c.case_id == case_id)
+                          .values(owner=owner, owned_at=at if owner else None))
 
     def reopened_to_escalate(self, now: datetime, older_than: timedelta, reopen_count: int,
                              limit: int = 200) -> list[Case]:
@@ -238,6 +243,7 @@ class SqlPromiseRepository(ports.PromiseRepository):
             partner=promise.partner, reference=promise.reference, due_at=promise.due_at,
             expect=promise.expect, said=promise.said, created_at=promise.created_at,
             verdict_at=promise.created_at, risk_check_at=silence_check_at(promise), parent_id=promise.parent_id,
+            replaces=promise.replaces,
             plan=[step.detail() for step in promise.plan] or None, **_outcome_values(promise)))
 
     def get(self, promise_id: str) -> Promise | None:
@@ -277,6 +283,13 @@ class SqlPromiseRepository(ports.PromiseRepository):
                 at_risk_since=bindparam("b_at_risk_since")),
             [{"b_id": p.promise_id, "b_verdict_at": now,
               **{f"b_{k}": v for k, v in _outcome_values(p).items()}} for p in promises])
+
+    def acknowledge(self, promise_id: str, by: str, at: datetime, snoozed_until: datetime | None,
+                    *, keep_snooze: bool = False) -> None:
+        values: dict[str, Any] = {"acknowledged_by": by, "acknowledged_at": at}
+        if not keep_snooze:
+            values["snoozed_until"] = snoozed_until
+        self.conn.execute(update(t.promises).where(t.promises.c.promise_id == promise_id).values(**values))
 
     def overdue_case_ids(self, now: datetime, limit: int) -> list[str]:
         """Cases with a pending promise past its deadline, then those whose silence check is due."""
@@ -443,6 +456,17 @@ class SqlTimelineRepository(ports.TimelineRepository):
                                  .order_by(t.timeline.c.id))
         return [TimelineEntry(r.case_id, r.at, EntryType(r.type), r.actor, r.detail) for r in rows]
 
+    def record_alert_attempt(self, entry: TimelineEntry) -> None:
+        tl = t.timeline
+        # A case holds a few alert entries: read them along (case_id, id), match the key here.
+        rows = self.conn.execute(select(tl.c.id, tl.c.detail).where(
+            tl.c.case_id == entry.case_id, tl.c.type == EntryType.ALERT.value).order_by(tl.c.id.desc()))
+        found = next((r for r in rows if (r.detail or {}).get("key") == entry.detail.get("key")), None)
+        if found is None:
+            self.append([TimelineEntry(entry.case_id, entry.at, entry.type, entry.actor, merge_alert(None, entry))])
+        else:
+            self.conn.execute(update(tl).where(tl.c.id == found.id).values(detail=merge_alert(found.detail, entry)))
+
 
 class SqlSuggestionRepository(ports.SuggestionRepository):
     def __init__(self, conn: Connection) -> None:
@@ -530,6 +554,23 @@ class SqlOutboundRepository(SqlWorkQueue, ports.OutboundRepository):
                 {"promise_id": p.promise_id, "case_id": p.case_id, "partner": p.partner,
                  "state": "pending", "attempts": 0, "created_at": now, "next_attempt_at": now}
                 for p in promises])
+
+    def requeue(self, promise: Promise, now: datetime) -> None:
+        self.add([promise], now)
+        self.conn.execute(update(t.outbound_requests).where(t.outbound_requests.c.promise_id == promise.promise_id)
+                          .values(state="pending", attempts=0, next_attempt_at=now, last_error=None))
+
+
+class SqlPeopleDirectory(ports.PeopleDirectory):
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def person(self, name: str) -> ports.Person | None:
+        k = t.api_keys
+        row = self.conn.execute(select(k.c.name, k.c.alert_url).where(
+            k.c.name == name, k.c.revoked_at.is_(None), k.c.role.in_(("agent", "ops")))
+            .order_by(k.c.alert_url.is_(None), k.c.id.desc()).limit(1)).first()
+        return ports.Person(row.name, row.alert_url) if row else None
 
 
 class SqlPartnerDirectory(ports.PartnerDirectory):

@@ -52,6 +52,7 @@ def test_customer_html_arrives_inert_and_the_evidence_is_visible(url_suffix):
     text = found.get("text/plain")
     assert text is not None, "the plain-text part is missing"
     for needle in ("case-777", '<img src="https://tracker.example/pixel.gif?u=cm">', "<!-- the rest is hidden",
-                   "signed_by=ROLAND <b>x</b>", "location=<!-- Lyon -->", "livraison <i>dès</i> le lendemain",
+                   "signed by ROLAND <b>x</b>", "place <!-- Lyon -->", "livraison <i>dès</i> le lendemain",
+                   "(ups 1Z<script>)",
                    "http://terrain.test/cases/case-777"):
         assert needle in text, needle

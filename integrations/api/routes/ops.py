@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from domain import values
 from domain.errors import InvalidInput
 from integrations.api.auth import require_roles
+from integrations.api.routes.replies import playbooks_of
 from integrations.db import queries
 
 router = APIRouter(tags=["ops"])
@@ -41,14 +42,23 @@ def get_stuck(_key: Ops, request: Request,
               kind: str | None = Query(None, max_length=32),
               reason: str | None = Query(None, max_length=32),
               overdue_for: str | None = Query(None, max_length=20, examples=["2h"]),
+              owner: str | None = Query(None, max_length=200, description='one person\'s cases (a name, or "me")'),
               limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0, le=1_000_000)) -> dict:
-    """Broken or overdue promises not yet addressed, oldest due first."""
+    """Broken or overdue promises not yet addressed and not snoozed: unowned cases first, oldest
+    due first; each with its case title, the customer's words, expected vs observed, stuck
+    since, owner and the playbook's next step."""
     state = request.app.state
     delta = parse_duration(overdue_for)
+    if owner is not None and owner.strip().lower() == "me":
+        owner = _key.name or f"{_key.role}:{_key.key_id}"  # a nameless key owns nothing
     with state.engine.connect() as conn:
         items = queries.stuck_promises(conn, state.clock(), partner=partner, kind=kind, reason=reason,
-                                       overdue_for=delta, limit=limit, offset=offset)
-    return {"items": items}
+                                       overdue_for=delta, limit=limit, offset=offset, owner=owner)
+        return {"items": for_people(request, conn, items)}
+
+
+def for_people(request: Request, conn, items: list[dict]) -> list[dict]:
+    return queries.for_people(conn, items, playbooks_of(request).values(), request.app.state.settings.language)
 
 
 @router.get("/v1/ops/at-risk")
@@ -61,7 +71,7 @@ def get_at_risk(_key: Ops, request: Request,
     state = request.app.state
     with state.engine.connect() as conn:
         items = queries.at_risk_promises(conn, state.clock(), partner=partner, kind=kind, limit=limit, offset=offset)
-    return {"items": items}
+        return {"items": for_people(request, conn, items)}
 
 
 @router.get("/v1/ops/to-check")
@@ -72,7 +82,7 @@ def get_to_check(_key: Ops, request: Request,
     """Promises kept by an update that could not confirm the place or the recipient."""
     with request.app.state.engine.connect() as conn:
         items = queries.to_check_promises(conn, partner=partner, kind=kind, limit=limit, offset=offset)
-    return {"items": items}
+        return {"items": for_people(request, conn, items)}
 
 
 @router.get("/v1/ops/scorecards")
