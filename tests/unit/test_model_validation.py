@@ -297,7 +297,7 @@ def test_a_playbook_file_is_read_as_written():
             {"kind": "callback", "said": "we call", "due_in_business_days": 2},
             {"kind": "parcel.reroute", "said": "moved", "due_in_hours": 24, "expect": {"location": "Depot"}}]},
     ]).values()
-    assert only.describe() == {"name": "late", "title": "Late", "problem": "p", "promises": [
+    assert only.describe() == {"name": "late", "title": "Late", "problem": "p", "fits": [], "next_step": {}, "promises": [
         {"kind": "callback", "said": "we call", "due_in_hours": None, "due_in_business_days": 2, "expect": {}, "then": []},
         {"kind": "parcel.reroute", "said": "moved", "due_in_hours": 24, "due_in_business_days": None,
          "expect": {"location": "Depot"}, "then": []}]}
