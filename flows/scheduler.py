@@ -1,12 +1,15 @@
 """The embedded scheduler of `terrain up` and `python -m flows.worker`: runs the flows on the
 local Prefect server (or PREFECT_API_URL).
 
-Three independent loops, each in its own thread so that a slow one never delays another:
+Independent loops, each in its own thread so that a slow one never delays another:
 - the deadline sweep and escalation every TERRAIN_SWEEP_INTERVAL_SECONDS;
 - alert delivery, polled cheaply (an indexed look at the outbox) every
   TERRAIN_ALERT_POLL_SECONDS, a flow run started only when an alert is due: an alert leaves
   within about a second of the contradiction, whatever else is running;
-- partner requests, polled the same way.
+- partner requests, polled the same way;
+- carrier polls: every TERRAIN_CARRIER_CHECK_SECONDS, a `carrier-poll` flow run for each
+  partner whose pass is due (its account's --poll-every), each running on its own so that a
+  long or failing pass delays no other partner's.
 In production the same flows run from deployments/prefect.yaml on a work pool instead.
 """
 
@@ -20,6 +23,7 @@ from typing import Awaitable, Callable
 
 from flows import context
 from flows.alert_delivery import alert_delivery
+from flows.carrier_poll import carrier_poll, partners_due
 from flows.complaint_workflow import dispatch_partner_requests
 from flows.deadline_sweep import deadline_sweep
 from flows.escalation import escalation
@@ -44,6 +48,32 @@ async def _deliver_if_due() -> None:
 async def _dispatch_if_due() -> None:
     if requests_due(context.uow_factory(), utc_now()):
         await dispatch_partner_requests()
+
+
+def _carrier_loop(stop: threading.Event, every: float) -> None:
+    async def one_partner(partner: str) -> None:
+        try:
+            await carrier_poll.with_options(flow_run_name=f"carrier-poll-{partner}")(partner=partner)
+        except Exception:
+            log.exception("carrier poll of %s failed", partner)
+
+    async def run() -> None:
+        running: dict[str, asyncio.Task] = {}
+        while not stop.is_set():
+            running = {partner: pass_ for partner, pass_ in running.items() if not pass_.done()}
+            try:
+                for partner in await asyncio.to_thread(partners_due):
+                    if partner not in running:
+                        running[partner] = asyncio.create_task(one_partner(partner))
+            except Exception:  # the database may be away for a moment; the next round retries
+                log.exception("carrier poll round failed")
+            started = time.monotonic()
+            while not stop.is_set() and time.monotonic() - started < every:
+                await asyncio.sleep(min(0.5, every))
+        if running:  # passes see context.stopping() between chunks and end soon
+            await asyncio.wait(running.values(), timeout=10)
+
+    asyncio.run(run())
 
 
 def _loop(name: str, step: Callable[[], Awaitable[None]], every: float, stop: threading.Event) -> None:
@@ -71,6 +101,8 @@ def run_forever(stop: threading.Event, grace_seconds: float = 15.0) -> bool:
              ("partner-requests", _dispatch_if_due, settings.alert_poll_seconds)]
     threads = [threading.Thread(target=_loop, args=(name, step, every, stop), name=f"terrain-{name}", daemon=True)
                for name, step, every in loops]
+    threads.append(threading.Thread(target=_carrier_loop, args=(stop, settings.carrier_check_seconds),
+                                    name="terrain-carrier-poll", daemon=True))
     for thread in threads:
         thread.start()
     while not stop.is_set() and any(thread.is_alive() for thread in threads):

@@ -229,8 +229,10 @@ class CarrierPoller:
 
     # --- one pass ----------------------------------------------------------------------------
 
-    def poll_account(self, account: CarrierAccount, limit: int | None = None) -> PollReport:
-        """One pass over the account's due references (at most `limit`, or max_per_pass)."""
+    def poll_account(self, account: CarrierAccount, limit: int | None = None,
+                     stopping: Callable[[], bool] = lambda: False) -> PollReport:
+        """One pass over the account's due references (at most `limit`, or max_per_pass).
+        `stopping` is asked between chunks: a process that stops ends its pass early."""
         started = self.clock()
         report = PollReport(account.partner, account.carrier)
         if account.backoff_until is not None and account.backoff_until > started:
@@ -247,7 +249,7 @@ class CarrierPoller:
                                                    limit or self.max_per_pass)
             report.due = len(references)
             if references:
-                stopped = self._pass(account, adapter, references, started, report)
+                stopped = self._pass(account, adapter, references, started, report, stopping)
         except _StopPass as stop:
             self._error(report, stop.kind, stop.message)
             stopped = "carrier down" if stop.kind in ("server", "unreachable") else stop.kind
@@ -267,13 +269,16 @@ class CarrierPoller:
         self.on_error(report.carrier, kind)
 
     def _pass(self, account: CarrierAccount, adapter: CarrierPullAdapter, references: Sequence[str],
-              started: datetime, report: PollReport) -> str | None:
+              started: datetime, report: PollReport, stopping: Callable[[], bool]) -> str | None:
         """The references chunk by chunk; returns why the pass stopped early, if it did."""
         bucket = self._bucket(account)
         credentials = self._credentials(account, adapter, bucket, started)
         refreshed = False
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix=f"poll-{account.carrier}") as pool:
             for index in range(0, len(references), self.chunk):
+                if stopping():
+                    report.skipped["stopping"] += len(references) - index
+                    return "stopping"
                 chunk = references[index:index + self.chunk]
                 ask = partial(self._ask, account, adapter, credentials, bucket)
                 answers = list(pool.map(ask, chunk))
