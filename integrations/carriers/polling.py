@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from integrations import metrics
 from integrations.carriers.http import HttpxGateway
-from integrations.carriers.registry import get_carrier
+from integrations.carriers.registry import get_adapter
 from integrations.db.carrier_polls import SqlCarrierPollStore
 from integrations.db.unit_of_work import uow_factory
 from integrations.services.carrier_poll import CarrierPoller, PollReport
@@ -32,7 +32,7 @@ def build_poller(engine: Engine, settings: Settings, **overrides) -> CarrierPoll
     options = {"workers": settings.carrier_poll_workers, "chunk": settings.carrier_poll_chunk,
                "max_per_pass": settings.carrier_poll_max_per_pass} | overrides
     return CarrierPoller(store=SqlCarrierPollStore(engine), gateway=HttpxGateway(), uow_factory=uow_factory(engine),
-                         adapters=get_carrier, rate_for=rate_for, on_error=_count_error, **options)
+                         adapters=get_adapter, rate_for=rate_for, on_error=_count_error, **options)
 
 
 def poller(engine: Engine, settings: Settings) -> CarrierPoller:

@@ -1,28 +1,18 @@
-"""The carriers whose tracking API Terrain polls, by the name used in
-`terrain carriers set PARTNER --carrier NAME`. Adding one: write a module whose adapter
-satisfies `integrations.carriers.pull.CarrierPullAdapter` and list it here."""
+"""The carriers whose tracking API Terrain polls, by the name used in `terrain carriers set
+PARTNER --carrier NAME`. Adding one: a module with a class satisfying
+`integrations.carriers.pull.CarrierPullAdapter` (and `OAuthCarrier` when it needs a token),
+listed here."""
 
 from __future__ import annotations
 
 from integrations.carriers.pull import CarrierPullAdapter
 
-CARRIERS: dict[str, CarrierPullAdapter] = {}
+PULL_ADAPTERS: dict[str, CarrierPullAdapter] = {}
 
 
-class UnknownCarrier(KeyError):
-    """No carrier by that name."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__(name)
-        self.message = f"no carrier {name!r} (known: {', '.join(sorted(CARRIERS)) or 'none'})"
-
-    def __str__(self) -> str:
-        return self.message
-
-
-def get_carrier(name: str) -> CarrierPullAdapter:
-    """The carrier named `name` (case-insensitive); UnknownCarrier (a KeyError) otherwise."""
-    adapter = CARRIERS.get(name.strip().lower()) if isinstance(name, str) else None
+def get_adapter(name: str) -> CarrierPullAdapter:
+    """The pull adapter named `name` (case-insensitive); KeyError naming the known ones otherwise."""
+    adapter = PULL_ADAPTERS.get(name.strip().lower()) if isinstance(name, str) else None
     if adapter is None:
-        raise UnknownCarrier(str(name))
+        raise KeyError(f"no carrier {name!r} (known: {', '.join(sorted(PULL_ADAPTERS))})")
     return adapter

@@ -12,7 +12,7 @@ from rich.table import Table
 from domain.errors import DomainError
 from integrations.api.routes.ops import parse_duration
 from integrations.carriers import polling
-from integrations.carriers.registry import CARRIERS, UnknownCarrier, get_carrier
+from integrations.carriers.registry import PULL_ADAPTERS, get_adapter
 from integrations.cli.context import console, engine, settings
 from integrations.cli.secrets_input import read_secret
 from integrations.db import credentials
@@ -27,7 +27,7 @@ SECRET_HELP = "env:NAME (an environment variable) or - (standard input); never t
 
 
 def _known() -> str:
-    return "|".join(sorted(CARRIERS))
+    return "|".join(sorted(PULL_ADAPTERS))
 
 
 def _every(value: str) -> int:
@@ -61,9 +61,9 @@ def carriers_set(
 ) -> None:
     """Set the carrier account whose tracking API is polled for PARTNER's references."""
     try:
-        adapter = get_carrier(carrier)
-    except UnknownCarrier as exc:
-        raise typer.BadParameter(str(exc), param_hint="--carrier") from None
+        adapter = get_adapter(carrier)
+    except KeyError as exc:
+        raise typer.BadParameter(str(exc.args[0]), param_hint="--carrier") from None
     url = urlsplit(api_url.strip())
     if url.scheme not in ("http", "https") or not url.netloc:
         raise typer.BadParameter("an http(s) URL, e.g. https://api.laposte.fr", param_hint="--api-url")

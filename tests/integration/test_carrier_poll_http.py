@@ -29,7 +29,7 @@ runner = CliRunner()
 
 @pytest.fixture(autouse=True)
 def json_carrier(monkeypatch):
-    monkeypatch.setitem(registry.CARRIERS, "jsoncarrier", JsonCarrier())
+    monkeypatch.setitem(registry.PULL_ADAPTERS, "jsoncarrier", JsonCarrier())
 
 
 def promise_on(db, clock, partner, reference, due_in=48):
