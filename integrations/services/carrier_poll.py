@@ -20,11 +20,10 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from functools import partial
 from typing import Callable, Sequence
 
 from domain.errors import DomainError
@@ -270,26 +269,33 @@ class CarrierPoller:
 
     def _pass(self, account: CarrierAccount, adapter: CarrierPullAdapter, references: Sequence[str],
               started: datetime, report: PollReport, stopping: Callable[[], bool]) -> str | None:
-        """The references chunk by chunk; returns why the pass stopped early, if it did."""
+        """The references chunk by chunk; returns why the pass stopped early, if it did.
+
+        The next chunk is asked for while this one is stored (the carrier's answers and the
+        database overlap), unless this one says to stop."""
         bucket = self._bucket(account)
         credentials = self._credentials(account, adapter, bucket, started)
         refreshed = False
+        chunks = [references[i:i + self.chunk] for i in range(0, len(references), self.chunk)]
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix=f"poll-{account.carrier}") as pool:
-            for index in range(0, len(references), self.chunk):
-                if stopping():
-                    report.skipped["stopping"] += len(references) - index
-                    return "stopping"
-                chunk = references[index:index + self.chunk]
-                ask = partial(self._ask, account, adapter, credentials, bucket)
-                answers = list(pool.map(ask, chunk))
-                stop = self._take(account, answers, started, report)
+            def submit(chunk: Sequence[str]) -> list[Future[_Answer]]:
+                return [pool.submit(self._ask, account, adapter, credentials, bucket, ref) for ref in chunk]
+
+            pending = submit(chunks[0])
+            for index in range(len(chunks)):
+                answers = [future.result() for future in pending]
+                stop = self._stop_reason(answers)
                 if stop == "auth" and adapter.auth == "client_credentials" and not refreshed:
                     refreshed = True  # the token may have been revoked: one fresh token, then give up
                     self._forget_token(account)
                     credentials = self._credentials(account, adapter, bucket, self.clock())
                     stop = None
+                if stop is None and stopping():
+                    stop = "stopping"
+                pending = submit(chunks[index + 1]) if stop is None and index + 1 < len(chunks) else []
+                self._take(account, answers, started, report)
                 if stop:
-                    if left := len(references) - index - len(chunk):
+                    if left := sum(len(c) for c in chunks[index + 1:]):
                         report.skipped[stop] += left
                     if stop == "rate limited":
                         wait = max(a.retry_after or 0.0 for a in answers)
@@ -297,9 +303,21 @@ class CarrierPoller:
                     return stop
         return None
 
-    def _take(self, account: CarrierAccount, answers: list[_Answer], started: datetime,
-              report: PollReport) -> str | None:
-        """Store what a chunk brought; returns why the pass must stop, if it must."""
+    @staticmethod
+    def _stop_reason(answers: list[_Answer]) -> str | None:
+        """Why a chunk's answers stop the pass: the carrier asks to slow down, refuses the key,
+        or answers nothing but errors (down)."""
+        outcomes = Counter(a.outcome for a in answers)
+        if outcomes["rate_limited"]:
+            return "rate limited"
+        if outcomes["auth"] == len(answers):
+            return "auth"
+        if outcomes["server"] + outcomes["unreachable"] == len(answers):
+            return "carrier down"
+        return None
+
+    def _take(self, account: CarrierAccount, answers: list[_Answer], started: datetime, report: PollReport) -> None:
+        """Count and store what a chunk brought, and when its references were asked for."""
         updates = [u for a in answers for u in a.updates]
         for answer in answers:
             report.fetched += answer.answered
@@ -318,14 +336,6 @@ class CarrierPoller:
         # carrier would not answer yet (429) stays first in line.
         self.store.record_polls(account.partner, {a.reference: a.outcome for a in answers
                                                   if a.outcome != "rate_limited"}, started)
-        outcomes = Counter(a.outcome for a in answers)
-        if outcomes["rate_limited"]:
-            return "rate limited"
-        if outcomes["auth"] == len(answers):
-            return "auth"
-        if outcomes["server"] + outcomes["unreachable"] == len(answers):
-            return "carrier down"
-        return None
 
     def poll_accounts(self, accounts: Sequence[CarrierAccount], limit: int | None = None) -> list[PollReport]:
         """A pass for each account, one at a time; an account's failure is its own."""
