@@ -163,3 +163,12 @@ def test_terrain_carriers_set_list_and_poll(db, database_url, clock, monkeypatch
     listed = cli(["carriers", "list"], database_url, monkeypatch)
     assert listed.exit_code == 0 and "acme" in listed.output and "600s" in listed.output
     assert "k-secret" not in listed.output and "k-from-stdin" not in listed.output
+
+
+def test_metrics_show_the_poll_errors_each_account_recorded(client, db, clock):
+    promise_on(db, clock, "acme", "GARBLED")
+    with CarrierServer(answers) as server:
+        make_poller(db, clock).poll_account(account(db, server, clock))
+    text = client.get("/metrics").text
+    assert 'terrain_carrier_account_errors{carrier="jsoncarrier",partner="acme"} 1.0' in text
+    assert 'terrain_carrier_poll_errors_total{carrier="jsoncarrier",kind="mapping"}' in text
