@@ -5,8 +5,10 @@ request (method, path with query, headers, body)."""
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Callable
 
 
@@ -16,6 +18,7 @@ class Seen:
     path: str  # with its query string
     headers: dict[str, str]  # lower-case names
     body: bytes
+    at: float = 0.0  # time.monotonic() when it arrived
 
 
 Answer = Callable[[Seen], tuple[int, dict[str, str], bytes]]
@@ -34,7 +37,7 @@ class CarrierServer:
             def _serve(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 seen = Seen(self.command, self.path, {k.lower(): v for k, v in self.headers.items()},
-                            self.rfile.read(length) if length else b"")
+                            self.rfile.read(length) if length else b"", time.monotonic())
                 server.requests.append(seen)
                 try:
                     status, headers, body = server.answer(seen)
@@ -68,3 +71,11 @@ class CarrierServer:
 
     def paths(self, prefix: str = "") -> list[str]:
         return [r.path for r in self.requests if r.path.startswith(prefix)]
+
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "carriers"
+
+
+def recorded(carrier: str, name: str) -> bytes:
+    """A carrier's recorded answer under tests/fixtures/carriers/ (provenance in its README)."""
+    return (FIXTURES / carrier / name).read_bytes()
