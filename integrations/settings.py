@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     carrier_poll_chunk: int = Field(default=50, ge=1, le=1000)
     carrier_poll_max_per_pass: int = Field(default=10_000, ge=1)
     carrier_check_seconds: float = Field(default=5.0, gt=0)
+    carrier_timeout_seconds: float = Field(default=10.0, gt=0)
     ingest_concurrent_commits: int = Field(default=2, ge=1, le=32)
 
     @property

@@ -28,11 +28,17 @@ def shared_client() -> httpx.Client:
 
 
 class HttpxGateway(CarrierGateway):
-    def __init__(self, client: httpx.Client | None = None) -> None:
+    """Sends through the process's client (or `client`); `timeout` (seconds to wait for an
+    answer) replaces the client's default for these requests."""
+
+    def __init__(self, client: httpx.Client | None = None, timeout: float | None = None) -> None:
         self.client = client
+        self.timeout = None if timeout is None else httpx.Timeout(timeout, connect=min(timeout, 5.0)).as_dict()
 
     def send(self, request: httpx.Request) -> CarrierReply:
         client = self.client or shared_client()
+        if self.timeout is not None:
+            request.extensions.setdefault("timeout", self.timeout)
         try:
             response = client.send(request, stream=True)
             try:

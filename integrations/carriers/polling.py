@@ -31,13 +31,14 @@ def build_poller(engine: Engine, settings: Settings, **overrides) -> CarrierPoll
 
     options = {"workers": settings.carrier_poll_workers, "chunk": settings.carrier_poll_chunk,
                "max_per_pass": settings.carrier_poll_max_per_pass} | overrides
-    return CarrierPoller(store=SqlCarrierPollStore(engine), gateway=HttpxGateway(), uow_factory=uow_factory(engine),
+    return CarrierPoller(store=SqlCarrierPollStore(engine), gateway=HttpxGateway(timeout=settings.carrier_timeout_seconds),
+                         uow_factory=uow_factory(engine),
                          adapters=get_adapter, rate_for=rate_for, on_error=_count_error, **options)
 
 
 def poller(engine: Engine, settings: Settings) -> CarrierPoller:
-    """The process's poller for that database."""
-    key = str(engine.url)
+    """The process's poller for that database (and those settings)."""
+    key = f"{engine.url}|{settings.model_dump_json()}"
     with _lock:
         if key not in _pollers:
             _pollers[key] = build_poller(engine, settings)
