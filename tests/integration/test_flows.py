@@ -276,8 +276,8 @@ def test_carrier_poll_flow_a_carrier_that_hangs_blocks_no_other(db, env, monkeyp
     from tests.fake_carriers import JsonCarrier, events_body
 
     monkeypatch.setitem(registry.PULL_ADAPTERS, "jsoncarrier", JsonCarrier())
-    env(carrier_timeout_seconds="1.5")
-    for partner, reference in (("acme", "A1"), ("slowpost", "S1")):
+    env(carrier_timeout_seconds="3")
+    for partner, reference in (("zippost", "A1"), ("hangpost", "S1")):
         uow = uow_factory(db)
         case = open_complaint(uow, complaint(f"où est {reference} ?", now()), "agent:t")
         record_promises(uow, case.case_id, [spec("parcel.deliver", partner, reference, now() + timedelta(days=1),
@@ -289,15 +289,17 @@ def test_carrier_poll_flow_a_carrier_that_hangs_blocks_no_other(db, env, monkeyp
         return 200, {}, events_body({"id": "1", "status": "delivered", "at": now().isoformat()})
 
     with CarrierServer(answer) as good, BlackHoleServer() as hanging:
-        for partner, url in (("acme", good.url), ("slowpost", f"http://127.0.0.1:{hanging.port}")):
+        for partner, url in (("zippost", good.url), ("hangpost", f"http://127.0.0.1:{hanging.port}")):
             credentials.set_carrier_account(db, partner, "jsoncarrier", url, api_key="k", client_id=None,
                                             client_secret=None, poll_every_seconds=600, now=now())
-        started = time.monotonic()
         results = {r["partner"]: r for r in run(carrier_poll)}
-        assert answered_at[0] - started < 1.5  # not after the hanging carrier's timeout
-    assert results["acme"]["stored"] == 1 and results["acme"]["errors"] == {}
-    assert results["slowpost"]["errors"] == {"unreachable": 1} and results["slowpost"]["stored"] == 0
+        ended = time.monotonic()
+        # Side by side: zippost was answered while hangpost's 3 s timeout ran, not after it
+        # (hangpost comes first in name order: in turn, zippost would wait for its timeout).
+        assert ended - answered_at[0] > 2.5
+    assert results["zippost"]["stored"] == 1 and results["zippost"]["errors"] == {}
+    assert results["hangpost"]["errors"] == {"unreachable": 1} and results["hangpost"]["stored"] == 0
     accounts = {a.partner: a for a in credentials.carrier_accounts(db)}
-    assert accounts["slowpost"].backoff_until is not None and accounts["slowpost"].failures == 1
-    assert "ReadTimeout" in accounts["slowpost"].last_error
-    assert run(carrier_poll) == []  # acme polled a moment ago, slowpost backing off
+    assert accounts["hangpost"].backoff_until is not None and accounts["hangpost"].failures == 1
+    assert "ReadTimeout" in accounts["hangpost"].last_error
+    assert run(carrier_poll) == []  # zippost polled a moment ago, hangpost backing off
