@@ -20,7 +20,7 @@ from integrations.db.unit_of_work import uow_factory
 from integrations.services.intake import open_complaint
 from integrations.services.promises import record_promises
 from tests.builders import complaint, spec
-from tests.carrier_server import CarrierServer, recorded
+from tests.scripted_http import ScriptedServer, recorded
 from tests.e2e.support import ROOT, free_port, terrain, wait_http
 
 DELIVERED, UNKNOWN = "EW112720413FR", "6A99999999999"
@@ -46,7 +46,7 @@ def test_up_polls_a_carrier_on_its_schedule(tmp_path):
                                                  recipient="Claire Dupont")], "agent")
     env = {"TERRAIN_DATABASE_URL": url, "TERRAIN_SWEEP_INTERVAL_SECONDS": "5",
            "TERRAIN_CARRIER_CHECK_SECONDS": "0.5", "PREFECT_HOME": str(tmp_path / "prefect"), "LAPOSTE_KEY": KEY}
-    with CarrierServer(answer) as server:
+    with ScriptedServer(answer) as server:
         setup = terrain("carriers", "set", "colissimo", "--carrier", "laposte", "--api-url", server.url,
                         "--api-key", "env:LAPOSTE_KEY", "--poll-every", "3s", env=env, cwd=tmp_path,
                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

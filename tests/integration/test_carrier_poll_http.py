@@ -21,7 +21,7 @@ from integrations.services.intake import open_complaint
 from integrations.services.promises import record_promises
 from integrations.settings import Settings
 from tests.builders import complaint, hours, spec
-from tests.carrier_server import CarrierServer
+from tests.scripted_http import ScriptedServer
 from tests.fake_carriers import JsonCarrier, events_body
 
 runner = CliRunner()
@@ -71,7 +71,7 @@ def test_each_kind_of_answer_is_handled_and_a_failure_stays_with_its_reference(d
     for ref in ("OK1", "UNKNOWN", "BROKEN", "GARBLED"):
         promise_on(db, clock, "acme", ref)
     before = error_count("jsoncarrier", "mapping"), error_count("jsoncarrier", "server")
-    with CarrierServer(answers) as server:
+    with ScriptedServer(answers) as server:
         report = make_poller(db, clock).poll_account(account(db, server, clock))
         assert sorted(server.paths("/track/")) == ["/track/BROKEN", "/track/GARBLED", "/track/OK1", "/track/UNKNOWN"]
     assert (report.due, report.fetched, report.mapped, report.stored) == (4, 4, 1, 1)
@@ -90,7 +90,7 @@ def test_each_kind_of_answer_is_handled_and_a_failure_stays_with_its_reference(d
 def test_a_429_backs_the_carrier_off_for_its_retry_after(db, clock):
     for ref in ("A", "B", "C"):
         promise_on(db, clock, "acme", ref)
-    with CarrierServer(lambda seen: (429, {"Retry-After": "90"}, b'{"error": "quota"}')) as server:
+    with ScriptedServer(lambda seen: (429, {"Retry-After": "90"}, b'{"error": "quota"}')) as server:
         report = make_poller(db, clock, chunk=1, workers=1).poll_account(account(db, server, clock))
         assert len(server.requests) == 1
     assert dict(report.skipped) == {"rate limited": 3}
@@ -100,7 +100,7 @@ def test_a_429_backs_the_carrier_off_for_its_retry_after(db, clock):
 
 def test_a_refused_key_is_an_auth_error_for_ops(db, clock):
     promise_on(db, clock, "acme", "OK1")
-    with CarrierServer(answers) as server:
+    with ScriptedServer(answers) as server:
         report = make_poller(db, clock).poll_account(account(db, server, clock, key="k-wrong"))
     assert dict(report.errors) == {"auth": 1}
     assert "auth" in credentials.carrier_accounts(db)[0].last_error
@@ -121,7 +121,7 @@ def test_due_references_come_oldest_first_and_a_settled_promise_is_polled_no_mor
     def delivered(seen):
         return 200, {}, events_body({"id": "d", "status": "delivered", "at": "2026-03-02T08:00:00Z", "code": "DI1"})
 
-    with CarrierServer(delivered) as server:
+    with ScriptedServer(delivered) as server:
         poller = make_poller(db, clock)
         assert poller.poll_account(account(db, server, clock)).stored == 3
         clock.advance(hours=1)
@@ -141,7 +141,7 @@ def test_terrain_carriers_set_list_and_poll(db, database_url, clock, monkeypatch
     promise_on(db, clock, "acme", "OK1")
     promise_on(db, clock, "acme", "UNKNOWN")
     monkeypatch.setenv("ACME_TRACKING_KEY", "k-secret")
-    with CarrierServer(answers) as server:
+    with ScriptedServer(answers) as server:
         for bad, hint in ((["--carrier", "pigeon"], "no carrier 'pigeon'"),
                           (["--carrier", "jsoncarrier", "--api-key", "k-secret"], "env:NAME"),
                           (["--carrier", "jsoncarrier", "--api-key", "env:NOT_SET_ANYWHERE"], "not set"),
@@ -167,7 +167,7 @@ def test_terrain_carriers_set_list_and_poll(db, database_url, clock, monkeypatch
 
 def test_metrics_show_the_poll_errors_each_account_recorded(client, db, clock):
     promise_on(db, clock, "acme", "GARBLED")
-    with CarrierServer(answers) as server:
+    with ScriptedServer(answers) as server:
         make_poller(db, clock).poll_account(account(db, server, clock))
     text = client.get("/metrics").text
     assert 'terrain_carrier_account_errors{carrier="jsoncarrier",partner="acme"} 1.0' in text

@@ -20,7 +20,7 @@ from integrations.services.promises import record_promises
 from integrations.services.sweep import sweep_deadlines
 from integrations.settings import Settings
 from tests.builders import complaint, spec
-from tests.carrier_server import CarrierServer, recorded
+from tests.scripted_http import ScriptedServer, recorded
 
 DELIVERED = "EW112720413FR"  # La Poste's recorded Colissimo history: …, ET1, MD2, DI1 on 2023-03-09 09:38 Paris
 KEY = "okapi-test-key"
@@ -78,7 +78,7 @@ def verdicts(db):
 def test_a_delivery_with_di1_keeps_the_promise_and_the_reference_is_polled_no_more(db, clock):
     clock.now = datetime(2023, 3, 8, 9, 0, tzinfo=UTC)
     promise(db, clock, "parcel.deliver", DELIVERED, clock() + timedelta(days=3), recipient="Claire Dupont")
-    with CarrierServer(laposte({DELIVERED: recorded("laposte", f"{DELIVERED}.json")})) as server:
+    with ScriptedServer(laposte({DELIVERED: recorded("laposte", f"{DELIVERED}.json")})) as server:
         report = poll(db, clock, server)
         assert server.paths() == [f"/suivi/v2/idships/{DELIVERED}?lang=fr_FR"]
         assert report.stored == report.mapped > 1 and not report.errors
@@ -95,7 +95,7 @@ def test_seed_000_a_reroute_while_the_parcel_stays_at_the_sorting_centre_is_brok
     clock.now = datetime(2023, 3, 8, 17, 0, tzinfo=UTC)  # the last event then: ET1 at 16:25 Paris
     promise(db, clock, "parcel.reroute", DELIVERED, clock() + timedelta(hours=24),
             location="Bureau de poste Lille Vauban")
-    with CarrierServer(laposte({DELIVERED: history_until("2023-03-08T17:00:00+01:00")})) as server:
+    with ScriptedServer(laposte({DELIVERED: history_until("2023-03-08T17:00:00+01:00")})) as server:
         report = poll(db, clock, server)
     assert report.stored >= 1 and verdicts(db) == {DELIVERED: ("pending", None)}
     clock.advance(hours=25)
@@ -111,7 +111,7 @@ def test_la_poste_errors_stay_with_their_reference(db, clock):
         promise(db, clock, "parcel.deliver", ref, due, recipient="Claire Dupont")
     errors = {"6A00000000500": (500, {}, b'{"code": "INTERNAL_SERVER_ERROR"}'),
               "6A0000000BODY": (200, {}, b'{"returnCode": 200, "shipment": ')}
-    with CarrierServer(laposte({DELIVERED: recorded("laposte", f"{DELIVERED}.json")}, errors)) as server:
+    with ScriptedServer(laposte({DELIVERED: recorded("laposte", f"{DELIVERED}.json")}, errors)) as server:
         report = poll(db, clock, server)
         assert len(server.requests) == 4
     assert dict(report.skipped) == {"not found": 1}
@@ -126,11 +126,11 @@ def test_la_poste_429_and_a_refused_key(db, clock):
     for ref in (DELIVERED, "6A00000000429"):
         promise(db, clock, "parcel.deliver", ref, clock() + timedelta(days=3), recipient="Claire Dupont")
     slow = {"6A00000000429": (429, {"Retry-After": "30"}, b'{"code": "TOO_MANY_REQUESTS"}')}
-    with CarrierServer(laposte({DELIVERED: recorded("laposte", f"{DELIVERED}.json")}, slow)) as server:
+    with ScriptedServer(laposte({DELIVERED: recorded("laposte", f"{DELIVERED}.json")}, slow)) as server:
         report = poll(db, clock, server, chunk=1, workers=1)
         assert server.paths()[0].startswith("/suivi/v2/idships/6A00000000429")  # same due: by reference
         assert report.backoff_until == clock() + timedelta(seconds=30) and report.stored == 0
-    with CarrierServer(laposte({})) as server:
+    with ScriptedServer(laposte({})) as server:
         credentials.set_carrier_account(db, "colissimo", "laposte", server.url, api_key="wrong", client_id=None,
                                         client_secret=None, poll_every_seconds=900, now=clock())
         account = SqlCarrierPollStore(db).accounts("colissimo")[0]

@@ -272,7 +272,7 @@ def test_carrier_poll_flow_a_carrier_that_hangs_blocks_no_other(db, env, monkeyp
     stored at once, the one that hangs times out, is backed off, and neither is due again."""
     from flows.carrier_poll import carrier_poll
     from integrations.carriers import registry
-    from tests.carrier_server import CarrierServer
+    from tests.scripted_http import ScriptedServer
     from tests.fake_carriers import JsonCarrier, events_body
 
     monkeypatch.setitem(registry.PULL_ADAPTERS, "jsoncarrier", JsonCarrier())
@@ -288,7 +288,7 @@ def test_carrier_poll_flow_a_carrier_that_hangs_blocks_no_other(db, env, monkeyp
         answered_at.append(time.monotonic())
         return 200, {}, events_body({"id": "1", "status": "delivered", "at": now().isoformat()})
 
-    with CarrierServer(answer) as good, BlackHoleServer() as hanging:
+    with ScriptedServer(answer) as good, BlackHoleServer() as hanging:
         for partner, url in (("zippost", good.url), ("hangpost", f"http://127.0.0.1:{hanging.port}")):
             credentials.set_carrier_account(db, partner, "jsoncarrier", url, api_key="k", client_id=None,
                                             client_secret=None, poll_every_seconds=600, now=now())

@@ -1,6 +1,8 @@
-"""A local HTTP server standing in for a carrier's API: it answers at the carrier's real paths
-with what the test's `answer(request)` returns, (status, headers, body), and records every
-request (method, path with query, headers, body)."""
+"""A local HTTP server that answers what the test's `answer(request)` returns, (status, headers,
+body), and records every request (method, path with query, headers, body, arrival time): for
+the carrier poll's tests with a scripted carrier (tests/fake_carriers.py) or scripted answers
+at a real carrier's paths. tests/carrier_server.py plays the real carriers with their recorded
+answers."""
 
 from __future__ import annotations
 
@@ -8,7 +10,6 @@ import threading
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Callable
 
 
@@ -24,7 +25,7 @@ class Seen:
 Answer = Callable[[Seen], tuple[int, dict[str, str], bytes]]
 
 
-class CarrierServer:
+class ScriptedServer:
     def __init__(self, answer: Answer) -> None:
         self.answer = answer
         self.requests: list[Seen] = []
@@ -61,7 +62,7 @@ class CarrierServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
-    def __enter__(self) -> CarrierServer:
+    def __enter__(self) -> ScriptedServer:
         self._thread.start()
         return self
 
@@ -72,10 +73,3 @@ class CarrierServer:
     def paths(self, prefix: str = "") -> list[str]:
         return [r.path for r in self.requests if r.path.startswith(prefix)]
 
-
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "carriers"
-
-
-def recorded(carrier: str, name: str) -> bytes:
-    """A carrier's recorded answer under tests/fixtures/carriers/ (provenance in its README)."""
-    return (FIXTURES / carrier / name).read_bytes()
