@@ -20,8 +20,8 @@ from integrations.db.unit_of_work import uow_factory
 from integrations.services.intake import open_complaint
 from integrations.services.promises import record_promises
 from tests.builders import complaint, spec
-from tests.scripted_http import ScriptedServer, recorded
 from tests.e2e.support import ROOT, free_port, terrain, wait_http
+from tests.scripted_http import ScriptedServer, recorded
 
 DELIVERED, UNKNOWN = "EW112720413FR", "6A99999999999"
 KEY = "okapi-e2e-key"

@@ -21,8 +21,8 @@ from integrations.services.intake import open_complaint
 from integrations.services.promises import record_promises
 from integrations.settings import Settings
 from tests.builders import complaint, hours, spec
-from tests.scripted_http import ScriptedServer
 from tests.fake_carriers import JsonCarrier, events_body
+from tests.scripted_http import ScriptedServer
 
 runner = CliRunner()
 

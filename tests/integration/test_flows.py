@@ -272,8 +272,8 @@ def test_carrier_poll_flow_a_carrier_that_hangs_blocks_no_other(db, env, monkeyp
     stored at once, the one that hangs times out, is backed off, and neither is due again."""
     from flows.carrier_poll import carrier_poll
     from integrations.carriers import registry
-    from tests.scripted_http import ScriptedServer
     from tests.fake_carriers import JsonCarrier, events_body
+    from tests.scripted_http import ScriptedServer
 
     monkeypatch.setitem(registry.PULL_ADAPTERS, "jsoncarrier", JsonCarrier())
     env(carrier_timeout_seconds="3")
