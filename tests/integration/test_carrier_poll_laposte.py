@@ -20,36 +20,22 @@ from integrations.services.promises import record_promises
 from integrations.services.sweep import sweep_deadlines
 from integrations.settings import Settings
 from tests.builders import complaint, spec
-from tests.scripted_http import ScriptedServer, recorded
+from tests.carrier_server import FIXTURES, KEY, CarrierServer
 
 DELIVERED = "EW112720413FR"  # La Poste's recorded Colissimo history: …, ET1, MD2, DI1 on 2023-03-09 09:38 Paris
-KEY = "okapi-test-key"
-
-
-def laposte(histories: dict[str, bytes], errors: dict[str, tuple[int, dict, bytes]] | None = None):
-    def answer(seen):
-        path, _, query = seen.path.partition("?")
-        if not path.startswith("/suivi/v2/idships/") or query != "lang=fr_FR":
-            return 404, {}, b'{"code": "NOT_FOUND"}'
-        if seen.headers.get("x-okapi-key") != KEY:
-            # La Poste's gateway refuses a bad key with 401 (body written after its documented format).
-            return 401, {}, b'{"code": "UNAUTHORIZED", "message": "Invalid or missing X-Okapi-Key"}'
-        reference = path.rsplit("/", 1)[1]
-        if reference in (errors or {}):
-            return errors[reference]
-        if reference in histories:
-            return 200, {}, histories[reference]
-        return 400, {}, recorded("laposte", "error-400-invalid-number.json")
-
-    return answer
+RECORDED = f"laposte/{DELIVERED}.json"
 
 
 def history_until(moment: str) -> bytes:
     """La Poste's recorded answer as it stood at `moment`: the events up to then (the API lists
     the newest first), nothing else changed."""
-    data = json.loads(recorded("laposte", f"{DELIVERED}.json"))
+    data = json.loads((FIXTURES / RECORDED).read_bytes())
     shipment = data[0]["shipment"]
     shipment["event"] = [e for e in shipment["event"] if e["date"] <= moment]
+    for step in shipment["timeline"]:
+        if step.get("date", "") > moment:
+            step["status"] = False
+            del step["date"]
     shipment.pop("deliveryDate", None)
     shipment["isFinal"] = False
     return json.dumps(data).encode()
@@ -62,8 +48,8 @@ def promise(db, clock, kind, reference, due, **expect):
     return case.case_id
 
 
-def poll(db, clock, server, **overrides):
-    credentials.set_carrier_account(db, "colissimo", "laposte", server.url, api_key=KEY, client_id=None,
+def poll(db, clock, server, key=KEY, **overrides):
+    credentials.set_carrier_account(db, "colissimo", "laposte", server.url, api_key=key, client_id=None,
                                     client_secret=None, poll_every_seconds=900, now=clock())
     poller = polling.build_poller(db, Settings(carrier_default_rate=1000), clock=clock, **overrides)
     return poller.poll_account(SqlCarrierPollStore(db).accounts("colissimo")[0])
@@ -78,9 +64,10 @@ def verdicts(db):
 def test_a_delivery_with_di1_keeps_the_promise_and_the_reference_is_polled_no_more(db, clock):
     clock.now = datetime(2023, 3, 8, 9, 0, tzinfo=UTC)
     promise(db, clock, "parcel.deliver", DELIVERED, clock() + timedelta(days=3), recipient="Claire Dupont")
-    with ScriptedServer(laposte({DELIVERED: recorded("laposte", f"{DELIVERED}.json")})) as server:
+    with CarrierServer() as server:
+        server.track(DELIVERED, RECORDED)
         report = poll(db, clock, server)
-        assert server.paths() == [f"/suivi/v2/idships/{DELIVERED}?lang=fr_FR"]
+        assert server.requests == [("GET", f"/suivi/v2/idships/{DELIVERED}")]
         assert report.stored == report.mapped > 1 and not report.errors
         assert verdicts(db) == {DELIVERED: ("kept", None)}
         with db.connect() as conn:
@@ -95,7 +82,8 @@ def test_seed_000_a_reroute_while_the_parcel_stays_at_the_sorting_centre_is_brok
     clock.now = datetime(2023, 3, 8, 17, 0, tzinfo=UTC)  # the last event then: ET1 at 16:25 Paris
     promise(db, clock, "parcel.reroute", DELIVERED, clock() + timedelta(hours=24),
             location="Bureau de poste Lille Vauban")
-    with ScriptedServer(laposte({DELIVERED: history_until("2023-03-08T17:00:00+01:00")})) as server:
+    with CarrierServer() as server:
+        server.track(DELIVERED, body=history_until("2023-03-08T17:00:00+01:00"))
         report = poll(db, clock, server)
     assert report.stored >= 1 and verdicts(db) == {DELIVERED: ("pending", None)}
     clock.advance(hours=25)
@@ -106,12 +94,12 @@ def test_seed_000_a_reroute_while_the_parcel_stays_at_the_sorting_centre_is_brok
 def test_la_poste_errors_stay_with_their_reference(db, clock):
     clock.now = datetime(2023, 3, 8, 9, 0, tzinfo=UTC)
     due = clock() + timedelta(days=3)
-    refs = {DELIVERED: None, "6A00000000000": "unknown", "6A00000000500": "500", "6A0000000BODY": "malformed"}
-    for ref in refs:
+    for ref in (DELIVERED, "6A00000000000", "6A00000000500", "6A0000000BODY"):
         promise(db, clock, "parcel.deliver", ref, due, recipient="Claire Dupont")
-    errors = {"6A00000000500": (500, {}, b'{"code": "INTERNAL_SERVER_ERROR"}'),
-              "6A0000000BODY": (200, {}, b'{"returnCode": 200, "shipment": ')}
-    with ScriptedServer(laposte({DELIVERED: recorded("laposte", f"{DELIVERED}.json")}, errors)) as server:
+    with CarrierServer() as server:
+        server.track(DELIVERED, RECORDED)  # 6A00000000000: La Poste's "numéro inconnu" 404
+        server.fail("6A00000000500", 500)
+        server.track("6A0000000BODY", body=b'{"returnCode": 200, "shipment": ')  # cut short
         report = poll(db, clock, server)
         assert len(server.requests) == 4
     assert dict(report.skipped) == {"not found": 1}
@@ -125,15 +113,12 @@ def test_la_poste_429_and_a_refused_key(db, clock):
     clock.now = datetime(2023, 3, 8, 9, 0, tzinfo=UTC)
     for ref in (DELIVERED, "6A00000000429"):
         promise(db, clock, "parcel.deliver", ref, clock() + timedelta(days=3), recipient="Claire Dupont")
-    slow = {"6A00000000429": (429, {"Retry-After": "30"}, b'{"code": "TOO_MANY_REQUESTS"}')}
-    with ScriptedServer(laposte({DELIVERED: recorded("laposte", f"{DELIVERED}.json")}, slow)) as server:
+    with CarrierServer() as server:
+        server.track(DELIVERED, RECORDED)
+        server.fail("6A00000000429", 429, retry_after=30)
         report = poll(db, clock, server, chunk=1, workers=1)
-        assert server.paths()[0].startswith("/suivi/v2/idships/6A00000000429")  # same due: by reference
+        assert server.requests == [("GET", "/suivi/v2/idships/6A00000000429")]  # same due: by reference
         assert report.backoff_until == clock() + timedelta(seconds=30) and report.stored == 0
-    with ScriptedServer(laposte({})) as server:
-        credentials.set_carrier_account(db, "colissimo", "laposte", server.url, api_key="wrong", client_id=None,
-                                        client_secret=None, poll_every_seconds=900, now=clock())
-        account = SqlCarrierPollStore(db).accounts("colissimo")[0]
-        refused = polling.build_poller(db, Settings(), clock=clock).poll_account(account)
+        refused = poll(db, clock, server, key="wrong")  # setting the account again clears the back-off
     assert dict(refused.errors) == {"auth": 2}
     assert "auth" in credentials.carrier_accounts(db)[0].last_error
