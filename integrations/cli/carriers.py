@@ -44,7 +44,7 @@ def _secret(spec: str | None, option: str) -> str | None:
     if spec is None:
         return None
     try:
-        return read_secret(spec)
+        return read_secret(spec, option=option)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint=option) from None
 

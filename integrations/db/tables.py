@@ -218,9 +218,9 @@ carrier_accounts = Table(
     Column("partner", String(200), primary_key=True),
     Column("carrier", String(32), nullable=False),
     Column("api_url", String(2000), nullable=False),
-    Column("api_key", String(500)),
+    Column("api_key", String(2000)),  # room for the secret encrypted at rest (a Fernet token)
     Column("client_id", String(200)),
-    Column("client_secret", String(500)),
+    Column("client_secret", String(2000)),
     Column("poll_every_seconds", Integer, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     # What ops see in `terrain carriers list`: the last pass, the last error, how many so far.
