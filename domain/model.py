@@ -12,13 +12,7 @@ from enum import StrEnum
 from typing import Any, Mapping
 
 from domain import values
-from domain.errors import (
-    DueBeforeSaid,
-    InvalidInput,
-    MissingExpectation,
-    UnknownPromiseKind,
-    UnknownStatus,
-)
+from domain.errors import DueBeforeSaid, InvalidInput, UnknownPromiseKind, UnknownStatus
 
 
 class PromiseKind(StrEnum):
@@ -80,16 +74,6 @@ class HandedTo(StrEnum):
 
 HANDED_TO = frozenset(h.value for h in HandedTo)
 
-# Which expect fields each kind takes, and which of them must be present.
-EXPECT_FIELDS: dict[PromiseKind, tuple[frozenset[str], frozenset[str]]] = {
-    PromiseKind.PARCEL_REROUTE: (frozenset({"location"}), frozenset({"location"})),
-    PromiseKind.PARCEL_DELIVER: (frozenset({"address", "recipient"}), frozenset()),
-    PromiseKind.REFUND_ISSUE: (frozenset({"amount", "currency"}), frozenset({"amount", "currency"})),
-    PromiseKind.ITEM_REPLACE: (frozenset({"location"}), frozenset()),
-    PromiseKind.CALLBACK: (frozenset(), frozenset()),
-}
-
-
 def parse_kind(kind: str) -> PromiseKind:
     try:
         return PromiseKind(kind)
@@ -98,35 +82,6 @@ def parse_kind(kind: str) -> PromiseKind:
             f"unknown promise kind {kind!r}",
             {"kind": kind, "allowed": [k.value for k in PromiseKind]},
         ) from None
-
-
-def validate_expect(kind: PromiseKind, expect: Mapping[str, Any] | None) -> dict[str, str]:
-    """Check and normalise a promise's `expect` for its kind (unknown keys are refused)."""
-    expect = dict(expect or {})
-    allowed, required = EXPECT_FIELDS[kind]
-    unknown = sorted(set(expect) - allowed)
-    if unknown:
-        raise InvalidInput(f"{kind} does not take expect fields {unknown}",
-                           {"kind": kind.value, "unknown": unknown, "allowed": sorted(allowed)})
-    clean: dict[str, str] = {}
-    for key, value in expect.items():
-        if value is None or not str(value).strip():
-            continue
-        if not isinstance(value, (str, int)) or isinstance(value, bool):
-            raise InvalidInput(f"expect.{key} must be a string", {"field": f"expect.{key}"})
-        clean[key] = values.text(str(value), f"expect.{key}", max_len=500) or ""
-    missing = sorted(required - set(clean))
-    if missing:
-        raise MissingExpectation(f"{kind} requires expect fields {missing}",
-                                 {"kind": kind.value, "missing": missing})
-    if kind is PromiseKind.PARCEL_DELIVER and not clean:
-        raise MissingExpectation("parcel.deliver requires expect.address or expect.recipient",
-                                 {"kind": kind.value, "missing": ["address|recipient"]})
-    if "amount" in clean:
-        clean["amount"] = str(values.amount(clean["amount"], "expect.amount"))
-    if "currency" in clean:
-        clean["currency"] = values.currency(clean["currency"], "expect.currency") or ""
-    return clean
 
 
 # Optional text fields of an update, as quoted in evidence (amount and handoff are added apart).
@@ -224,6 +179,19 @@ class FieldUpdate:
 
 
 @dataclass(frozen=True, slots=True)
+class AtRisk:
+    """An early warning on a pending promise: a worrying status, or the carrier's silence."""
+
+    cause: str  # the update's status ("attempt_failed", "customs_hold"…) or "silence"
+    since: datetime
+    evidence: FieldUpdate | None = None
+
+    def detail(self) -> dict[str, Any]:
+        return {"cause": self.cause, "since": self.since.isoformat(),
+                "evidence": self.evidence.evidence() if self.evidence else None}
+
+
+@dataclass(frozen=True, slots=True)
 class Outcome:
     """A promise's verdict, as decided by the rules from the field updates and the clock."""
 
@@ -231,11 +199,27 @@ class Outcome:
     reason: Reason | None = None
     fulfilled_at: datetime | None = None
     evidence: FieldUpdate | None = None
+    # Kept, but the keeping update could not confirm these ("place", "recipient"): ops check them.
+    unverified: tuple[str, ...] = ()
+    at_risk: AtRisk | None = None
 
     @property
     def unaddressed_break(self) -> bool:
         """Broken and not kept late: something an agent must answer."""
         return self.verdict is Verdict.BROKEN and self.fulfilled_at is None
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedStep:
+    """A later step of a playbook's plan: who carries it (a role, "carrier"…), its kind and its
+    deadline counted from when the promise was made."""
+
+    role: str
+    kind: PromiseKind
+    due_in_hours: float
+
+    def detail(self) -> dict[str, Any]:
+        return {"role": self.role, "kind": self.kind.value, "due_in_hours": self.due_in_hours}
 
 
 @dataclass(slots=True)
@@ -252,11 +236,21 @@ class Promise:
     outcome: Outcome = field(default_factory=Outcome)
     # A broken promise is addressed once a newer promise is recorded on its case.
     addressed: bool = False
+    # End-to-end steps: a follow-on step (created by a handoff) names the promise it carries on;
+    # a promise made from a playbook plan holds the steps still to come.
+    parent_id: str | None = None
+    plan: tuple[PlannedStep, ...] = ()
+
+    @property
+    def root_id(self) -> str:
+        return self.parent_id or self.promise_id
 
     @classmethod
     def create(cls, *, promise_id: str, case_id: str, kind: str, partner: str, reference: str,
                due_at: datetime, expect: Mapping[str, Any] | None, said: str | None,
                created_at: datetime) -> Promise:
+        from domain.kinds import validate_expect  # the kinds' modules import this one
+
         parsed = parse_kind(kind)
         due = values.aware(due_at, "due_at")
         if due < created_at:
@@ -324,6 +318,8 @@ class EntryType(StrEnum):
     PROMISE = "promise"
     FIELD_UPDATE = "field_update"
     VERDICT = "verdict"
+    AT_RISK = "at_risk"
+    STEP = "step"  # a follow-on step created by a handoff
     STATUS = "status"
     OUTBOUND_REQUEST = "outbound_request"
     ALERT = "alert"

@@ -16,7 +16,8 @@ from typing import Any, Mapping
 
 from domain.errors import InvalidInput
 from domain.extraction.deadlines import add_business_days
-from domain.model import EXPECT_FIELDS, parse_kind, validate_expect
+from domain.kinds import EXPECT_FIELDS, validate_expect
+from domain.model import parse_kind
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from collections import defaultdict
 
+from domain.verdicts import silence_check_at
 from integrations.services import ports
 
 
@@ -15,6 +16,7 @@ class FakeStore:
         self.cases: dict = {}
         self.complaints: dict = {}  # (channel, external_id) -> (case_id, complaint)
         self.promises: dict = {}
+        self.risk_check_at: dict = {}  # promise_id -> when its silence check is due
         self.updates: dict = {}  # (partner, event_id) -> update
         self.timeline: list = []
         self.outbox: dict = {}
@@ -81,6 +83,9 @@ class FakePromises(ports.PromiseRepository):
 
     def add(self, promise):
         self.s.promises[promise.promise_id] = promise
+        check_at = silence_check_at(promise)
+        if check_at is not None:
+            self.s.risk_check_at[promise.promise_id] = check_at
 
     def get(self, promise_id):
         return self.s.promises.get(promise_id)
@@ -104,8 +109,17 @@ class FakePromises(ports.PromiseRepository):
             self.s.promises[p.promise_id] = p
 
     def overdue_case_ids(self, now, limit):
-        return list(dict.fromkeys(p.case_id for p in sorted(self.s.promises.values(), key=lambda p: p.due_at)
-                                  if p.outcome.verdict.value == "pending" and p.due_at < now))[:limit]
+        pending = [p for p in self.s.promises.values() if p.outcome.verdict.value == "pending"]
+        due = [p.case_id for p in sorted(pending, key=lambda p: p.due_at) if p.due_at < now]
+        checks = [p.case_id for p in sorted(pending, key=lambda p: self.s.risk_check_at.get(p.promise_id) or now)
+                  if p.promise_id in self.s.risk_check_at and self.s.risk_check_at[p.promise_id] <= now]
+        return list(dict.fromkeys(due + checks))[:limit]
+
+    def risk_checked(self, case_ids, now):
+        for p in self.s.promises.values():
+            check_at = self.s.risk_check_at.get(p.promise_id)
+            if p.case_id in case_ids and check_at is not None and check_at <= now:
+                del self.s.risk_check_at[p.promise_id]
 
 
 class FakeUpdates(ports.UpdateRepository):

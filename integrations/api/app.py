@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from integrations.api import dashboard, errors
 from integrations.api.auth import KeyCache
 from integrations.api.batcher import UpdateBatcher
+from integrations.api.dashboard.security import SecurityHeaders
 from integrations.api.hot_path import UpdatesFastPath
 from integrations.api.limits import BodySizeLimit
 from integrations.api.observability import RequestTiming
@@ -45,7 +46,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         finally:
             await batcher.stop()
 
-    app = FastAPI(title="Terrain", version="1.0", description=DESCRIPTION, lifespan=lifespan)
+    # /docs is the dashboard's own page (Swagger UI served from here, no CDN); no ReDoc (CDN only).
+    app = FastAPI(title="Terrain", version="1.0", description=DESCRIPTION, lifespan=lifespan,
+                  docs_url=None, redoc_url=None)
     app.state.settings, app.state.engine, app.state.clock = settings, engine, clock
     app.state.uow_factory, app.state.batcher, app.state.key_cache = factory, batcher, KeyCache()
     app.state.aggregates = TtlCache(ttl=30.0)
@@ -53,11 +56,13 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     for module in (cases, updates, webhooks, partners, ops, replies, health):
         app.include_router(module.router)
     app.include_router(dashboard.router)
+    app.include_router(dashboard.docs_router)
     app.mount("/static", dashboard.static, name="static")
 
     app.add_middleware(UpdatesFastPath)  # innermost: the limit and timing apply to it too
     app.add_middleware(RequestTiming)
     app.add_middleware(BodySizeLimit)
+    app.add_middleware(SecurityHeaders)  # outermost: every answer carries them, refusals included
     return app
 
 

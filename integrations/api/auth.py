@@ -12,12 +12,14 @@ from starlette.concurrency import run_in_threadpool
 from integrations.api.errors import ApiError
 from integrations.db.credentials import ApiKey, find_key
 
-_CACHE_SECONDS = 30.0
+# A revoked key stops working everywhere within this time (each process caches on its own).
+_CACHE_SECONDS = 1.0
 _CACHE_SIZE = 4096
 
 
 class KeyCache:
-    """Positive lookups for a few seconds: every request authenticates, most with a known key."""
+    """Positive lookups for a second: every request authenticates, most with a known key, and a
+    key revoked from another process (`terrain keys revoke`) is refused within that second."""
 
     def __init__(self) -> None:
         self._items: OrderedDict[str, tuple[float, ApiKey]] = OrderedDict()
@@ -33,6 +35,9 @@ class KeyCache:
         self._items.move_to_end(token)
         while len(self._items) > _CACHE_SIZE:
             self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        self._items.clear()
 
 
 def bearer_token(request: Request) -> str | None:
@@ -58,7 +63,8 @@ def authenticate_request(request: Request) -> ApiKey | None:
         return lookup(request, token)
     from integrations.api.dashboard.sessions import read_session  # late: the dashboard imports this module
 
-    return read_session(request)
+    session = read_session(request)
+    return session.key if session else None
 
 
 def require_roles(*roles: str) -> Callable[[Request], Awaitable[ApiKey]]:

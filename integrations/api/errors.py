@@ -37,11 +37,21 @@ def error_response(status: int, code: str, message: str, details: Any = None,
                         status_code=status, headers=headers)
 
 
+# A body that is one model or another (`UpdateIn | UpdateBatchIn`): pydantic reports every arm.
+UNION_ARMS = {"UpdateIn", "UpdateBatchIn"}
+
+
 def _jsonable_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
-    out = []
-    for err in exc.errors():
-        out.append({"loc": list(err.get("loc", ())), "msg": err.get("msg"), "type": err.get("type")})
-    return out
+    """The errors of the arm the body meant (a batch when it has `updates`), so that a refused
+    batch names only its failing items and fields, with the arm's name left out of `loc`."""
+    errs = list(exc.errors())
+    body = getattr(exc, "body", None)
+    arms = {err["loc"][1] for err in errs if len(err.get("loc", ())) > 1 and err["loc"][1] in UNION_ARMS}
+    if arms:
+        meant = "UpdateBatchIn" if isinstance(body, dict) and "updates" in body else "UpdateIn"
+        errs = [{**err, "loc": (err["loc"][0], *err["loc"][2:])} for err in errs
+                if len(err.get("loc", ())) > 1 and err["loc"][1] == meant] or errs
+    return [{"loc": list(err.get("loc", ())), "msg": err.get("msg"), "type": err.get("type")} for err in errs]
 
 
 def install(app: FastAPI) -> None:

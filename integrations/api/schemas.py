@@ -97,6 +97,9 @@ class PromiseView(BaseModel):
     reason: str | None = None
     fulfilled_at: datetime | None = None
     evidence: dict[str, Any] | None = None
+    unverified: list[str] = Field(default_factory=list, description="kept, but these could not be verified: "
+                                  "\"place\", \"recipient\" (ops check them)")
+    at_risk: dict[str, Any] | None = Field(default=None, description="pending and at risk: {cause, since, evidence}")
 
 
 class TimelineEntryView(BaseModel):

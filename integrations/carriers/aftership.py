@@ -11,10 +11,26 @@ Payloads accepted:
 Mapping: the tracking's tag gives the status (Pending/InfoReceived → pre_transit, InTransit →
 in_transit, OutForDelivery → out_for_delivery, AvailableForPickup → available_for_pickup,
 Delivered → delivered, AttemptFail → attempt_failed, Exception and Expired → exception),
-refined by the subtag for Exception: Exception_010 (returning to sender) and Exception_011
-(returned to sender) → returned_to_sender, Exception_013 (shipment lost) → lost. The latest
-checkpoint (by time) gives occurred_at, location and detail; `signed_by` comes from the tracking
-(placeholders such as "Signature not required" are dropped: they name nobody).
+refined by the subtag from AfterShip's published "Delivery sub-statuses" list:
+- Delivered_002 (picked up by the customer) → handed_to pickup_point; Delivered_003 (signed by
+  the customer) and Delivered_004 (cash collected on delivery) → addressee; Delivered_005
+  (delivered to a neighbour) → neighbour; otherwise the checkpoint's words when they name
+  someone or somewhere ("Left at front door" → safe_place), else nothing;
+- Exception_002 (customer moved) → address_issue; Exception_003 (customer refused delivery) →
+  refused; Exception_004 (delayed: customs clearance) and Exception_018 (incorrect / missing
+  documents) → customs_hold; Exception_006 (held for payment) → held_at_depot; Exception_007
+  (incorrect address) → address_issue; Exception_010 (returning to sender) and Exception_011
+  (returned to sender) → returned_to_sender; Exception_012 (shipment damaged) → damaged;
+  Exception_013 (shipment lost) → lost; Exception_001, 005, 008 (pick-up missed), 009 (rejected
+  by carrier), 016, 017 and unknown subtags stay exception;
+- AttemptFail_001..003 → attempt_failed.
+`return_to_sender: true` on the tracking, or an Exception whose subtag message or latest
+checkpoint says "returned/returning to sender" (AfterShip files some returns under other
+subtags, Exception_007 among them), → returned_to_sender whatever the subtag.
+The latest checkpoint (by time) gives occurred_at, location and detail, `country` (its ISO
+alpha-3 country turned into alpha-2) and, on a delivery, `city` and `postal_code` (its zip);
+`signed_by` comes from the tracking (placeholders such as "Signature not required" are dropped:
+they name nobody); `carrier_code` is the subtag.
 
 Event ids and references: the webhook's `event_id` when present, else a stable hash of
 (tracking id, tag, subtag, latest checkpoint time), `aftership:<hex>`. One update for the
@@ -31,6 +47,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from integrations.carriers.common import handed_to_from
 from integrations.webhooks.base import (
     MAX_DETAIL,
     NormalizedUpdate,
@@ -58,12 +75,52 @@ TAGS = {
     "Delivered": "delivered", "AttemptFail": "attempt_failed", "Exception": "exception",
     "Expired": "exception",
 }
-# Exception subtags that settle the parcel's fate (AfterShip's "Delivery sub-statuses" list).
+# Subtags that say more than their tag (AfterShip's "Delivery sub-statuses" list).
 SUBTAGS = {
+    "Exception_002": "address_issue",  # customer moved
+    "Exception_003": "refused",  # customer refused delivery
+    "Exception_004": "customs_hold",  # delayed (customs clearance)
+    "Exception_006": "held_at_depot",  # held for payment
+    "Exception_007": "address_issue",  # incorrect address
     "Exception_010": "returned_to_sender",  # returning to sender
     "Exception_011": "returned_to_sender",  # returned to sender
+    "Exception_012": "damaged",  # shipment damaged
     "Exception_013": "lost",  # shipment lost
+    "Exception_018": "customs_hold",  # incorrect / missing documents
 }
+HANDED_TO = {"Delivered_002": "pickup_point", "Delivered_003": "addressee", "Delivered_004": "addressee",
+             "Delivered_005": "neighbour"}
+# ISO 3166-1 alpha-3 → alpha-2 for the countries AfterShip checkpoints name most (others: left out).
+ALPHA3 = {
+    "FRA": "FR", "DEU": "DE", "ITA": "IT", "ESP": "ES", "BEL": "BE", "NLD": "NL", "LUX": "LU", "CHE": "CH",
+    "AUT": "AT", "GBR": "GB", "IRL": "IE", "PRT": "PT", "POL": "PL", "CZE": "CZ", "DNK": "DK", "SWE": "SE",
+    "NOR": "NO", "FIN": "FI", "GRC": "GR", "HUN": "HU", "ROU": "RO", "BGR": "BG", "SVK": "SK", "SVN": "SI",
+    "HRV": "HR", "USA": "US", "CAN": "CA", "MEX": "MX", "BRA": "BR", "ARG": "AR", "CHN": "CN", "HKG": "HK",
+    "TWN": "TW", "JPN": "JP", "KOR": "KR", "SGP": "SG", "IND": "IN", "AUS": "AU", "NZL": "NZ", "ZAF": "ZA",
+    "ARE": "AE", "TUR": "TR", "ISR": "IL", "MAR": "MA", "TUN": "TN", "DZA": "DZ", "RUS": "RU", "UKR": "UA",
+}
+_RETURN_WORDS = ("returned to sender", "returning to sender", "return to sender", "returned to shipper",
+                 "retour expediteur", "retourne a l expediteur")
+
+
+def says_returned(*texts: Any) -> bool:
+    for value in texts:
+        if isinstance(value, str):
+            words = " ".join("".join(c if c.isalnum() else " " for c in value.lower()).split())
+            if any(w in words for w in _RETURN_WORDS):
+                return True
+    return False
+
+
+def map_status(tag: Any, subtag: str | None, return_to_sender: Any, *messages: Any) -> str:
+    status = TAGS.get(tag) if isinstance(tag, str) else None
+    if status is None:
+        raise PayloadError(f"unknown AfterShip tag {str(tag)[:40]!r}")
+    if return_to_sender is True or (tag == "Exception" and says_returned(*messages)):
+        return "returned_to_sender"
+    if tag == "Exception" and subtag in SUBTAGS:
+        return SUBTAGS[subtag]
+    return status
 
 
 class AfterShip:
@@ -91,11 +148,6 @@ class AfterShip:
             raise PayloadError("the tracking has no tracking_number")
         tag = tracking.get("tag")
         subtag = tracking.get("subtag") if isinstance(tracking.get("subtag"), str) else None
-        status = TAGS.get(tag) if isinstance(tag, str) else None
-        if status is None:
-            raise PayloadError(f"unknown AfterShip tag {str(tag)[:40]!r}")
-        if tag == "Exception" and subtag in SUBTAGS:
-            status = SUBTAGS[subtag]
 
         latest = latest_checkpoint(tracking.get("checkpoints"))
         if latest is not None:
@@ -106,9 +158,13 @@ class AfterShip:
             when = tracking.get("updated_at") or tracking.get("last_updated_at")
             occurred = parse_time(when, "tracking.updated_at") if when else from_unix(data.get("ts"), "ts")
 
+        status = map_status(tag, subtag, tracking.get("return_to_sender"), tracking.get("subtag_message"),
+                            checkpoint.get("message"), checkpoint.get("subtag_message"))
         event_id = identifier(data.get("event_id")) or stable_id(
             "aftership", tracking.get("id") or f"{tracking.get('slug')}/{number}", tag, subtag,
             occurred.astimezone(UTC).isoformat())
+        iso3 = checkpoint.get("country_region") or checkpoint.get("country_iso3")
+        country = ALPHA3.get(iso3.upper()) if isinstance(iso3, str) else None
         message = text(checkpoint.get("message"), MAX_DETAIL) or text(tracking.get("subtag_message"), MAX_DETAIL)
         detail = " ".join(p for p in (message, f"({subtag})" if subtag else None) if p)
         update = make_update(
@@ -116,7 +172,11 @@ class AfterShip:
             location=join_place(checkpoint.get("location"), checkpoint.get("city"), checkpoint.get("state"),
                                 checkpoint.get("country_name")),
             signed_by=signer(tracking.get("signed_by")),
-            detail=text(detail, MAX_DETAIL))
+            detail=text(detail, MAX_DETAIL), carrier_code=text(subtag, 50),
+            handed_to=(HANDED_TO.get(subtag or "") or handed_to_from(message)) if status == "delivered" else None,
+            country=country or None,
+            city=text(checkpoint.get("city"), 200) if status == "delivered" else None,
+            postal_code=text(checkpoint.get("zip"), 20) if status == "delivered" else None)
         return fan_out(update, [number, identifier(tracking.get("order_id"))])
 
 

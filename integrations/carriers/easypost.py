@@ -8,13 +8,17 @@ Payload: an Event `{"id": "evt_…", "object": "Event", "description": "tracker.
 "result": {Tracker}}`. Events about anything but a Tracker (batches, scan forms, insurance…)
 track nothing here and give [].
 
-Mapping of the Tracker's `status` (refined by `status_detail`):
+Mapping of the Tracker's `status` (refined by `status_detail`, EasyPost's list of details):
 pre_transit, in_transit, out_for_delivery, delivered, available_for_pickup → the same;
 return_to_sender → returned_to_sender; failure → attempt_failed when the detail is a delivery
-exception, returned_to_sender when it is `return`, exception otherwise; cancelled, error,
-unknown → exception; any status with detail `lost` → lost.
+exception, exception otherwise; cancelled, error, unknown → exception. On any status but
+delivered, the detail says more: `lost` → lost, `refused` → refused, `damaged` → damaged,
+`return` → returned_to_sender, `address_correction` / `incorrect_address` → address_issue,
+`held` → held_at_depot, `arrived_at_pickup_location` → available_for_pickup; others
+(arrived_at_facility, delayed, weather_delay, transit_exception, missorted…) keep the status.
 The latest tracking detail (by `datetime`) gives occurred_at, location (tracking_location's
-city, state, zip, country) and detail; `signed_by` comes from the Tracker.
+city, state, zip, country), `country` and, on a delivery, `city` and `postal_code`, and
+detail; `signed_by` comes from the Tracker; `carrier_code` is the status_detail.
 
 Event ids and references: the Event's id for the tracking code; when the Tracker names a
 shipment, one more update for the shipment id under `<event id>:<shipment id>`.
@@ -29,6 +33,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from integrations.carriers.common import country_code
 from integrations.webhooks.base import (
     MAX_DETAIL,
     NormalizedUpdate,
@@ -57,6 +62,12 @@ STATUSES = {
 }
 # status_detail values that turn a `failure` into a failed delivery attempt.
 ATTEMPT_DETAILS = {"delivery_exception"}
+# status_detail values that say more than the status (any status but delivered).
+DETAILS = {
+    "lost": "lost", "refused": "refused", "damaged": "damaged", "return": "returned_to_sender",
+    "address_correction": "address_issue", "incorrect_address": "address_issue", "held": "held_at_depot",
+    "arrived_at_pickup_location": "available_for_pickup",
+}
 
 
 def signature(secret: str, body: bytes) -> str:
@@ -111,7 +122,10 @@ class EasyPost:
             event_id=event_id, reference=code, status=status, occurred_at=occurred,
             location=join_place(place.get("city"), place.get("state"), place.get("zip"), place.get("country")),
             signed_by=signer(tracker.get("signed_by")),
-            detail=text(detail, MAX_DETAIL))
+            detail=text(detail, MAX_DETAIL), carrier_code=text(status_detail, 50),
+            country=country_code(place.get("country")),
+            city=text(place.get("city"), 200) if status == "delivered" else None,
+            postal_code=text(place.get("zip"), 20) if status == "delivered" else None)
         return fan_out(update, [code, identifier(tracker.get("shipment_id"))])
 
 
@@ -122,11 +136,10 @@ def map_status(status: Any, detail: Any) -> str:
     detail = detail if isinstance(detail, str) else None
     if detail == "lost":
         return "lost"
-    if status == "failure":
-        if detail in ATTEMPT_DETAILS:
-            return "attempt_failed"
-        if detail == "return":
-            return "returned_to_sender"
+    if status != "delivered" and detail in DETAILS:
+        return DETAILS[detail]
+    if status == "failure" and detail in ATTEMPT_DETAILS:
+        return "attempt_failed"
     return normalized
 
 

@@ -48,3 +48,35 @@ class OAuthCarrier(CarrierPullAdapter, Protocol):
     def token_request(self, api_url: str, client_id: str, client_secret: str) -> httpx.Request: ...
 
     def read_token(self, body: bytes) -> tuple[str, int]: ...
+
+
+class CarrierHTTPError(Exception):
+    """The carrier answered with an HTTP error that says nothing about the parcel.
+
+    Raised by `parse_tracking` (and `read_token`) for a status that is neither a success nor
+    "unknown tracking number", so that the polling service can tell a bad key from a busy or
+    broken carrier without reading status codes itself. `retryable` is True for 429 and 5xx
+    (back off, try again later: the `Retry-After` header, when given, is the service's to
+    read), False for 401/403 (the credentials are wrong: retrying will not help)."""
+
+    def __init__(self, carrier: str, status_code: int, message: str) -> None:
+        super().__init__(f"{carrier}: HTTP {status_code}: {message}")
+        self.carrier = carrier
+        self.status_code = status_code
+        self.message = message
+
+    @property
+    def retryable(self) -> bool:
+        return self.status_code == 429 or self.status_code >= 500
+
+
+class CarrierAuthError(CarrierHTTPError):
+    """401/403: the API key or OAuth token was refused."""
+
+
+class CarrierRateLimited(CarrierHTTPError):
+    """429: too many requests."""
+
+
+class CarrierUnavailable(CarrierHTTPError):
+    """5xx: the carrier's API is down or failing."""

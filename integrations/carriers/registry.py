@@ -5,9 +5,13 @@ listed here."""
 
 from __future__ import annotations
 
+from integrations.carriers.dhl import DHL
+from integrations.carriers.karrio import Karrio
+from integrations.carriers.laposte import LaPoste
 from integrations.carriers.pull import CarrierPullAdapter
+from integrations.carriers.ups import UPS
 
-PULL_ADAPTERS: dict[str, CarrierPullAdapter] = {}
+PULL_ADAPTERS: dict[str, CarrierPullAdapter] = {a.name: a for a in (LaPoste(), DHL(), UPS(), Karrio())}
 
 
 def get_adapter(name: str) -> CarrierPullAdapter:

@@ -52,9 +52,16 @@ def stuck(partner: str | None = typer.Option(None, "--partner"),
           reason: str | None = typer.Option(None, "--reason", help=", ".join(REASONS)),
           overdue_for: str | None = typer.Option(None, "--overdue-for", help="e.g. 90m, 2h, 3d"),
           order: str = typer.Option("due_at", "--order", help="due_at, partner, kind or reason"),
-          limit: int = typer.Option(50, "--limit", min=1, max=1000)) -> None:
-    """Broken or overdue promises nobody has answered yet, oldest due first."""
+          limit: int = typer.Option(50, "--limit", min=1, max=1000),
+          at_risk: bool = typer.Option(False, "--at-risk", help="pending promises at risk before their deadline"),
+          to_check: bool = typer.Option(False, "--to-check", help="kept promises whose place or recipient is unverified"),
+          as_json: bool = typer.Option(False, "--json", help="machine-readable output")) -> None:
+    """Broken or overdue promises nobody has answered yet, oldest due first (or, with --at-risk
+    / --to-check, the early warnings and the keeps to verify)."""
     kind, reason = _one_of("--kind", kind, KINDS), _one_of("--reason", reason, REASONS)
+    if at_risk or to_check:
+        _warnings(at_risk=at_risk, partner=partner, kind=kind, limit=limit, as_json=as_json)
+        return
     order = _one_of("--order", order, list(queries.STUCK_ORDERS)) or "due_at"
     delta = _duration(overdue_for)
     upgrade(settings().sqlalchemy_url)
@@ -71,6 +78,35 @@ def stuck(partner: str | None = typer.Option(None, "--partner"),
                       i["reference"], f"[{style}]{i['reason'] or ''}[/]",
                       f"{last['status']} {last['occurred_at'][:16].replace('T', ' ')}" if last else "—",
                       i["case_id"])
+    out.print(table)
+
+
+def _warnings(*, at_risk: bool, partner: str | None, kind: str | None, limit: int, as_json: bool) -> None:
+    with engine().connect() as conn:
+        if at_risk:
+            items = queries.at_risk_promises(conn, utc_now(), partner=partner, kind=kind, limit=limit)
+        else:
+            items = queries.to_check_promises(conn, partner=partner, kind=kind, limit=limit)
+    if as_json:
+        out.print_json(data={"items": items})
+        return
+    if at_risk:
+        table = Table(title=f"At risk ({len(items)})")
+        for column in ("due", "partner", "kind", "reference", "cause", "since", "case"):
+            table.add_column(column, overflow="fold")
+        for i in items:
+            table.add_row(i["due_at"][:16].replace("T", " "), i["partner"], i["kind"], i["reference"],
+                          f"[yellow]{(i['at_risk'] or {}).get('cause', '')}[/]",
+                          (i["at_risk_since"] or "")[:16].replace("T", " "), i["case_id"])
+    else:
+        table = Table(title=f"Kept, to check ({len(items)})")
+        for column in ("partner", "kind", "reference", "unverified", "expected", "observed", "case"):
+            table.add_column(column, overflow="fold")
+        for i in items:
+            observed = i["observed"] or {}
+            seen = ", ".join(str(observed[k]) for k in ("address", "location", "signed_by", "handed_to") if observed.get(k))
+            table.add_row(i["partner"], i["kind"], i["reference"], ", ".join(i["unverified"] or ()),
+                          ", ".join(str(v) for v in (i["expected"] or {}).values()), seen or "—", i["case_id"])
     out.print(table)
 
 

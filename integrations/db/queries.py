@@ -101,6 +101,52 @@ def stuck_promises(
     } for r in rows]
 
 
+def at_risk_promises(conn: Connection, now: datetime, *, partner: str | None = None, kind: str | None = None,
+                     limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+    """Pending promises at risk (a worrying status, or the carrier's silence), soonest due first,
+    along the partial index of at-risk promises."""
+    where = [p.c.verdict == "pending", p.c.at_risk_since.is_not(None), c.c.status != "closed"]
+    if partner:
+        where.append(p.c.partner == partner)
+    if kind:
+        where.append(p.c.kind == kind)
+    rows = conn.execute(
+        select(p.c.promise_id, p.c.case_id, p.c.kind, p.c.partner, p.c.reference, p.c.due_at, p.c.said,
+               p.c.expect, p.c.at_risk, p.c.at_risk_since, c.c.status.label("case_status"))
+        .join(c, c.c.case_id == p.c.case_id).where(*where)
+        .order_by(p.c.due_at, p.c.promise_id).limit(limit).offset(offset)).all()
+    last = last_updates(conn, {(r.partner, r.reference) for r in rows})
+    return [{
+        "promise_id": r.promise_id, "case_id": r.case_id, "case_status": r.case_status, "kind": r.kind,
+        "partner": r.partner, "reference": r.reference, "due_at": _iso(r.due_at), "said": r.said,
+        "expect": r.expect, "at_risk": r.at_risk, "at_risk_since": _iso(r.at_risk_since),
+        "due_in_seconds": int((r.due_at - now).total_seconds()),
+        "last_update": last.get((r.partner, r.reference)),
+    } for r in rows]
+
+
+def to_check_promises(conn: Connection, *, partner: str | None = None, kind: str | None = None,
+                      limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+    """Promises kept by an update that could not confirm the place or the recipient, latest first."""
+    where = [p.c.verdict == "kept", p.c.unverified.is_not(None), c.c.status != "closed"]
+    if partner:
+        where.append(p.c.partner == partner)
+    if kind:
+        where.append(p.c.kind == kind)
+    rows = conn.execute(
+        select(p.c.promise_id, p.c.case_id, p.c.kind, p.c.partner, p.c.reference, p.c.due_at, p.c.said,
+               p.c.expect, p.c.unverified, p.c.evidence, p.c.fulfilled_at, p.c.verdict_at,
+               c.c.status.label("case_status"))
+        .join(c, c.c.case_id == p.c.case_id).where(*where)
+        .order_by(p.c.verdict_at.desc(), p.c.promise_id).limit(limit).offset(offset)).all()
+    return [{
+        "promise_id": r.promise_id, "case_id": r.case_id, "case_status": r.case_status, "kind": r.kind,
+        "partner": r.partner, "reference": r.reference, "due_at": _iso(r.due_at), "said": r.said,
+        "expected": r.expect, "observed": r.evidence, "unverified": r.unverified,
+        "fulfilled_at": _iso(r.fulfilled_at),
+    } for r in rows]
+
+
 def last_updates(conn: Connection, refs: set[tuple[str, str]]) -> dict[tuple[str, str], dict]:
     """The latest field update (by occurred_at) of each (partner, reference)."""
     if not refs:

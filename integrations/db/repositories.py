@@ -16,18 +16,21 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from domain.model import (
     Alert,
+    AtRisk,
     Case,
     CaseStatus,
     Complaint,
     EntryType,
     FieldUpdate,
     Outcome,
+    PlannedStep,
     Promise,
     PromiseKind,
     Reason,
     TimelineEntry,
     Verdict,
 )
+from domain.verdicts import silence_check_at
 from integrations.db import outbox_store
 from integrations.db import tables as t
 from integrations.services import ports
@@ -83,13 +86,24 @@ def update_from_evidence(data: dict[str, Any] | None) -> FieldUpdate | None:
     )
 
 
+def at_risk_from_row(data: dict[str, Any] | None) -> AtRisk | None:
+    if not data:
+        return None
+    return AtRisk(cause=data["cause"], since=datetime.fromisoformat(data["since"]),
+                  evidence=update_from_evidence(data.get("evidence")))
+
+
 def promise_from_row(row: Any) -> Promise:
     return Promise(
         promise_id=row.promise_id, case_id=row.case_id, kind=PromiseKind(row.kind),
         partner=row.partner, reference=row.reference, due_at=row.due_at, expect=dict(row.expect),
         said=row.said, created_at=row.created_at, addressed=row.addressed,
         outcome=Outcome(verdict=Verdict(row.verdict), reason=Reason(row.reason) if row.reason else None,
-                        fulfilled_at=row.fulfilled_at, evidence=update_from_evidence(row.evidence)),
+                        fulfilled_at=row.fulfilled_at, evidence=update_from_evidence(row.evidence),
+                        unverified=tuple(row.unverified or ()), at_risk=at_risk_from_row(row.at_risk)),
+        parent_id=row.parent_id,
+        plan=tuple(PlannedStep(role=s["role"], kind=PromiseKind(s["kind"]), due_in_hours=s["due_in_hours"])
+                   for s in row.plan or ()),
     )
 
 
@@ -205,6 +219,9 @@ def _outcome_values(promise: Promise) -> dict[str, Any]:
         "fulfilled_at": outcome.fulfilled_at,
         "evidence": outcome.evidence.evidence() if outcome.evidence else None,
         "addressed": promise.addressed,
+        "unverified": list(outcome.unverified) or None,
+        "at_risk": outcome.at_risk.detail() if outcome.at_risk else None,
+        "at_risk_since": outcome.at_risk.since if outcome.at_risk else None,
     }
 
 
@@ -217,7 +234,8 @@ class SqlPromiseRepository(ports.PromiseRepository):
             promise_id=promise.promise_id, case_id=promise.case_id, kind=promise.kind.value,
             partner=promise.partner, reference=promise.reference, due_at=promise.due_at,
             expect=promise.expect, said=promise.said, created_at=promise.created_at,
-            verdict_at=promise.created_at, **_outcome_values(promise)))
+            verdict_at=promise.created_at, risk_check_at=silence_check_at(promise), parent_id=promise.parent_id,
+            plan=[step.detail() for step in promise.plan] or None, **_outcome_values(promise)))
 
     def get(self, promise_id: str) -> Promise | None:
         row = self.conn.execute(select(t.promises).where(t.promises.c.promise_id == promise_id)).first()
@@ -251,18 +269,34 @@ class SqlPromiseRepository(ports.PromiseRepository):
             update(t.promises).where(t.promises.c.promise_id == bindparam("b_id")).values(
                 verdict=bindparam("b_verdict"), reason=bindparam("b_reason"),
                 fulfilled_at=bindparam("b_fulfilled_at"), evidence=bindparam("b_evidence"),
-                addressed=bindparam("b_addressed"), verdict_at=bindparam("b_verdict_at")),
+                addressed=bindparam("b_addressed"), verdict_at=bindparam("b_verdict_at"),
+                unverified=bindparam("b_unverified"), at_risk=bindparam("b_at_risk"),
+                at_risk_since=bindparam("b_at_risk_since")),
             [{"b_id": p.promise_id, "b_verdict_at": now,
               **{f"b_{k}": v for k, v in _outcome_values(p).items()}} for p in promises])
 
     def overdue_case_ids(self, now: datetime, limit: int) -> list[str]:
+        """Cases with a pending promise past its deadline, then those whose silence check is due."""
         p, c = t.promises, t.cases
-        stmt = (select(c.c.case_id).join(p, p.c.case_id == c.c.case_id)
-                .where(p.c.verdict == Verdict.PENDING.value, p.c.due_at < now)
-                .order_by(p.c.due_at).limit(limit))
-        if _is_pg(self.conn):
-            stmt = stmt.with_for_update(of=c, skip_locked=True)
-        return list(dict.fromkeys(self.conn.execute(stmt).scalars()))
+        found: list[str] = []
+        for column in (p.c.due_at, p.c.risk_check_at):
+            stmt = (select(c.c.case_id).join(p, p.c.case_id == c.c.case_id)
+                    .where(p.c.verdict == Verdict.PENDING.value, column < now)
+                    .order_by(column).limit(limit - len(found)))
+            if found:
+                stmt = stmt.where(c.c.case_id.not_in(found))
+            if _is_pg(self.conn):
+                stmt = stmt.with_for_update(of=c, skip_locked=True)
+            found.extend(dict.fromkeys(self.conn.execute(stmt).scalars()))
+            if len(found) >= limit:
+                break
+        return list(dict.fromkeys(found))
+
+    def risk_checked(self, case_ids: Iterable[str], now: datetime) -> None:
+        ids = sorted(set(case_ids))
+        if ids:
+            self.conn.execute(update(t.promises).where(t.promises.c.case_id.in_(ids),
+                                                       t.promises.c.risk_check_at <= now).values(risk_check_at=None))
 
 
 def reference_lock_key(partner: str, reference: str) -> int:

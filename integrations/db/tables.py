@@ -90,8 +90,14 @@ promises = Table(
     Column("unverified", JSON),
     Column("at_risk", JSON),
     Column("at_risk_since", UTCDateTime),
+    Column("risk_check_at", UTCDateTime),  # when the carrier's silence starts to matter (parcels)
+    # End-to-end steps (migration 0008): the promise a follow-on step carries on, and a plan's steps to come.
+    Column("parent_id", String(36)),
+    Column("plan", JSON),
     Index("ix_promises_partner_reference", "partner", "reference"),
     Index("ix_promises_case_id", "case_id"),
+    Index("ix_promises_parent_id", "parent_id", postgresql_where=text("parent_id IS NOT NULL"),
+          sqlite_where=text("parent_id IS NOT NULL")),
     # The sweep's "pending promises due before T" and the ops "stuck" list.
     Index("ix_promises_due_at_pending", "due_at",
           postgresql_where=text("verdict = 'pending'"), sqlite_where=text("verdict = 'pending'")),
@@ -118,6 +124,9 @@ promises = Table(
     Index("ix_promises_at_risk_due_at", "due_at",
           postgresql_where=text("verdict = 'pending' AND at_risk_since IS NOT NULL"),
           sqlite_where=text("verdict = 'pending' AND at_risk_since IS NOT NULL")),
+    Index("ix_promises_risk_check_at", "risk_check_at",
+          postgresql_where=text("verdict = 'pending' AND risk_check_at IS NOT NULL"),
+          sqlite_where=text("verdict = 'pending' AND risk_check_at IS NOT NULL")),
     Index("ix_promises_unverified_verdict_at", "verdict_at",
           postgresql_where=text("verdict = 'kept' AND unverified IS NOT NULL"),
           sqlite_where=text("verdict = 'kept' AND unverified IS NOT NULL")),
@@ -192,6 +201,19 @@ api_keys = Table(
     Column("role", String(16), nullable=False),
     Column("partner", String(200)),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+    Column("name", String(200)),  # the person behind an agent or ops key, shown on timelines
+    Column("alert_url", String(2000)),  # an apprise URL for that person's alerts
+    Column("last_used_at", UTCDateTime),  # refreshed at most every few minutes
+)
+
+# Dashboard sessions: the cookie holds a random id, only its SHA-256 is stored here.
+sessions = Table(
+    "sessions", metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("key_id", BigId, ForeignKey("api_keys.id"), nullable=False, index=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime),
 )
 

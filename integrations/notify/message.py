@@ -19,6 +19,20 @@ def compose(alert: dict[str, Any], complaints: list[Complaint], public_url: str)
     elif alert["kind"] == "customer_disputes":
         title = f"[Terrain] Case {case_id} reopened: the customer disputes the resolution"
         lines = [f"Case {case_id} was resolved, and the customer complained again.", "Customer said:", words]
+    elif alert["kind"] == "promise_at_risk":
+        promise = payload.get("promise") or {}
+        risk = payload.get("at_risk") or {}
+        evidence = risk.get("evidence") or {}
+        cause = risk.get("cause")
+        title = f"[Terrain] Promise at risk on case {case_id}: {cause}"
+        lines = [
+            f"Case {case_id}: a promise is at risk before its deadline ({cause}).",
+            "Customer said:", words,
+            f"Promised ({promise.get('kind')}, {promise.get('partner')} {promise.get('reference')}, "
+            f"due {promise.get('due_at')}): “{promise.get('said') or promise.get('expect')}”",
+            "Field evidence: " + (", ".join(f"{k}={v}" for k, v in evidence.items()) if cause != "silence" and evidence
+                                  else f"no news from the field since the promise was made ({risk.get('since')})"),
+        ]
     else:
         promise = payload.get("promise") or {}
         evidence = payload.get("evidence") or {}

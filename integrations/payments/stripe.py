@@ -18,7 +18,9 @@ Events mapped (any other event type tracks nothing here and gives []):
 Amounts arrive in minor units and leave as decimal strings by the currency's exponent (0 for
 JPY and Stripe's other zero-decimal currencies, 3 for BHD/JOD/KWD/OMR/TND, 2 otherwise; ISK,
 HUF and TWD are two-decimal in Stripe's API); currencies are upper-cased; occurred_at is the
-event's `created`; detail names the event type and the refund, and `failure_reason` when given.
+event's `created`; detail names the event type and the refund, and `failure_reason` when given;
+`carrier_code` keeps Stripe's own refund status (and failure reason: "failed:lost_or_stolen_card"),
+so that requires_action and pending, both refund_pending, stay apart as evidence.
 
 refund_reversed is not emitted: telling a reversal (a refund that had succeeded and then
 failed or was canceled) from a plain failure needs the refund's history, and these adapters are
@@ -145,7 +147,7 @@ def from_refund(event_id: str, kind: str, refund: dict[str, Any], occurred: date
         raise PayloadError("the refund has no id")
     status = "refund_failed" if kind == "refund.failed" else refund_status(refund.get("status"))
     update = build(event_id, kind, status, refund.get("amount"), refund.get("currency"), occurred,
-                   refund_id, refund.get("failure_reason"))
+                   refund_id, refund.get("failure_reason"), refund.get("status"))
     return fan_out(update, [identifier(refund.get("charge")), identifier(refund.get("payment_intent")), refund_id])
 
 
@@ -163,11 +165,13 @@ def from_charge(event_id: str, kind: str, charge: dict[str, Any], occurred: date
         amount = total if status == "refund_succeeded" and total is not None else latest.get("amount")
         currency = charge.get("currency") or latest.get("currency")
         reason, refund_id = latest.get("failure_reason"), identifier(latest.get("id"))
+        raw_status = latest.get("status")
     else:
         if not isinstance(total, int) or isinstance(total, bool) or total <= 0:
             raise PayloadError("charge.refunded lists no refund and no amount_refunded")
         status, amount, currency, reason, refund_id = "refund_succeeded", total, charge.get("currency"), None, None
-    update = build(event_id, kind, status, amount, currency, occurred, refund_id, reason)
+        raw_status = None
+    update = build(event_id, kind, status, amount, currency, occurred, refund_id, reason, raw_status)
     out = fan_out(update, [charge_id, identifier(charge.get("payment_intent"))])
     seen = {u["reference"] for u in out}
     for refund in refunds:
@@ -176,7 +180,8 @@ def from_charge(event_id: str, kind: str, charge: dict[str, Any], occurred: date
             continue
         seen.add(one_id)
         one = build(suffixed(event_id, one_id), kind, refund_status(refund.get("status")), refund.get("amount"),
-                    refund.get("currency") or charge.get("currency"), occurred, one_id, refund.get("failure_reason"))
+                    refund.get("currency") or charge.get("currency"), occurred, one_id, refund.get("failure_reason"),
+                    refund.get("status"))
         out.append({**one, "reference": one_id})  # type: ignore[typeddict-item]
     return out
 
@@ -205,7 +210,7 @@ def refund_status(value: Any) -> str:
 
 
 def build(event_id: str, kind: str, status: str, amount: Any, currency: Any, occurred: datetime,
-          refund_id: str | None, failure_reason: Any) -> NormalizedUpdate:
+          refund_id: str | None, failure_reason: Any, raw_status: Any = None) -> NormalizedUpdate:
     if not isinstance(amount, int) or isinstance(amount, bool) or not 0 <= amount < MAX_MINOR_UNITS:
         raise PayloadError("a refund needs an amount in minor units (a non-negative integer)")
     if not isinstance(currency, str) or len(currency) != 3 or not currency.isascii() or not currency.isalpha():
@@ -217,4 +222,7 @@ def build(event_id: str, kind: str, status: str, amount: Any, currency: Any, occ
     return make_update(
         event_id=event_id, reference="", status=status, occurred_at=occurred,
         amount=from_minor_units(amount, currency), currency=currency.upper(),
-        detail=text("; ".join(parts), MAX_DETAIL))
+        detail=text("; ".join(parts), MAX_DETAIL),
+        # Stripe's own status ("requires_action" and "pending" both read refund_pending), and the
+        # failure reason when there is one: kept as evidence
+        carrier_code=text(":".join(p for p in (raw_status if isinstance(raw_status, str) else None, reason) if p), 50))

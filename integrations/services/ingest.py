@@ -48,7 +48,10 @@ def ingest_updates(
         matched_refs: set[tuple[str, str]] = set()
         if fresh:
             refs = refs_of(fresh)
-            uow.updates.lock_references(refs)
+            # A handoff may create a step on another reference: lock it too, in the same sorted
+            # pass, so an update arriving for it at the same time sees the step or is seen by it.
+            uow.updates.lock_references(refs | {(u.handoff_partner, u.handoff_reference) for u in fresh
+                                                if u.handoff_partner and u.handoff_reference})  # type: ignore[operator]
             candidates = uow.promises.for_references(refs)
             if candidates:
                 matched_refs = {(p.partner, p.reference) for p in candidates}

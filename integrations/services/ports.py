@@ -79,7 +79,12 @@ class PromiseRepository(abc.ABC):
 
     @abc.abstractmethod
     def overdue_case_ids(self, now: datetime, limit: int) -> list[str]:
-        """Cases with a pending promise due before `now`, locked, skipping locked ones."""
+        """Cases with a pending promise due before `now` or whose silence check is due, locked,
+        skipping locked ones."""
+
+    @abc.abstractmethod
+    def risk_checked(self, case_ids: Iterable[str], now: datetime) -> None:
+        """The silence checks due by `now` on these cases were made: do not sweep them again."""
 
 
 class UpdateRepository(abc.ABC):

@@ -8,7 +8,8 @@ from typing import Callable
 
 from domain.errors import InvalidInput, MissingExpectation, UnknownCase
 from domain.extraction import extract_promises
-from domain.model import EntryType, TimelineEntry, parse_kind, validate_expect
+from domain.kinds import validate_expect
+from domain.model import EntryType, TimelineEntry, parse_kind
 from integrations.services.clock import Clock, utc_now
 from integrations.services.ports import UnitOfWork
 from integrations.services.promises import PromiseSpec, RecordedPromise, record_promises

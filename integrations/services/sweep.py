@@ -34,6 +34,7 @@ def sweep_deadlines(uow_factory: Callable[[], UnitOfWork], clock: Clock = utc_no
         case_ids = uow.promises.overdue_case_ids(now, batch_size)
         cases = uow.cases.lock(case_ids) if case_ids else {}
         changes = reconcile_cases(uow, cases, now, actor=ACTOR) if cases else []
+        uow.promises.risk_checked(cases, now)
         closed = 0
         for case in uow.cases.lock_resolved_before(now - AUTO_CLOSE_AFTER, batch_size):
             step = transition(case, CaseStatus.CLOSED, now)

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from integrations.carriers.aftership import AfterShip
 from integrations.carriers.easypost import EasyPost
+from integrations.carriers.karrio import Karrio
+from integrations.carriers.ups import UPS
 from integrations.payments.stripe import Stripe
 from integrations.webhooks.base import WebhookProvider
 
-PROVIDERS: dict[str, WebhookProvider] = {p.name: p for p in (AfterShip(), EasyPost(), Stripe())}
+PROVIDERS: dict[str, WebhookProvider] = {p.name: p for p in (AfterShip(), EasyPost(), Stripe(), UPS(), Karrio())}
 
 
 class UnknownProvider(KeyError):

@@ -1,5 +1,6 @@
 """The ops dashboard in a real headless Chromium (Debian's, driven by Playwright):
-log in, filter the stuck list, open a case and its timeline, see the scorecards chart."""
+log in (ops and agent, server-side sessions), filter the stuck list, open a case and its timeline,
+see the scorecards chart, log out for good; Swagger UI served from the site, all under the CSP."""
 
 from __future__ import annotations
 
@@ -81,28 +82,43 @@ def server(db):
     thread.join(timeout=10)
 
 
-def test_ops_manager_journey(db, server):
+def browser_or_skip():
     if not os.path.exists(CHROMIUM):
         if os.environ.get("CI"):
             pytest.fail("CI must install Debian's chromium (.ci/run does)")
         pytest.skip("Debian's chromium is not installed")
+
+
+def watch_csp(page) -> list[str]:
+    """Console messages about the Content-Security-Policy: there must be none."""
+    violations: list[str] = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    return violations
+
+
+def test_ops_manager_journey(db, server):
+    browser_or_skip()
     from playwright.sync_api import expect, sync_playwright
 
     ups_case, poste_case = seed(db)
-    ops_token = credentials.create_key(db, "ops", None, datetime.now(UTC))
-    agent_token = credentials.create_key(db, "agent", None, datetime.now(UTC))
+    ops_token = credentials.create_key(db, "ops", None, datetime.now(UTC), name="Olivia Ops")
+    partner_token = credentials.create_key(db, "partner", "ups", datetime.now(UTC))
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
+        violations = watch_csp(page)
         page.goto(server + "/")
         expect(page).to_have_url(server + "/login?next=/")
-        page.get_by_label("Ops token").fill(agent_token)
+        page.get_by_label("Token").fill(partner_token)
         page.get_by_role("button", name="Log in").click()
-        expect(page.get_by_role("alert")).to_contain_text("not an ops token")
-        page.get_by_label("Ops token").fill(ops_token)
+        expect(page.get_by_role("alert")).to_have_text("This token does not open the dashboard.")
+        page.get_by_label("Token").fill(ops_token)
         page.get_by_role("button", name="Log in").click()
         expect(page.get_by_role("heading", name="Stuck resolutions")).to_be_visible()
+        expect(page.locator(".who")).to_have_text("Olivia Ops")
+        [cookie] = [c for c in page.context.cookies() if c["name"] == "terrain_session"]
+        assert cookie["value"] != ops_token and cookie["httpOnly"] and cookie["sameSite"] == "Strict"
         rows = page.locator("#stuck-rows tbody tr")
         expect(rows).to_have_count(2)
         expect(rows.first).to_contain_text("laposte")  # oldest due first
@@ -156,10 +172,78 @@ def test_ops_manager_journey(db, server):
         phone.goto(server + "/scorecards")
         phone.screenshot(path=ARTIFACTS / "dashboard-scorecards-phone.png", full_page=True)
 
+        # A link to a case in an alert (another site): the Strict cookie is not sent at first,
+        # the page reloads itself from here and opens the case.
+        page.route("http://mail.example.test/", lambda route: route.fulfill(
+            content_type="text/html", body=f'<a href="{server}/cases/{ups_case}">open the case</a>'))
+        page.goto("http://mail.example.test/")
+        page.get_by_role("link", name="open the case").click()
+        expect(page.get_by_role("heading", name="In the customer's words")).to_be_visible()
+        expect(page).to_have_url(server + f"/cases/{ups_case}")
+
+        old_cookies = page.context.cookies()
         page.get_by_role("button", name="Log out").click()
         expect(page).to_have_url(server + "/login")
         page.goto(server + "/scorecards")
         expect(page).to_have_url(server + "/login?next=/scorecards")
+        # The cookie from before the logout, replayed in a fresh browser: the session is over.
+        replay = browser.new_context()
+        replay.add_cookies([c for c in old_cookies if c["name"] == "terrain_session"])
+        stale = replay.new_page()
+        stale.goto(server + f"/cases/{poste_case}")
+        expect(stale).to_have_url(server + f"/login?next=/cases/{poste_case}")
+        phone.reload()  # the phone shared that session: it is over there too
+        expect(phone).to_have_url(server + "/login?next=/scorecards")
+        assert violations == []
+        browser.close()
+
+
+def test_agent_journey(db, server):
+    browser_or_skip()
+    from playwright.sync_api import expect, sync_playwright
+
+    seed(db)
+    agent_token = credentials.create_key(db, "agent", None, datetime.now(UTC), name="Claire Martin")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        violations = watch_csp(page)
+        page.goto(server + "/cases/nope")
+        page.get_by_label("Token").fill(agent_token)
+        page.get_by_role("button", name="Log in").click()
+        expect(page).to_have_url(server + "/cases/nope")
+        page.get_by_role("link", name="Stuck", exact=True).click()
+        expect(page.locator(".who")).to_have_text("Claire Martin")
+        expect(page.locator("#stuck-rows tbody tr")).to_have_count(2)
+        expect(page.get_by_role("link", name="Scorecards")).to_have_count(0)
+        page.locator("#stuck-rows tbody tr").first.get_by_role("link").click()
+        expect(page.get_by_role("heading", name="In the customer's words")).to_be_visible()
+        page.goto(server + "/scorecards")
+        expect(page.get_by_role("heading", name="Ops only")).to_be_visible()
+        page.goto(server + "/feed")
+        expect(page.locator(".feed li")).to_have_count(2)
+        page.get_by_role("button", name="Log out").click()
+        expect(page).to_have_url(server + "/login")
+        page.goto(server + "/feed")
+        expect(page).to_have_url(server + "/login?next=/feed")
+        assert violations == []
+        browser.close()
+
+
+def test_swagger_ui_runs_from_this_site(server):
+    browser_or_skip()
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page()
+        violations = watch_csp(page)
+        elsewhere: list[str] = []
+        page.on("request", lambda r: elsewhere.append(r.url) if not r.url.startswith((server, "data:")) else None)
+        page.goto(server + "/docs")
+        expect(page.locator(".swagger-ui .info .title")).to_contain_text("Terrain")
+        expect(page.locator(".opblock").first).to_be_visible()
+        assert elsewhere == [] and violations == []
         browser.close()
 
 
@@ -168,19 +252,25 @@ def test_bearer_token_also_opens_the_dashboard(db, server):
 
     ops = credentials.create_key(db, "ops", None, datetime.now(UTC))
     agent = credentials.create_key(db, "agent", None, datetime.now(UTC))
+    partner = credentials.create_key(db, "partner", "ups", datetime.now(UTC))
     assert httpx.get(server + "/", headers={"Authorization": f"Bearer {ops}"}).status_code == 200
-    assert httpx.get(server + "/", headers={"Authorization": f"Bearer {agent}"}).status_code == 403
-    refused = httpx.get(server + "/", headers={"Authorization": f"Bearer {agent}"})
-    assert "Ops only" in refused.text
+    assert httpx.get(server + "/", headers={"Authorization": f"Bearer {agent}"}).status_code == 200
+    refused = httpx.get(server + "/scorecards", headers={"Authorization": f"Bearer {agent}"})
+    assert refused.status_code == 403 and "Ops only" in refused.text
+    assert httpx.get(server + "/", headers={"Authorization": f"Bearer {partner}"}).status_code == 403
     away = httpx.get(server + "/cases/x?y=1", follow_redirects=False)
     assert away.status_code == 303 and away.headers["location"] == "/login?next=/cases/x%3Fy%3D1"
     for target in ("//evil.example", "/\\evil.example", "https://evil.example"):
-        login = httpx.post(server + "/login", data={"token": ops, "next": target}, follow_redirects=False)
-        assert login.status_code == 303 and login.headers["location"] == "/", target
-    cookie = login.headers["set-cookie"].lower()
-    assert "httponly" in cookie and "samesite=lax" in cookie
-    opened = httpx.get(server + "/scorecards?weeks=abc", cookies={"terrain_session": ops})
+        with httpx.Client(base_url=server) as browser:
+            form = browser.get("/login")
+            csrf = form.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+            login = browser.post("/login", data={"token": ops, "next": target, "csrf": csrf},
+                                 follow_redirects=False)
+            assert login.status_code == 303 and login.headers["location"] == "/", target
+            session = browser.cookies["terrain_session"]
+    assert session != ops
+    opened = httpx.get(server + "/scorecards?weeks=abc", cookies={"terrain_session": session})
     assert opened.status_code == 200 and "last 12 weeks" in opened.text
-    assert httpx.get(server + "/stuck?age=soon&page=x", cookies={"terrain_session": ops}).status_code == 200
-    assert httpx.get(server + "/feed", cookies={"terrain_session": agent}).status_code == 403
+    assert httpx.get(server + "/stuck?age=soon&page=x", cookies={"terrain_session": session}).status_code == 200
+    assert httpx.get(server + "/feed", cookies={"terrain_session": ops}, follow_redirects=False).status_code == 303
     assert httpx.get(server + "/static/htmx.min.js").status_code == 200

@@ -40,7 +40,7 @@ def test_complaint_promise_update_and_case_read(client, keys, clock):
     promise = reroute(client, keys, clock, case_id)
     assert promise.status_code == 201 and promise.json()["verdict"] == "pending"
     clock.advance(hours=2)
-    update = {"event_id": "e1", "reference": "6A1", "status": "available_for_pickup",
+    update = {"event_id": "e1", "reference": "6A1", "status": "delivered", "handed_to": "addressee",
               "occurred_at": iso(clock.now), "location": "Centre de tri Lesquin"}
     answer = client.post("/v1/updates", json=update, headers=keys["laposte"])
     assert answer.status_code == 200 and answer.json() == {"accepted": 1, "duplicates": 0, "matched": 1}

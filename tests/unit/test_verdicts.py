@@ -36,11 +36,18 @@ def test_reroute_kept_at_matching_location():
                    [upd("available_for_pickup", 5, location="Lille Vauban")]) == ("kept", None)
 
 
-def test_reroute_broken_at_another_location_then_superseded_by_a_later_match():
-    p = promise("parcel.reroute", **REROUTE)
-    wrong = upd("available_for_pickup", 3, location="Centre de tri Lille Lesquin")
+def test_reroute_broken_at_another_pickup_point_then_superseded_by_a_later_match():
+    p = promise("parcel.reroute", **REROUTE, pickup_point_id="592860")
+    wrong = upd("available_for_pickup", 3, location="Centre de tri Lille Lesquin", pickup_point_id="590120")
     assert verdict(p, [wrong]) == ("broken", "wrong_location")
     assert verdict(p, [wrong, upd("available_for_pickup", 6, location="Lille Vauban")]) == ("kept", None)
+
+
+def test_reroute_at_a_place_that_merely_fails_to_match_is_kept_unverified_not_broken():
+    """v1.1: two strings that fail to match are no contradiction; ops check it."""
+    p = promise("parcel.reroute", **REROUTE)
+    o = evaluate(p, [upd("available_for_pickup", 3, location="Centre de tri Lille Lesquin")], T0 + timedelta(hours=4))
+    assert (o.verdict.value, o.unverified) == ("kept", ("place",))
 
 
 @pytest.mark.parametrize("status", ["returned_to_sender", "lost"])

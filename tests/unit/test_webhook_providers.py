@@ -89,7 +89,7 @@ SIGNED = {  # provider → (fixture file, header name, signer over (secret, body
 # --- the plugin interface -------------------------------------------------------------------
 
 def test_registry_and_interface():
-    assert set(PROVIDERS) == {"aftership", "easypost", "stripe"}
+    assert set(PROVIDERS) == {"aftership", "easypost", "stripe", "ups", "karrio"}
     for name, provider in PROVIDERS.items():
         assert isinstance(provider, WebhookProvider)
         assert provider.name == name and provider.signature_header
@@ -240,14 +240,48 @@ def test_aftership_webhook_gives_one_update_per_identifier():
     ("InTransit", "InTransit_002", "in_transit"), ("OutForDelivery", "OutForDelivery_001", "out_for_delivery"),
     ("AvailableForPickup", "AvailableForPickup_001", "available_for_pickup"),
     ("Delivered", "Delivered_003", "delivered"), ("AttemptFail", "AttemptFail_001", "attempt_failed"),
-    ("Exception", "Exception_001", "exception"), ("Exception", "Exception_004", "exception"),
-    ("Exception", "Exception_012", "exception"),  # damaged: still an exception
+    ("Exception", "Exception_001", "exception"), ("Exception", "Exception_004", "customs_hold"),
+    ("Exception", "Exception_012", "damaged"), ("Exception", "Exception_002", "address_issue"),
+    ("Exception", "Exception_003", "refused"), ("Exception", "Exception_006", "held_at_depot"),
+    ("Exception", "Exception_007", "address_issue"), ("Exception", "Exception_008", "exception"),
+    ("Exception", "Exception_018", "customs_hold"), ("Exception", "Exception_099", "exception"),
     ("Exception", "Exception_010", "returned_to_sender"), ("Exception", "Exception_011", "returned_to_sender"),
     ("Exception", "Exception_013", "lost"), ("Expired", "Expired_001", "exception"),
+    ("AttemptFail", "AttemptFail_003", "attempt_failed"), ("Delivered", "Delivered_005", "delivered"),
 ])
 def test_aftership_statuses(tag, subtag, status):
     updates = aftership.parse(aftership_body(tag, subtag))
     assert {u["status"] for u in updates} == {status} and status in PARCEL_STATUSES
+
+
+@pytest.mark.parametrize("subtag,handed_to", [
+    ("Delivered_001", None), ("Delivered_002", "pickup_point"), ("Delivered_003", "addressee"),
+    ("Delivered_004", "addressee"), ("Delivered_005", "neighbour"),
+])
+def test_aftership_delivered_subtags_say_to_whom(subtag, handed_to):
+    update = aftership.parse(aftership_body("Delivered", subtag))[0]
+    assert update.get("handed_to") == handed_to and update["carrier_code"] == subtag
+
+
+def test_aftership_return_to_sender_flag_and_words_win_over_the_subtag():
+    flagged = aftership.parse(aftership_body("Delivered", "Delivered_001", return_to_sender=True))[0]
+    assert flagged["status"] == "returned_to_sender"
+    tracking = json.loads(aftership_body("Exception", "Exception_007"))
+    tracking["msg"]["checkpoints"][-1]["message"] = "Returned to sender"
+    said = aftership.parse(json.dumps(tracking).encode())[0]
+    assert said["status"] == "returned_to_sender" and said["carrier_code"] == "Exception_007"
+    tracking["msg"]["checkpoints"][-1]["message"] = "Incorrect address"
+    assert aftership.parse(json.dumps(tracking).encode())[0]["status"] == "address_issue"
+
+
+def test_aftership_delivery_place_fields():
+    tracking = json.loads(aftership_body("Delivered", "Delivered_001"))
+    tracking["msg"]["checkpoints"][-1].update(city="LOMME", zip="59160", country_iso3="FRA")
+    update = aftership.parse(json.dumps(tracking).encode())[0]
+    assert (update["city"], update["postal_code"], update["country"]) == ("LOMME", "59160", "FR")
+    tracking["msg"].update(tag="InTransit", subtag="InTransit_002")
+    transit = aftership.parse(json.dumps(tracking).encode())[0]
+    assert transit["country"] == "FR" and "postal_code" not in transit and "city" not in transit
 
 
 def test_aftership_other_shapes():
@@ -315,13 +349,16 @@ def test_easypost_event_gives_one_update_per_identifier():
     ("available_for_pickup", "arrived_at_pickup_location", "available_for_pickup"),
     ("delivered", "arrived_at_destination", "delivered"), ("return_to_sender", "return", "returned_to_sender"),
     ("failure", "delivery_exception", "attempt_failed"), ("failure", "return", "returned_to_sender"),
-    ("failure", "lost", "lost"), ("failure", "damaged", "exception"), ("failure", "refused", "exception"),
+    ("failure", "lost", "lost"), ("failure", "damaged", "damaged"), ("failure", "refused", "refused"),
     ("in_transit", "lost", "lost"), ("cancelled", "cancelled", "exception"), ("error", "unknown", "exception"),
-    ("unknown", "unknown", "exception"),
+    ("unknown", "unknown", "exception"), ("in_transit", "held", "held_at_depot"),
+    ("failure", "address_correction", "address_issue"), ("in_transit", "incorrect_address", "address_issue"),
+    ("in_transit", "weather_delay", "in_transit"), ("delivered", "return", "delivered"),
 ])
 def test_easypost_statuses(status, detail, expected):
     updates = easypost.parse(easypost_body(status, detail))
     assert {u["status"] for u in updates} == {expected} and expected in PARCEL_STATUSES
+    assert {u["carrier_code"] for u in updates} == {detail}
 
 
 def test_easypost_without_details_or_shipment():
@@ -355,12 +392,14 @@ def test_stripe_refund_gives_one_update_per_identifier():
 def test_stripe_statuses(kind, status, expected):
     updates = stripe.parse(stripe_body(kind, status))
     assert {u["status"] for u in updates} == {expected} and expected in REFUND_STATUSES
+    assert {u["carrier_code"] for u in updates} == {status}  # Stripe's own status kept as evidence
 
 
 def test_stripe_failure_reason_in_detail():
     [charge, *_] = stripe.parse(stripe_body("refund.failed", "failed", failure_reason="expired_or_canceled_card"))
     assert charge["status"] == "refund_failed"
     assert "failure_reason: expired_or_canceled_card" in charge["detail"] and "re_1" in charge["detail"]
+    assert charge["carrier_code"] == "failed:expired_or_canceled_card"
     assert "failure_reason" not in stripe.parse(stripe_body())[0]["detail"]
 
 
@@ -518,3 +557,14 @@ def test_missing_or_bad_fields(provider, body):
     with pytest.raises(PayloadError) as raised:
         PROVIDERS[provider].parse(body)
     assert raised.value.message
+
+
+def test_easypost_delivery_place_fields_only_on_delivery():
+    payload = json.loads(easypost_body("delivered", "arrived_at_destination"))
+    details = payload["result"]["tracking_details"]
+    details[-1]["tracking_location"] = {"city": "LYON", "state": None, "zip": "69003", "country": "FR"}
+    delivered = easypost.parse(json.dumps(payload).encode())[0]
+    assert (delivered["city"], delivered["postal_code"], delivered["country"]) == ("LYON", "69003", "FR")
+    payload["result"]["status"] = "in_transit"
+    transit = easypost.parse(json.dumps(payload).encode())[0]
+    assert transit["country"] == "FR" and "postal_code" not in transit and "city" not in transit

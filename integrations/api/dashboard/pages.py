@@ -8,7 +8,7 @@ import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -17,12 +17,26 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from domain.errors import DomainError
-from integrations.api.auth import authenticate_request, lookup
+from integrations.api.auth import bearer_token, lookup
 from integrations.api.dashboard import charts
-from integrations.api.dashboard.sessions import close_session, open_session
+from integrations.api.dashboard.sessions import (
+    LOGIN_COOKIE,
+    Session,
+    client_address,
+    close_session,
+    is_https,
+    limiter_of,
+    login_form_token,
+    open_session,
+    read_session,
+    remember_login_form_token,
+    same_origin,
+    tokens_match,
+)
 from integrations.api.routes.cases import case_document
 from integrations.api.routes.ops import parse_duration
 from integrations.db import queries
+from integrations.db.credentials import ApiKey
 from integrations.services.cases import read_case
 
 HERE = Path(__file__).parent
@@ -36,17 +50,19 @@ REASONS = ["deadline_missed", "wrong_location", "wrong_recipient", "parcel_faile
            "amount_short", "partner_failed"]
 
 
-class NotOps(Exception):
-    def __init__(self, logged_in: bool) -> None:
-        self.logged_in = logged_in
+DASHBOARD_ROLES = ("agent", "ops")
+LOGIN_REFUSED = "This token does not open the dashboard."  # neutral: never which role, nor whether it exists
+HOP_COOKIE = "terrain_hop"
 
 
-async def require_ops(request: Request):
-    # A thread, not the event loop: a cache miss reads the api_keys table.
-    key = await run_in_threadpool(authenticate_request, request)
-    if key is None or key.role != "ops":
-        raise NotOps(logged_in=key is not None)
-    return key
+async def visitor(request: Request) -> tuple[ApiKey | None, Session | None]:
+    """Who is asking: a Bearer token (API clients, no CSRF exposure) or the session cookie.
+    A thread, not the event loop: both read the database (a token only on a cache miss)."""
+    token = bearer_token(request)
+    if token:
+        return await run_in_threadpool(lookup, request, token), None
+    session = await run_in_threadpool(read_session, request)
+    return (session.key if session else None), session
 
 
 def safe_next(target: str | None) -> str:
@@ -95,51 +111,129 @@ templates.env.filters["details"] = details
 
 
 def page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
-    return templates.TemplateResponse(request, name, {"active": name.split(".")[0], **context}, status_code=status)
+    """A template with what every page shows: who is logged in, and the form token of the session."""
+    state = request.state
+    common = {"active": name.split(".")[0], "user": getattr(state, "user", None), "csrf": getattr(state, "csrf", "")}
+    return templates.TemplateResponse(request, name, {**common, **context}, status_code=status)
 
 
-def guarded(handler):
-    """Send the not-logged-in to /login and the not-ops to a 403 page."""
-    @functools.wraps(handler)
-    async def wrapper(request: Request, *args, **kwargs):
-        try:
-            await require_ops(request)
-        except NotOps as refusal:
-            if refusal.logged_in:
-                return page(request, "forbidden.html", {}, status=403)
-            here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            return RedirectResponse(f"/login?next={quote(here, safe='/')}", status_code=303)
-        return await handler(request, *args, **kwargs)
+def guarded(*roles: str):
+    """Dashboard pages: the not-logged-in go to /login, other roles get a 403 page, and a POST
+    with the session cookie must carry the session's form token and come from this site."""
+    roles = roles or DASHBOARD_ROLES
 
-    return wrapper
+    def decorate(handler):
+        @functools.wraps(handler)
+        async def wrapper(request: Request, *args, **kwargs):
+            key, session = await visitor(request)
+            if key is None:
+                if from_another_site(request):
+                    return refresh_from_here(request)
+                return to_login(request)
+            request.state.user = key if key.role in DASHBOARD_ROLES else None
+            request.state.csrf = session.csrf if session else ""
+            if key.role not in roles:
+                return page(request, "forbidden.html", {"roles": roles}, status=403)
+            if request.method == "POST" and session is not None and not await genuine_post(request, session):
+                return page(request, "forbidden.html", {"forged": True}, status=403)
+            response = await handler(request, *args, **kwargs)
+            if HOP_COOKIE in request.cookies:  # the reload worked: the next link from elsewhere may hop again
+                response.delete_cookie(HOP_COOKIE, httponly=True, samesite="lax", secure=is_https(request), path="/")
+            return response
+
+        return wrapper
+
+    return decorate
+
+
+def to_login(request: Request) -> Response:
+    """To the login page, then back here. An htmx request (the live feed polling after a logout)
+    sends the whole page there rather than swapping the login form into a fragment."""
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if request.headers.get("HX-Request"):
+        current = urlsplit(request.headers.get("HX-Current-URL", ""))
+        if current.path and current.netloc == request.headers.get("host", ""):
+            here = current.path + (f"?{current.query}" if current.query else "")
+        return Response(status_code=204, headers={"HX-Redirect": f"/login?next={quote(safe_next(here), safe='/')}"})
+    return RedirectResponse(f"/login?next={quote(here, safe='/')}", status_code=303)
+
+
+async def genuine_post(request: Request, session: Session) -> bool:
+    """A dashboard form posted from this site: its Origin/Referer (when sent) and its token."""
+    if not same_origin(request):
+        return False
+    form = await request.form()  # Starlette keeps the parsed form: the handler reads it again for free
+    return tokens_match(form.get("csrf"), session.csrf)
+
+
+def from_another_site(request: Request) -> bool:
+    """A page opened from a link elsewhere (a mail, a chat): the Strict cookie was not sent."""
+    return (request.method == "GET" and request.headers.get("sec-fetch-site") == "cross-site"
+            and request.headers.get("sec-fetch-mode") == "navigate" and HOP_COOKIE not in request.cookies)
+
+
+def refresh_from_here(request: Request) -> HTMLResponse:
+    """Reload the same address from this site, so that the browser sends the session cookie.
+    The short Lax marker cookie stops a second round if the browser still sends none."""
+    response = page(request, "refresh.html", {}, status=200)
+    response.set_cookie(HOP_COOKIE, "1", max_age=30, httponly=True, samesite="lax", secure=is_https(request),
+                        path="/")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @router.get("/login", response_class=HTMLResponse)
-async def login_form(request: Request, next: str = "/") -> HTMLResponse:
-    return page(request, "login.html", {"next": safe_next(next), "error": None})
+async def login_form(request: Request, next: str = "/") -> Response:
+    session = await run_in_threadpool(read_session, request)
+    if session is not None and session.key.role in DASHBOARD_ROLES:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return login_page(request, next, None)
+
+
+def login_page(request: Request, next: str | None, error: str | None, status: int = 200) -> Response:
+    token = login_form_token(request)
+    response = page(request, "login.html", {"next": safe_next(next), "error": error, "login_csrf": token},
+                    status=status)
+    remember_login_form_token(request, response, token)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @router.post("/login")
-async def login(request: Request, token: str = Form(...), next: str = Form("/")) -> Response:
-    key = await run_in_threadpool(lookup, request, token.strip())
-    if key is None or key.role != "ops":
-        message = "This is not an ops token." if key is None else f"This is an {key.role} token, not an ops token."
-        return page(request, "login.html", {"next": safe_next(next), "error": message}, status=401)
+async def login(request: Request, token: str = Form(""), next: str = Form("/"), csrf: str = Form("")) -> Response:
+    limiter, address = limiter_of(request), client_address(request)
+    wait = limiter.blocked(address)
+    if wait:
+        response = login_page(request, next, "Too many failed attempts: try again in a minute.", status=429)
+        response.headers["Retry-After"] = str(max(1, round(wait)))
+        return response
+    if not same_origin(request) or not tokens_match(csrf, request.cookies.get(LOGIN_COOKIE, "")):
+        return login_page(request, next, "This form has expired: please log in again.", status=403)
+    token = token.strip()
+    key = await run_in_threadpool(lookup, request, token) if 0 < len(token) <= 200 else None
+    if key is None or key.role not in DASHBOARD_ROLES:
+        limiter.failed(address)
+        return login_page(request, next, LOGIN_REFUSED, status=401)
     response = RedirectResponse(safe_next(next), status_code=303)
-    open_session(response, token.strip(), secure=request.url.scheme == "https")
+    await run_in_threadpool(open_session, request, response, key)
     return response
 
 
 @router.post("/logout")
 async def logout(request: Request) -> Response:
+    """End the session server-side: its cookie, even copied elsewhere, opens nothing any more."""
+    session = await run_in_threadpool(read_session, request)
+    if session is not None and not await genuine_post(request, session):
+        request.state.user, request.state.csrf = session.key, session.csrf
+        return page(request, "forbidden.html", {"forged": True}, status=403)
     response = RedirectResponse("/login", status_code=303)
-    close_session(response, secure=request.url.scheme == "https")
+    await run_in_threadpool(close_session, request, response)
     return response
 
 
 @router.get("/", response_class=HTMLResponse)
 @router.get("/stuck", response_class=HTMLResponse)
-@guarded
+@guarded()
 async def stuck(request: Request) -> Response:
     """Broken or overdue promises not yet addressed: filter, sort, open the case."""
     q = request.query_params
@@ -187,7 +281,7 @@ def _page_number(text: str | None) -> int:
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
-@guarded
+@guarded()
 async def case_page(request: Request, case_id: str) -> Response:
     try:
         view = await run_in_threadpool(read_case, request.app.state.uow_factory, case_id)
@@ -197,7 +291,7 @@ async def case_page(request: Request, case_id: str) -> Response:
 
 
 @router.get("/scorecards", response_class=HTMLResponse)
-@guarded
+@guarded("ops")
 async def scorecards_page(request: Request) -> Response:
     state = request.app.state
     try:
@@ -219,8 +313,26 @@ async def scorecards_page(request: Request) -> Response:
     return page(request, "scorecards.html", {"cards": cards, "chart": charts.kept_rate_chart(trend), "weeks": weeks})
 
 
+@router.get("/warnings", response_class=HTMLResponse)
+@guarded()
+async def warnings_page(request: Request) -> Response:
+    """Early warnings (promises at risk before their deadline) and keeps that ops should verify."""
+    state = request.app.state
+    partner = (request.query_params.get("partner") or "").strip()[:200] or None
+
+    def load():
+        with state.engine.connect() as conn:
+            return (queries.at_risk_promises(conn, state.clock(), partner=partner, limit=PAGE_SIZE),
+                    queries.to_check_promises(conn, partner=partner, limit=PAGE_SIZE))
+
+    at_risk, to_check = await run_in_threadpool(load)
+    for item in at_risk:
+        item["due_in"] = humanize(item["due_in_seconds"]) if item["due_in_seconds"] > 0 else "overdue"
+    return page(request, "warnings.html", {"at_risk": at_risk, "to_check": to_check, "partner": partner})
+
+
 @router.get("/feed", response_class=HTMLResponse)
-@guarded
+@guarded()
 async def feed(request: Request) -> Response:
     engine = request.app.state.engine
 

@@ -30,7 +30,8 @@ Reader = Annotated[Any, Depends(require_roles("agent", "ops"))]
 
 
 def actor(key) -> str:
-    return f"{key.role}:{key.key_id}"
+    """The timeline's actor: the person's name when the key has one (`agent:Claire Martin`), else its id."""
+    return key.actor
 
 
 @router.post("/v1/complaints", response_model=ComplaintOut, status_code=201,
@@ -97,6 +98,8 @@ def case_document(view) -> dict:
             "reason": p.outcome.reason.value if p.outcome.reason else None,
             "fulfilled_at": p.outcome.fulfilled_at,
             "evidence": p.outcome.evidence.evidence() if p.outcome.evidence else None,
+            "unverified": list(p.outcome.unverified),
+            "at_risk": p.outcome.at_risk.detail() if p.outcome.at_risk else None,
         } for p in view.promises],
         "timeline": [{"at": e.at, "type": e.type.value, "actor": e.actor, "detail": e.detail}
                      for e in view.timeline],

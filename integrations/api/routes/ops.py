@@ -46,6 +46,30 @@ def get_stuck(_key: Ops, request: Request,
     return {"items": items}
 
 
+@router.get("/v1/ops/at-risk")
+def get_at_risk(_key: Ops, request: Request,
+                partner: str | None = Query(None, max_length=200),
+                kind: str | None = Query(None, max_length=32),
+                limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0, le=1_000_000)) -> dict:
+    """Pending promises at risk before their deadline (a worrying carrier status, or no news past
+    half the promised delay), soonest due first."""
+    state = request.app.state
+    with state.engine.connect() as conn:
+        items = queries.at_risk_promises(conn, state.clock(), partner=partner, kind=kind, limit=limit, offset=offset)
+    return {"items": items}
+
+
+@router.get("/v1/ops/to-check")
+def get_to_check(_key: Ops, request: Request,
+                 partner: str | None = Query(None, max_length=200),
+                 kind: str | None = Query(None, max_length=32),
+                 limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0, le=1_000_000)) -> dict:
+    """Promises kept by an update that could not confirm the place or the recipient."""
+    with request.app.state.engine.connect() as conn:
+        items = queries.to_check_promises(conn, partner=partner, kind=kind, limit=limit, offset=offset)
+    return {"items": items}
+
+
 @router.get("/v1/ops/scorecards")
 async def get_scorecards(_key: Ops, request: Request,
                          since: Annotated[Any, Query(description="RFC 3339 with offset")] = None) -> dict:

@@ -79,7 +79,7 @@ def extract(body: ExtractRequest, _key: Agent) -> ExtractResponse:
 def reply(case_id: str, body: ReplyRequest, key: Agent, request: Request) -> ReplyResponse:
     """Record the reply on the case timeline, and the promises extracted from it."""
     state = request.app.state
-    result = record_reply(state.uow_factory, case_id, body.text, body.said_at, f"agent:{key.key_id}",
+    result = record_reply(state.uow_factory, case_id, body.text, body.said_at, key.actor,
                           partner=body.partner, reference=body.reference, lang=body.lang, clock=state.clock)
     return ReplyResponse(
         promises=[RecordedPromiseOut(

@@ -17,6 +17,7 @@ depends_on = None
 
 AT_RISK = "verdict = 'pending' AND at_risk_since IS NOT NULL"
 TO_CHECK = "verdict = 'kept' AND unverified IS NOT NULL"
+RISK_CHECK = "verdict = 'pending' AND risk_check_at IS NOT NULL"
 
 
 def upgrade() -> None:
@@ -29,6 +30,9 @@ def upgrade() -> None:
     op.add_column("promises", sa.Column("unverified", sa.JSON(), nullable=True))
     op.add_column("promises", sa.Column("at_risk", sa.JSON(), nullable=True))
     op.add_column("promises", sa.Column("at_risk_since", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("promises", sa.Column("risk_check_at", sa.DateTime(timezone=True), nullable=True))
+    op.create_index("ix_promises_risk_check_at", "promises", ["risk_check_at"],
+                    postgresql_where=sa.text(RISK_CHECK), sqlite_where=sa.text(RISK_CHECK))
     op.create_index("ix_promises_at_risk_due_at", "promises", ["due_at"],
                     postgresql_where=sa.text(AT_RISK), sqlite_where=sa.text(AT_RISK))
     op.create_index("ix_promises_unverified_verdict_at", "promises", ["verdict_at"],
@@ -38,7 +42,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_promises_unverified_verdict_at", table_name="promises")
     op.drop_index("ix_promises_at_risk_due_at", table_name="promises")
-    for name in ("at_risk_since", "at_risk", "unverified"):
+    op.drop_index("ix_promises_risk_check_at", table_name="promises")
+    for name in ("risk_check_at", "at_risk_since", "at_risk", "unverified"):
         op.drop_column("promises", name)
     for name in ("handoff_reference", "handoff_partner", "carrier_code", "handed_to", "pickup_point_id",
                  "country", "city", "postal_code"):

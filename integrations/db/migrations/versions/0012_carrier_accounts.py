@@ -1,7 +1,7 @@
 """Carrier accounts (the tracking API polled per partner) and when each reference was last polled.
 
 Revision ID: 0012_carrier_accounts
-Revises: 0007
+Revises: 0010_people_sessions
 Create Date: 2026-11-30
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012_carrier_accounts"
-down_revision = "0007"
+down_revision = "0010_people_sessions"
 branch_labels = None
 depends_on = None
 
