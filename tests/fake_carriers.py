@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 import httpx
 
-from integrations.carriers.pull import TrackingNotFound
+from integrations.carriers.pull import CarrierHTTPError, TrackingNotFound
 from integrations.webhooks.base import PayloadError, load_object, make_update, parse_time
 
 
@@ -33,7 +33,7 @@ class JsonCarrier:
         if status_code == 404:
             raise TrackingNotFound(reference)
         if status_code != 200:
-            raise PayloadError(f"unexpected HTTP {status_code}")
+            raise CarrierHTTPError(self.name, status_code, "unexpected answer")
         events = load_object(body).get("events")
         if not isinstance(events, list):
             raise PayloadError("no events list")

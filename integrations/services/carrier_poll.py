@@ -28,7 +28,14 @@ from typing import Callable, Sequence
 
 from domain.errors import DomainError
 from domain.model import FieldUpdate
-from integrations.carriers.pull import CarrierPullAdapter, TrackingNotFound
+from integrations.carriers.pull import (
+    CarrierAuthError,
+    CarrierHTTPError,
+    CarrierPullAdapter,
+    CarrierRateLimited,
+    CarrierUnavailable,
+    TrackingNotFound,
+)
 from integrations.services.clock import Clock, utc_now
 from integrations.services.ingest import IngestSummary, ingest_updates
 from integrations.services.ports import (
@@ -67,6 +74,17 @@ def retry_after(value: str | None, now: datetime) -> float:
             except (TypeError, ValueError, IndexError):
                 seconds = DEFAULT_RETRY_AFTER
     return min(max(seconds, 1.0), MAX_RETRY_AFTER)
+
+
+def http_kind(error: CarrierHTTPError) -> str:
+    """The error kind of an HTTP error an adapter reports (from a status, or a body that says so)."""
+    if isinstance(error, CarrierAuthError):
+        return "auth"
+    if isinstance(error, CarrierRateLimited):
+        return "rate_limited"
+    if isinstance(error, CarrierUnavailable):
+        return "server"
+    return "http"
 
 
 def is_due(account: CarrierAccount, now: datetime) -> bool:
@@ -177,6 +195,8 @@ class CarrierPoller:
             raise _StopPass("auth", f"token request refused: HTTP {reply.status}")
         try:
             token, expires_in = adapter.read_token(reply.body)  # type: ignore[attr-defined]
+        except CarrierHTTPError as exc:
+            raise _StopPass(http_kind(exc), f"token request: {exc}") from None
         except Exception as exc:  # an unreadable token answer is the carrier's mapping problem
             raise _StopPass("mapping", f"token answer: {exc}") from None
         with self._lock:
@@ -212,6 +232,11 @@ class CarrierPoller:
             raw = adapter.parse_tracking(reference, reply.status, reply.body)
         except TrackingNotFound:
             return _Answer(reference, "not_found")
+        except CarrierHTTPError as exc:  # the adapter read an error the status did not say
+            kind = http_kind(exc)
+            wait = retry_after(reply.headers.get("retry-after"), self.clock()) if kind == "rate_limited" else None
+            return _Answer(reference, kind, errors=((kind, f"{reference}: {exc}"[:500]),), retry_after=wait,
+                           answered=kind != "rate_limited")
         except PayloadError as exc:
             return _Answer(reference, "mapping", errors=(("mapping", f"{reference}: {exc.message}"),))
         except Exception as exc:  # an adapter bug is a mapping failure, never a crash of the poll

@@ -115,13 +115,15 @@ def test_polling_the_same_history_twice_stores_nothing_twice(uow, store):
 
 def test_a_mapping_failure_is_counted_and_recorded_and_the_other_references_are_still_polled(uow, store):
     clock = Clock()
-    for ref in ("R1", "BAD", "R3", "GONE"):
+    for ref in ("R1", "BAD", "R3", "GONE", "ODD"):
         promise_on(uow, clock, "acme", ref)
 
     def answer(request):
         ref = request.url.path.rsplit("/", 1)[1]
         if ref == "BAD":
             return 200, {}, b"<html>maintenance</html>"
+        if ref == "ODD":
+            return 400, {}, b'{"error": "bad request"}'
         if ref == "GONE":
             return 404, {}, b'{"error": "unknown"}'
         return in_transit(request)
@@ -130,11 +132,12 @@ def test_a_mapping_failure_is_counted_and_recorded_and_the_other_references_are_
     polls = FakeCarrierPollStore(store, [account()])
     poller, gateway = make_poller(polls, uow, clock, answer, errors)
     report = poller.poll_account(polls.accounts()[0])
-    assert sorted(asked(gateway)) == ["BAD", "GONE", "R1", "R3"]
-    assert (report.fetched, report.stored) == (4, 2)
-    assert report.errors == Counter(mapping=1) and errors == [("jsoncarrier", "mapping")]
+    assert sorted(asked(gateway)) == ["BAD", "GONE", "ODD", "R1", "R3"]
+    assert (report.fetched, report.stored) == (5, 2)
+    assert report.errors == Counter(mapping=1, http=1)
+    assert sorted(errors) == [("jsoncarrier", "http"), ("jsoncarrier", "mapping")]
     assert report.skipped == Counter({"not found": 1})
-    assert "BAD" in polls.passes[-1]["error"] and polls.passes[-1]["new_errors"] == 1
+    assert polls.passes[-1]["new_errors"] == 2
     assert polls.polls[("acme", "BAD")][1] == "mapping"  # polled: it waits its turn like the others
 
 
