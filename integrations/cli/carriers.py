@@ -58,6 +58,8 @@ def carriers_set(
     client_id: str | None = typer.Option(None, "--client-id", help="OAuth client id (UPS)"),
     client_secret: str | None = typer.Option(None, "--client-secret", help=SECRET_HELP),
     poll_every: str = typer.Option("15m", "--poll-every", help="how often each pending reference is asked for"),
+    carrier_name: str | None = typer.Option(None, "--carrier-name",
+                                            help="the carrier behind a multi-carrier API (karrio: dpd, chronopost…)"),
 ) -> None:
     """Set the carrier account whose tracking API is polled for PARTNER's references."""
     try:
@@ -82,7 +84,8 @@ def carriers_set(
     upgrade(settings().sqlalchemy_url)
     credentials.set_carrier_account(engine(), partner.strip(), adapter.name, api_url.strip().rstrip("/"),
                                     api_key=key, client_id=client_id, client_secret=secret,
-                                    poll_every_seconds=every, now=utc_now())
+                                    poll_every_seconds=every, now=utc_now(),
+                                    carrier_name=carrier_name.strip().lower() if carrier_name else None)
     console.print(f"carrier account set: {partner.strip()} → {adapter.name} at {api_url.strip()}, "
                   f"polled every {poll_every}")
 
@@ -102,7 +105,8 @@ def carriers_list() -> None:
     for a in credentials.carrier_accounts(engine()):
         creds = f"client {a.client_id} + secret" if a.client_id else "API key"
         error = f"{_when(a.last_error_at)} {a.last_error}" if a.last_error else "—"
-        table.add_row(a.partner, a.carrier, a.api_url, creds, f"{a.poll_every_seconds}s", _when(a.last_pass_at),
+        carrier = a.carrier + (f" ({a.carrier_name})" if a.carrier_name else "")
+        table.add_row(a.partner, carrier, a.api_url, creds, f"{a.poll_every_seconds}s", _when(a.last_pass_at),
                       str(a.errors), error, _when(a.backoff_until))
     out.print(table)
 

@@ -18,7 +18,7 @@ def account_from_row(row: credentials.CarrierAccountRow) -> ports.CarrierAccount
     return ports.CarrierAccount(
         partner=row.partner, carrier=row.carrier, api_url=row.api_url,
         poll_every=timedelta(seconds=row.poll_every_seconds), api_key=row.api_key, client_id=row.client_id,
-        client_secret=row.client_secret, last_pass_at=row.last_pass_at, failures=row.failures,
+        client_secret=row.client_secret, carrier_name=row.carrier_name, last_pass_at=row.last_pass_at, failures=row.failures,
         backoff_until=row.backoff_until)
 
 

@@ -217,6 +217,7 @@ class CarrierAccountRow:
     api_key: str | None
     client_id: str | None
     client_secret: str | None
+    carrier_name: str | None
     poll_every_seconds: int
     updated_at: datetime
     last_pass_at: datetime | None
@@ -233,10 +234,11 @@ class CarrierAccountRow:
 
 def set_carrier_account(engine: Engine, partner: str, carrier: str, api_url: str, *, api_key: str | None,
                         client_id: str | None, client_secret: str | None, poll_every_seconds: int,
-                        now: datetime) -> None:
+                        now: datetime, carrier_name: str | None = None) -> None:
     """Create or replace a partner's carrier account; its poll history and error count stay."""
     values = {"carrier": carrier, "api_url": api_url, "api_key": api_key, "client_id": client_id,
-              "client_secret": client_secret, "poll_every_seconds": poll_every_seconds, "updated_at": now,
+              "client_secret": client_secret, "carrier_name": carrier_name,
+              "poll_every_seconds": poll_every_seconds, "updated_at": now,
               "failures": 0, "backoff_until": None}
     with engine.begin() as conn:
         stmt = dialect_insert(conn, t.carrier_accounts).values(partner=partner, **values)
@@ -255,7 +257,7 @@ def carrier_accounts(engine: Engine, partner: str | None = None, *,
     return [CarrierAccountRow(
         partner=r.partner, carrier=r.carrier, api_url=r.api_url,
         api_key=r.api_key if with_secrets else None, client_id=r.client_id,
-        client_secret=r.client_secret if with_secrets else None,
+        client_secret=r.client_secret if with_secrets else None, carrier_name=r.carrier_name,
         poll_every_seconds=r.poll_every_seconds, updated_at=r.updated_at, last_pass_at=r.last_pass_at,
         last_error=r.last_error, last_error_at=r.last_error_at, errors=r.errors, failures=r.failures,
         backoff_until=r.backoff_until) for r in rows]

@@ -243,6 +243,7 @@ carrier_accounts = Table(
     Column("api_key", String(2000)),  # room for the secret encrypted at rest (a Fernet token)
     Column("client_id", String(200)),
     Column("client_secret", String(2000)),
+    Column("carrier_name", String(50)),  # behind a multi-carrier API (karrio): dpd, chronopost…
     Column("poll_every_seconds", Integer, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     # What ops see in `terrain carriers list`: the last pass, the last error, how many so far.

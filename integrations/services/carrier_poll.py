@@ -168,6 +168,10 @@ class CarrierPoller:
 
     def _credentials(self, account: CarrierAccount, adapter: CarrierPullAdapter, bucket: TokenBucket,
                      now: datetime) -> dict[str, str]:
+        extra = {"carrier_name": account.carrier_name} if account.carrier_name else {}
+        return self._secret(account, adapter, bucket) | extra
+
+    def _secret(self, account: CarrierAccount, adapter: CarrierPullAdapter, bucket: TokenBucket) -> dict[str, str]:
         if adapter.auth == "api_key":
             if not account.api_key:
                 raise _StopPass("config", f"no API key is set for {account.partner} ({account.carrier})")

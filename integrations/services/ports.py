@@ -193,6 +193,7 @@ class CarrierAccount:
     api_key: str | None = None
     client_id: str | None = None
     client_secret: str | None = None
+    carrier_name: str | None = None  # the carrier behind a multi-carrier API (karrio)
     last_pass_at: datetime | None = None
     failures: int = 0  # consecutive passes that found the carrier down
     backoff_until: datetime | None = None

@@ -152,7 +152,7 @@ def test_terrain_carriers_set_list_and_poll(db, database_url, clock, monkeypatch
                     "--api-key", "env:ACME_TRACKING_KEY", "--poll-every", "10m"], database_url, monkeypatch)
         assert done.exit_code == 0, done.output
         piped = cli(["carriers", "set", "beta", "--carrier", "jsoncarrier", "--api-url", server.url,
-                     "--api-key", "-"], database_url, monkeypatch, input="k-from-stdin\n")
+                     "--api-key", "-", "--carrier-name", "DPD"], database_url, monkeypatch, input="k-from-stdin\n")
         assert piped.exit_code == 0, piped.output
         assert credentials.carrier_accounts(db, "beta", with_secrets=True)[0].api_key == "k-from-stdin"
         polled = cli(["carriers", "poll", "--partner", "acme"], database_url, monkeypatch)
@@ -162,6 +162,7 @@ def test_terrain_carriers_set_list_and_poll(db, database_url, clock, monkeypatch
         assert cli(["carriers", "poll", "--partner", "nobody"], database_url, monkeypatch).exit_code == 2
     listed = cli(["carriers", "list"], database_url, monkeypatch)
     assert listed.exit_code == 0 and "acme" in listed.output and "600s" in listed.output
+    assert "jsoncarrier (dpd)" in listed.output
     assert "k-secret" not in listed.output and "k-from-stdin" not in listed.output
 
 

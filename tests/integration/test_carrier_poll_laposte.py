@@ -8,9 +8,10 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
-from integrations.carriers import polling
+from integrations.carriers import polling, registry
 from integrations.db import credentials
 from integrations.db import tables as t
 from integrations.db.carrier_polls import SqlCarrierPollStore
@@ -122,3 +123,37 @@ def test_la_poste_429_and_a_refused_key(db, clock):
         refused = poll(db, clock, server, key="wrong")  # setting the account again clears the back-off
     assert dict(refused.errors) == {"auth": 2}
     assert "auth" in credentials.carrier_accounts(db)[0].last_error
+
+
+ACCOUNTS = [  # carrier, reference, recorded answer, account options
+    ("laposte", "EW112720413FR", "laposte/EW112720413FR.json", {"api_key": KEY}),
+    ("dhl", "7777777770", "dhl/7777777770.json", {"api_key": KEY}),
+    ("ups", "1Z023E2X0214323462", "ups/track-details.json", {"client_id": "client", "client_secret": "s3cret"}),
+    ("karrio", "05308801410058", "karrio/dpd-05308801410058.json", {"api_key": KEY, "carrier_name": "dpd"}),
+]
+
+
+@pytest.mark.parametrize("carrier,reference,fixture,options", ACCOUNTS, ids=[a[0] for a in ACCOUNTS])
+def test_every_registered_carrier_is_polled_through_its_account(db, clock, carrier, reference, fixture, options):
+    promise(db, clock, "parcel.deliver", reference, clock() + timedelta(days=3), recipient="Claire Dupont")
+    with CarrierServer() as server:
+        server.track(reference, fixture)
+        credentials.set_carrier_account(db, "colissimo", carrier, server.url, client_id=options.get("client_id"),
+                                        client_secret=options.get("client_secret"), api_key=options.get("api_key"),
+                                        carrier_name=options.get("carrier_name"), poll_every_seconds=900, now=clock())
+        poller = polling.build_poller(db, Settings(), clock=clock)
+        report = poller.poll_account(SqlCarrierPollStore(db).accounts("colissimo")[0])
+        assert report.mapped == report.stored > 0 and not report.errors, report.summary()
+        clock.advance(minutes=16)
+        again = poller.poll_account(SqlCarrierPollStore(db).accounts("colissimo")[0])
+        if verdicts(db)[reference][0] == "pending":  # polled again: the same history stores nothing
+            assert again.duplicates == report.stored and again.stored == 0
+        else:  # settled: not asked again
+            assert again.due == 0
+        paths = [path for _, path in server.requests]
+    if carrier == "ups":  # one token for both passes
+        assert paths.count("/security/v1/oauth/token") == 1
+
+
+def test_every_registered_carrier_has_a_case_here():
+    assert {a[0] for a in ACCOUNTS} == set(registry.PULL_ADAPTERS)

@@ -24,6 +24,7 @@ def upgrade() -> None:
         sa.Column("api_key", sa.String(2000)),
         sa.Column("client_id", sa.String(200)),
         sa.Column("client_secret", sa.String(2000)),
+        sa.Column("carrier_name", sa.String(50)),
         sa.Column("poll_every_seconds", sa.Integer(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_pass_at", sa.DateTime(timezone=True)),
