@@ -126,6 +126,7 @@ BENCHES = {  # name -> script; each prints its figures next to a baseline measur
     "alerts": "scripts/bench_alerts.py",
     "dashboard": "scripts/bench_dashboard.py",  # seeds 1,000,000 cases first: about 15 minutes
     "extraction": "scripts/bench_extraction.py",  # per reply p95 and replies/s on one core
+    "carrier-poll": "scripts/bench_carrier_poll.py",  # 10,000 references against a local carrier server
 }
 
 

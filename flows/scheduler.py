@@ -1,12 +1,15 @@
 """The embedded scheduler of `terrain up` and `python -m flows.worker`: runs the flows on the
 local Prefect server (or PREFECT_API_URL).
 
-Three independent loops, each in its own thread so that a slow one never delays another:
+Independent loops, each in its own thread so that a slow one never delays another:
 - the deadline sweep and escalation every TERRAIN_SWEEP_INTERVAL_SECONDS;
 - alert delivery, polled cheaply (an indexed look at the outbox) every
   TERRAIN_ALERT_POLL_SECONDS, a flow run started only when an alert is due: an alert leaves
   within about a second of the contradiction, whatever else is running;
-- partner requests, polled the same way.
+- partner requests, polled the same way;
+- carrier polls: every TERRAIN_CARRIER_CHECK_SECONDS, a `carrier-poll` flow run for each
+  partner whose pass is due (its account's --poll-every), each running on its own so that a
+  long or failing pass delays no other partner's.
 A loop whose thread dies is started again (with backoff, logged); each loop reports its state
 (`loop_status()`) for the readiness of `terrain up`. A round that fails (the Prefect server is
 down, say) is logged and the next round tries again: the work stays in the database (outbox,
@@ -25,6 +28,7 @@ from typing import Any, Awaitable, Callable
 
 from flows import context
 from flows.alert_delivery import alert_delivery
+from flows.carrier_poll import carrier_poll, partners_due
 from flows.complaint_workflow import dispatch_partner_requests
 from flows.deadline_sweep import deadline_sweep
 from flows.escalation import escalation
@@ -77,6 +81,28 @@ async def _dispatch_if_due() -> None:
         await dispatch_partner_requests()
 
 
+# The carrier passes in progress, by partner: a partner's next pass starts when its last one ended.
+_carrier_passes: dict[str, asyncio.Task] = {}
+
+
+async def _start_due_carrier_polls() -> None:
+    """Start a `carrier-poll` flow run for each partner whose pass is due and not running; the
+    passes run side by side in the loop's event loop, so a long or failing one delays no other."""
+    for partner, task in list(_carrier_passes.items()):
+        if task.done():
+            del _carrier_passes[partner]
+    for partner in await asyncio.to_thread(partners_due):
+        if partner not in _carrier_passes:
+            _carrier_passes[partner] = asyncio.create_task(_one_carrier_pass(partner))
+
+
+async def _one_carrier_pass(partner: str) -> None:
+    try:
+        await carrier_poll.with_options(flow_run_name=f"carrier-poll-{partner}")(partner=partner)
+    except Exception:
+        log.exception("carrier poll of %s failed", partner)
+
+
 def _loop(name: str, step: Callable[[], Awaitable[None]], every: float, stop: threading.Event) -> None:
     async def run() -> None:
         while not stop.is_set():
@@ -114,7 +140,8 @@ def run_forever(stop: threading.Event, grace_seconds: float = 15.0, loops: list[
     context.stop_event().clear()
     loops = loops or [("sweep", _sweep_and_escalate, settings.sweep_interval_seconds),
                       ("alerts", _deliver_if_due, settings.alert_poll_seconds),
-                      ("partner-requests", _dispatch_if_due, settings.alert_poll_seconds)]
+                      ("partner-requests", _dispatch_if_due, settings.alert_poll_seconds),
+                      ("carrier-polls", _start_due_carrier_polls, settings.carrier_check_seconds)]
 
     def start(name: str, step: Callable[[], Awaitable[None]], every: float) -> threading.Thread:
         thread = threading.Thread(target=_loop, args=(name, step, every, stop), name=f"terrain-{name}", daemon=True)

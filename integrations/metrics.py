@@ -13,6 +13,14 @@ ALERTS_FAILED = Counter("terrain_alerts_failed_total", "Alert delivery attempts 
 OUTBOUND_REQUESTS = Counter("terrain_outbound_requests_total", "Partner action requests", ["outcome"])
 SWEEP_DURATION = Histogram("terrain_sweep_duration_seconds", "Duration of one deadline sweep run")
 OUTBOX_DEPTH = Gauge("terrain_outbox_depth", "Alerts waiting for delivery")
+CARRIER_POLL_ERRORS = Counter("terrain_carrier_poll_errors_total",
+                              "Carrier poll failures (mapping, auth, rate_limited, server, unreachable, http, config)",
+                              ["carrier", "kind"])
+CARRIER_POLL_UPDATES = Counter("terrain_carrier_poll_updates_total", "Updates read from carrier tracking APIs",
+                               ["carrier", "result"])  # mapped, stored, duplicate
+# Read from carrier_accounts at each scrape, so the API shows what the flow workers counted.
+CARRIER_ACCOUNT_ERRORS = Gauge("terrain_carrier_account_errors", "Poll errors recorded per carrier account",
+                               ["partner", "carrier"])
 HTTP_DURATION = Histogram("terrain_http_request_duration_seconds", "HTTP request duration",
                           ["method", "route", "status"],
                           buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5))

@@ -44,6 +44,16 @@ class Settings(BaseSettings):
     # Group commit of single updates: transactions in flight at once per API process. Two keep
     # the database busy while the next group gathers; more make smaller groups (measured with
     # scripts/bench_http.py: 2 beats 1, 3 and 6 on 2 cores).
+    # Carrier polls: requests a second per carrier ({"laposte": 5}; default 5), references
+    # asked at once per pass, references per chunk (one ingest transaction each), and how often
+    # `terrain up` looks for accounts whose pass is due.
+    carrier_rates: dict[str, float] = Field(default_factory=dict)
+    carrier_default_rate: float = Field(default=5.0, gt=0)
+    carrier_poll_workers: int = Field(default=4, ge=1, le=64)
+    carrier_poll_chunk: int = Field(default=50, ge=1, le=1000)
+    carrier_poll_max_per_pass: int = Field(default=10_000, ge=1)
+    carrier_check_seconds: float = Field(default=5.0, gt=0)
+    carrier_timeout_seconds: float = Field(default=10.0, gt=0)
     ingest_concurrent_commits: int = Field(default=2, ge=1, le=32)
     # The brand's time zone and country: "tomorrow", "by Friday" are days there, and business days
     # skip that country's public holidays (ISO 3166 code, `holidays` package).

@@ -326,3 +326,58 @@ class FakeUnitOfWork(ports.UnitOfWork):
 
     def rollback(self):
         self._begin()
+
+
+class FakeCarrierPollStore(ports.CarrierPollStore):
+    """Carrier accounts and poll times beside a FakeStore's promises."""
+
+    def __init__(self, s: FakeStore, accounts=()) -> None:
+        self.s = s
+        self.accounts_by_partner = {a.partner: a for a in accounts}
+        self.polls: dict = {}  # (partner, reference) -> (last_polled_at, outcome)
+        self.passes: list = []
+
+    def accounts(self, partner=None):
+        return [a for p, a in sorted(self.accounts_by_partner.items()) if partner in (None, p)]
+
+    def due_references(self, partner, polled_before, limit):
+        due: dict = {}
+        for p in self.s.promises.values():
+            if (p.partner != partner or p.outcome.verdict.value != "pending"
+                    or self.s.cases[p.case_id].status.value == "closed"):
+                continue
+            last = self.polls.get((partner, p.reference), (None, None))[0]
+            if last is None or last <= polled_before:
+                earlier = due.get(p.reference)
+                due[p.reference] = (min(earlier[0], p.due_at) if earlier else p.due_at), last
+        never = sorted((due_at, ref) for ref, (due_at, last) in due.items() if last is None)
+        polled = sorted((last, due_at, ref) for ref, (due_at, last) in due.items() if last is not None)
+        return ([ref for _, ref in never] + [ref for *_, ref in polled])[:limit]
+
+    def record_polls(self, partner, outcomes, polled_at):
+        for ref, outcome in outcomes.items():
+            self.polls[(partner, ref)] = (polled_at, outcome)
+
+    def record_pass(self, partner, at, *, error, new_errors, failures, backoff_until):
+        import dataclasses
+
+        self.passes.append({"partner": partner, "at": at, "error": error, "new_errors": new_errors,
+                            "failures": failures, "backoff_until": backoff_until})
+        account = self.accounts_by_partner[partner]
+        self.accounts_by_partner[partner] = dataclasses.replace(account, last_pass_at=at, failures=failures,
+                                                                backoff_until=backoff_until)
+
+
+class FakeGateway(ports.CarrierGateway):
+    """Answers a carrier request with `answer(request) -> (status, headers, body)`, in memory."""
+
+    def __init__(self, answer) -> None:
+        self.answer = answer
+        self.requests: list = []
+
+    def send(self, request):
+        self.requests.append(request)
+        status, headers, body = self.answer(request)
+        if status is None:
+            raise ports.CarrierUnreachable("connection refused")
+        return ports.CarrierReply(status, {k.lower(): v for k, v in headers.items()}, body)

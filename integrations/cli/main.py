@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from integrations.cli import admin, importer, ops, serve, up
+from integrations.cli import admin, carriers, importer, ops, serve, up
 
 app = typer.Typer(help="Terrain: checks on the ground what customer service promised online.",
                   no_args_is_help=True, pretty_exceptions_show_locals=False)
@@ -13,6 +13,7 @@ importer.register(app)
 serve.register(app)
 up.register(app)
 ops.register(app)
+carriers.register(app)
 
 
 if __name__ == "__main__":

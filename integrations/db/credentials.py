@@ -217,3 +217,63 @@ def has_active_key(engine: Engine, role: str) -> bool:
     with engine.connect() as conn:
         return conn.execute(select(t.api_keys.c.id).where(t.api_keys.c.role == role,
                                                           t.api_keys.c.revoked_at.is_(None)).limit(1)).first() is not None
+
+
+@dataclass(frozen=True, slots=True)
+class CarrierAccountRow:
+    """A partner's carrier account as stored; secrets are None unless asked for."""
+
+    partner: str
+    carrier: str
+    api_url: str
+    api_key: str | None
+    client_id: str | None
+    client_secret: str | None
+    carrier_name: str | None
+    poll_every_seconds: int
+    updated_at: datetime
+    last_pass_at: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+    errors: int
+    failures: int
+    backoff_until: datetime | None
+
+    @property
+    def has_api_key(self) -> bool:
+        return bool(self.api_key)
+
+
+def set_carrier_account(engine: Engine, partner: str, carrier: str, api_url: str, *, api_key: str | None,
+                        client_id: str | None, client_secret: str | None, poll_every_seconds: int,
+                        now: datetime, carrier_name: str | None = None) -> None:
+    """Create or replace a partner's carrier account; its poll history and error count stay."""
+    # Encrypted at rest like the other partner secrets (integrations/secret_box.py).
+    values = {"carrier": carrier, "api_url": api_url,
+              "api_key": secret_box.encrypt(api_key) if api_key else None, "client_id": client_id,
+              "client_secret": secret_box.encrypt(client_secret) if client_secret else None,
+              "carrier_name": carrier_name,
+              "poll_every_seconds": poll_every_seconds, "updated_at": now,
+              "failures": 0, "backoff_until": None}
+    with engine.begin() as conn:
+        stmt = dialect_insert(conn, t.carrier_accounts).values(partner=partner, **values)
+        conn.execute(stmt.on_conflict_do_update(index_elements=["partner"], set_=values))
+
+
+def carrier_accounts(engine: Engine, partner: str | None = None, *,
+                     with_secrets: bool = False) -> list[CarrierAccountRow]:
+    """Accounts by partner name; the secrets are read only when `with_secrets` (the poll needs
+    them, a listing does not)."""
+    query = select(t.carrier_accounts).order_by(t.carrier_accounts.c.partner)
+    if partner is not None:
+        query = query.where(t.carrier_accounts.c.partner == partner)
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return [CarrierAccountRow(
+        partner=r.partner, carrier=r.carrier, api_url=r.api_url,
+        api_key=secret_box.decrypt(r.api_key) if with_secrets and r.api_key else None, client_id=r.client_id,
+        client_secret=secret_box.decrypt(r.client_secret) if with_secrets and r.client_secret else None,
+        carrier_name=r.carrier_name,
+        poll_every_seconds=r.poll_every_seconds, updated_at=r.updated_at, last_pass_at=r.last_pass_at,
+        last_error=r.last_error, last_error_at=r.last_error_at, errors=r.errors, failures=r.failures,
+        backoff_until=r.backoff_until) for r in rows]

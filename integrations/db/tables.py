@@ -266,6 +266,39 @@ webhook_secrets = Table(
     Column("updated_at", UTCDateTime, nullable=False),
 )
 
+# One carrier account per partner: the tracking API Terrain polls for that partner's references
+# (`terrain carriers set`). Secrets are written and read through integrations/db/credentials.py.
+carrier_accounts = Table(
+    "carrier_accounts", metadata,
+    Column("partner", String(200), primary_key=True),
+    Column("carrier", String(32), nullable=False),
+    Column("api_url", String(2000), nullable=False),
+    Column("api_key", String(2000)),  # room for the secret encrypted at rest (a Fernet token)
+    Column("client_id", String(200)),
+    Column("client_secret", String(2000)),
+    Column("carrier_name", String(50)),  # behind a multi-carrier API (karrio): dpd, chronopost…
+    Column("poll_every_seconds", Integer, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    # What ops see in `terrain carriers list`: the last pass, the last error, how many so far.
+    Column("last_pass_at", UTCDateTime),
+    Column("last_error", Text),
+    Column("last_error_at", UTCDateTime),
+    Column("errors", Integer, nullable=False, server_default="0"),
+    # Back-off after a 429 (Retry-After) or a carrier that is down (5xx, timeouts).
+    Column("failures", Integer, nullable=False, server_default="0"),
+    Column("backoff_until", UTCDateTime),
+)
+
+# When each (partner, reference) was last asked for: due references are polled oldest first.
+carrier_polls = Table(
+    "carrier_polls", metadata,
+    Column("partner", String(200), primary_key=True),
+    Column("reference", String(200), primary_key=True),
+    Column("last_polled_at", UTCDateTime, nullable=False),
+    Column("outcome", String(32), nullable=False),
+    Index("ix_carrier_polls_partner_last_polled_at", "partner", "last_polled_at"),
+)
+
 outbound_requests = Table(
     "outbound_requests", metadata,
     # One request per promise: the promise id is the idempotency key.

@@ -228,3 +228,61 @@ class UnitOfWork(abc.ABC):
 
     @abc.abstractmethod
     def rollback(self) -> None: ...
+
+
+# --- carrier polling (integrations/services/carrier_poll.py) --------------------------------
+
+@dataclass(frozen=True, slots=True)
+class CarrierAccount:
+    """A partner's account at a carrier whose tracking API Terrain polls."""
+
+    partner: str
+    carrier: str
+    api_url: str
+    poll_every: timedelta
+    api_key: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+    carrier_name: str | None = None  # the carrier behind a multi-carrier API (karrio)
+    last_pass_at: datetime | None = None
+    failures: int = 0  # consecutive passes that found the carrier down
+    backoff_until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CarrierReply:
+    status: int
+    headers: dict[str, str]  # lower-case names
+    body: bytes
+
+
+class CarrierUnreachable(Exception):
+    """No answer: connection refused, timeout, TLS failure."""
+
+
+class CarrierGateway(abc.ABC):
+    """Sends a carrier adapter's request (an httpx.Request) and returns the answer."""
+
+    @abc.abstractmethod
+    def send(self, request: Any) -> CarrierReply:
+        """The carrier's answer, whatever its status; CarrierUnreachable when there is none."""
+
+
+class CarrierPollStore(abc.ABC):
+    @abc.abstractmethod
+    def accounts(self, partner: str | None = None) -> list[CarrierAccount]: ...
+
+    @abc.abstractmethod
+    def due_references(self, partner: str, polled_before: datetime, limit: int) -> list[str]:
+        """References of `partner` with a pending (or at-risk) promise on a case that is not
+        closed, never polled or last polled at or before `polled_before`: never polled first,
+        then the longest unpolled."""
+
+    @abc.abstractmethod
+    def record_polls(self, partner: str, outcomes: dict[str, str], polled_at: datetime) -> None:
+        """Remember when each reference was asked for, and what came of it."""
+
+    @abc.abstractmethod
+    def record_pass(self, partner: str, at: datetime, *, error: str | None, new_errors: int, failures: int,
+                    backoff_until: datetime | None) -> None:
+        """The end of a pass: its time, the last error (kept until a newer one), the back-off."""

@@ -286,3 +286,41 @@ def test_two_alert_delivery_runs_in_parallel_never_send_twice(db, env):
         messages = [body["message"] for body in http.json_bodies()]
     assert len(results) == 2 and sum(r["sent"] for r in results) == 12
     assert len(messages) == 12 and all(sum(c in m for m in messages) == 1 for c in cases)
+
+
+def test_carrier_poll_flow_a_carrier_that_hangs_blocks_no_other(db, env, monkeypatch):
+    """Two partners' carrier accounts polled by one `carrier-poll` run: the one that answers is
+    stored at once, the one that hangs times out, is backed off, and neither is due again."""
+    from flows.carrier_poll import carrier_poll
+    from integrations.carriers import registry
+    from tests.fake_carriers import JsonCarrier, events_body
+    from tests.scripted_http import ScriptedServer
+
+    monkeypatch.setitem(registry.PULL_ADAPTERS, "jsoncarrier", JsonCarrier())
+    env(carrier_timeout_seconds="3")
+    for partner, reference in (("zippost", "A1"), ("hangpost", "S1")):
+        uow = uow_factory(db)
+        case = open_complaint(uow, complaint(f"où est {reference} ?", now()), "agent:t")
+        record_promises(uow, case.case_id, [spec("parcel.deliver", partner, reference, now() + timedelta(days=1),
+                                                 recipient="Claire Dupont")], "agent:t")
+    answered_at: list[float] = []
+
+    def answer(seen):
+        answered_at.append(time.monotonic())
+        return 200, {}, events_body({"id": "1", "status": "delivered", "at": now().isoformat()})
+
+    with ScriptedServer(answer) as good, BlackHoleServer() as hanging:
+        for partner, url in (("zippost", good.url), ("hangpost", f"http://127.0.0.1:{hanging.port}")):
+            credentials.set_carrier_account(db, partner, "jsoncarrier", url, api_key="k", client_id=None,
+                                            client_secret=None, poll_every_seconds=600, now=now())
+        results = {r["partner"]: r for r in run(carrier_poll)}
+        ended = time.monotonic()
+        # Side by side: zippost was answered while hangpost's 3 s timeout ran, not after it
+        # (hangpost comes first in name order: in turn, zippost would wait for its timeout).
+        assert ended - answered_at[0] > 2.5
+    assert results["zippost"]["stored"] == 1 and results["zippost"]["errors"] == {}
+    assert results["hangpost"]["errors"] == {"unreachable": 1} and results["hangpost"]["stored"] == 0
+    accounts = {a.partner: a for a in credentials.carrier_accounts(db)}
+    assert accounts["hangpost"].backoff_until is not None and accounts["hangpost"].failures == 1
+    assert "ReadTimeout" in accounts["hangpost"].last_error
+    assert run(carrier_poll) == []  # zippost polled a moment ago, hangpost backing off

@@ -102,8 +102,15 @@ async def prometheus(request: Request) -> Response:
             return conn.execute(select(func.count()).select_from(tables.outbox)
                                 .where(tables.outbox.c.state == "pending")).scalar() or 0
 
+    def carrier_errors() -> list:
+        accounts = tables.carrier_accounts
+        with engine.connect() as conn:  # one row per partner with a carrier account: a handful
+            return conn.execute(select(accounts.c.partner, accounts.c.carrier, accounts.c.errors)).all()
+
     try:
         metrics.OUTBOX_DEPTH.set(await run_in_threadpool(depth))
+        for partner, carrier, errors in await run_in_threadpool(carrier_errors):
+            metrics.CARRIER_ACCOUNT_ERRORS.labels(partner, carrier).set(errors)
     except Exception:  # metrics must answer even when the database does not
         pass
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
