@@ -34,3 +34,12 @@ def stop_event() -> threading.Event:
 
 def stopping() -> bool:
     return _STOP.is_set()
+
+
+def bind_flow_run() -> None:
+    """Put the current Prefect flow run's id in the log context (see integrations/logging_setup)."""
+    from prefect.runtime import flow_run
+
+    from integrations import logging_setup
+
+    logging_setup.bind(flow_run_id=flow_run.get_id())

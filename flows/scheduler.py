@@ -1,12 +1,15 @@
 """The embedded scheduler of `terrain up` and `python -m flows.worker`: runs the flows on the
 local Prefect server (or PREFECT_API_URL).
 
-Three independent loops, each in its own thread so that a slow one never delays another:
-- the deadline sweep and escalation every TERRAIN_SWEEP_INTERVAL_SECONDS;
+Independent loops, each in its own thread so that a slow one never delays another, at the
+intervals of integrations/schedules.py (the table deployments/prefect.yaml follows too):
+- the deadline sweep every TERRAIN_SWEEP_INTERVAL_SECONDS (30 s);
+- escalation every TERRAIN_ESCALATION_INTERVAL_SECONDS (300 s);
 - alert delivery, polled cheaply (an indexed look at the outbox) every
   TERRAIN_ALERT_POLL_SECONDS, a flow run started only when an alert is due: an alert leaves
-  within about a second of the contradiction, whatever else is running;
-- partner requests, polled the same way.
+  within about a second of the contradiction, whatever else is running (the deployment's runs
+  watch the outbox the same way);
+- partner requests, polled the same way every TERRAIN_PARTNER_REQUEST_POLL_SECONDS (10 s).
 In production the same flows run from deployments/prefect.yaml on a work pool instead.
 """
 
@@ -30,8 +33,11 @@ from integrations.services.outbox import alerts_due
 log = logging.getLogger("terrain.scheduler")
 
 
-async def _sweep_and_escalate() -> None:
+async def _sweep() -> None:
     await deadline_sweep()
+
+
+async def _escalate() -> None:
     await escalation()
 
 
@@ -66,9 +72,10 @@ def run_forever(stop: threading.Event, grace_seconds: float = 15.0) -> bool:
     Returns True when every loop ended."""
     settings = context.settings()
     context.stop_event().clear()
-    loops = [("sweep", _sweep_and_escalate, settings.sweep_interval_seconds),
+    loops = [("sweep", _sweep, settings.sweep_interval_seconds),
+             ("escalation", _escalate, settings.escalation_interval_seconds),
              ("alerts", _deliver_if_due, settings.alert_poll_seconds),
-             ("partner-requests", _dispatch_if_due, settings.alert_poll_seconds)]
+             ("partner-requests", _dispatch_if_due, settings.partner_request_poll_seconds)]
     threads = [threading.Thread(target=_loop, args=(name, step, every, stop), name=f"terrain-{name}", daemon=True)
                for name, step, every in loops]
     for thread in threads:

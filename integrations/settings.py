@@ -5,13 +5,18 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from integrations.schedules import ALERT_WATCH_SECONDS, INTERVALS
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TERRAIN_", env_file=".env", extra="ignore")
 
     database_url: str = "sqlite:///./terrain.db"
     alert_urls: str = Field(default="", description="apprise URLs, whitespace-separated")
-    sweep_interval_seconds: float = 30.0
+    # Defaults from integrations/schedules.py, the table deployments/prefect.yaml follows too.
+    sweep_interval_seconds: float = INTERVALS["deadline-sweep"]
+    escalation_interval_seconds: float = INTERVALS["escalation"]
+    partner_request_poll_seconds: float = INTERVALS["dispatch-partner-requests"]
     public_url: str = "http://127.0.0.1:8000"
     playbooks_file: str | None = None
     # Routes: {"partner:ups": "apprise URLs", "channel:twitter": "..."}; the first match wins,
@@ -22,13 +27,15 @@ class Settings(BaseSettings):
     escalate_on_reopen_count: int = 2
     alert_poll_seconds: float = 0.5
     # An alert-delivery run keeps watching the outbox this long after its last alert.
-    alert_watch_seconds: float = 60.0
+    alert_watch_seconds: float = ALERT_WATCH_SECONDS
     alert_max_attempts: int = 12
     # A worker that dies mid-delivery loses its claim after this long; another one takes over.
     claim_lease_seconds: float = 60.0
     outbound_max_attempts: int = 8
     outbound_timeout_seconds: float = 10.0
     stripe_api_base: str = "https://api.stripe.com"
+    # When set, /metrics answers only `Authorization: Bearer <this>`.
+    metrics_token: str | None = None
     # Group commit of single updates: transactions in flight at once per API process. Two keep
     # the database busy while the next group gathers; more make smaller groups (measured with
     # scripts/bench_http.py: 2 beats 1, 3 and 6 on 2 cores).

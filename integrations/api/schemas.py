@@ -7,10 +7,13 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from domain.model import STATUSES, HandedTo, PromiseKind
+from domain.model import STATUSES, CaseStatus, HandedTo, PromiseKind, Reason, Verdict
 
 Status = Literal[tuple(sorted(STATUSES))]  # type: ignore[valid-type]
 Kind = Literal[tuple(k.value for k in PromiseKind)]  # type: ignore[valid-type]
+CaseStatusName = Literal[tuple(s.value for s in CaseStatus)]  # type: ignore[valid-type]
+VerdictName = Literal[tuple(v.value for v in Verdict)]  # type: ignore[valid-type]
+ReasonName = Literal[tuple(r.value for r in Reason)]  # type: ignore[valid-type]
 Text200 = Field(min_length=1, max_length=200)
 
 
@@ -35,9 +38,45 @@ class ComplaintIn(Strict):
     tracking_numbers: list[str] = Field(default_factory=list, max_length=50)
 
 
+class ErrorBody(BaseModel):
+    code: str = Field(description="stable, machine-readable: unauthorized, forbidden, not_found, invalid_input, ...")
+    message: str
+    details: Any = None
+
+
+class ErrorOut(BaseModel):
+    """Every error answer of the API."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"error": {"code": "unauthorized", "message": "a Bearer token is required", "details": None}}]})
+
+    error: ErrorBody
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"model": ErrorOut, "description": description}
+
+
+# Declared on every route (app.include_router): the error envelope and when it comes.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _error("malformed JSON or a refused domain operation"),
+    401: _error("no token, or an unknown or revoked one"),
+    403: _error("the token's role may not do this"),
+    404: _error("no such case, promise, suggestion or playbook"),
+    409: _error("conflicts with the current state"),
+    413: _error("the body is over 5 MiB"),
+    422: _error("the request does not match the schema"),
+    503: _error("the database is unavailable: retry after Retry-After seconds"),
+}
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok"]
+
+
 class ComplaintOut(BaseModel):
     case_id: str
-    status: str
+    status: CaseStatusName
     linked_to: str | None = None
 
 
@@ -63,7 +102,7 @@ class PromiseIn(Strict):
 
 class PromiseCreated(BaseModel):
     promise_id: str
-    verdict: str
+    verdict: VerdictName
 
 
 class PlaybookPromisesCreated(BaseModel):
@@ -72,7 +111,7 @@ class PlaybookPromisesCreated(BaseModel):
 
 class CaseClosedOut(BaseModel):
     case_id: str
-    status: str
+    status: CaseStatusName
 
 
 class ComplaintView(BaseModel):
@@ -87,14 +126,14 @@ class ComplaintView(BaseModel):
 
 class PromiseView(BaseModel):
     promise_id: str
-    kind: str
+    kind: Kind
     partner: str
     reference: str
     due_at: datetime
     expect: dict[str, str]
     said: str | None = None
-    verdict: str
-    reason: str | None = None
+    verdict: VerdictName
+    reason: ReasonName | None = None
     fulfilled_at: datetime | None = None
     evidence: dict[str, Any] | None = None
     unverified: list[str] = Field(default_factory=list, description="kept, but these could not be verified: "
@@ -122,7 +161,7 @@ class SuggestionView(BaseModel):
 
 class CaseView(BaseModel):
     case_id: str
-    status: str
+    status: CaseStatusName
     reopen_count: int
     linked_to: str | None = None
     complaints: list[ComplaintView]
@@ -173,3 +212,46 @@ class IngestOut(BaseModel):
     accepted: int
     duplicates: int
     matched: int
+
+
+class StepView(BaseModel):
+    """One of a partner's own steps: what it must do, by when, how it is judged so far."""
+
+    promise_id: str
+    kind: Kind
+    reference: str
+    due_at: datetime
+    expect: dict[str, Any]
+    verdict: VerdictName
+    reason: ReasonName | None = None
+    fulfilled_at: datetime | None = None
+
+
+class StepsOut(BaseModel):
+    partner: str
+    steps: list[StepView]
+
+
+class OpsItemsOut(BaseModel):
+    """Rows of an ops list (their fields are those of the dashboard's tables)."""
+
+    items: list[dict[str, Any]]
+
+
+class ScorecardOut(BaseModel):
+    partner: str
+    promises: int
+    kept: int
+    broken: int
+    pending: int
+    kept_rate: float | None
+    median_seconds_to_keep: float | None
+    broken_by_reason: dict[str, int]
+
+
+class ScorecardsOut(BaseModel):
+    partners: list[ScorecardOut]
+
+
+class PlaybooksOut(BaseModel):
+    playbooks: list[dict[str, Any]]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Request
 from starlette.concurrency import run_in_threadpool
 
+from integrations import logging_setup
 from integrations.api.errors import ApiError
 from integrations.api.hot_path import count_ingested
 from integrations.api.routes.updates import UpdateIn, to_field_update
@@ -15,16 +18,17 @@ from integrations.webhooks.base import PayloadError, SignatureError
 from integrations.webhooks.registry import PROVIDERS
 
 router = APIRouter(tags=["webhooks"])
+Provider = Literal[tuple(sorted(PROVIDERS))]  # type: ignore[valid-type]
 
 
 @router.post("/v1/webhooks/{provider}/{partner}", response_model=IngestOut,
              responses={401: {"description": "signature missing, wrong or too old"}})
-async def post_webhook(provider: str, partner: str, request: Request) -> IngestOut:
+async def post_webhook(provider: Provider, partner: Annotated[str, Path(min_length=1, max_length=200)],
+                       request: Request) -> IngestOut:
     """Verified with the secret set for (partner, provider) over the raw body; the provider's
     event id is the event_id, so a redelivery counts as a duplicate."""
-    adapter = PROVIDERS.get(provider)
-    if adapter is None:
-        raise ApiError(404, "unknown_provider", f"no provider {provider!r}", {"known": sorted(PROVIDERS)})
+    adapter = PROVIDERS[provider]
+    logging_setup.bind(partner=partner)
     state = request.app.state
     secret = await run_in_threadpool(webhook_secret, state.engine, partner, provider)
     body = await request.body()
