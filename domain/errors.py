@@ -56,10 +56,6 @@ class UnknownCase(NotFound):
     code = "unknown_case"
 
 
-class UnknownPromise(NotFound):
-    code = "unknown_promise"
-
-
 class Conflict(DomainError):
     code = "conflict"
 

@@ -12,7 +12,7 @@ from rich.table import Table
 from domain.errors import DomainError
 from domain.model import PromiseKind, Reason
 from integrations.api.routes.ops import parse_duration
-from integrations.cli.context import console, engine, settings
+from integrations.cli.context import console, engine, read_only_engine, settings
 from integrations.db import queries, scorecard_stats
 from integrations.db.migrate import upgrade
 from integrations.seeding import seed as seed_cases
@@ -64,8 +64,7 @@ def stuck(partner: str | None = typer.Option(None, "--partner"),
         return
     order = _one_of("--order", order, list(queries.STUCK_ORDERS)) or "due_at"
     delta = _duration(overdue_for)
-    upgrade(settings().sqlalchemy_url)
-    with engine().connect() as conn:
+    with read_only_engine().connect() as conn:
         items = queries.stuck_promises(conn, utc_now(), partner=partner, kind=kind, reason=reason,
                                        overdue_for=delta, order=order, limit=limit)
     table = Table(title=f"Stuck resolutions ({len(items)}{'+' if len(items) == limit else ''})")
@@ -82,7 +81,7 @@ def stuck(partner: str | None = typer.Option(None, "--partner"),
 
 
 def _warnings(*, at_risk: bool, partner: str | None, kind: str | None, limit: int, as_json: bool) -> None:
-    with engine().connect() as conn:
+    with read_only_engine().connect() as conn:
         if at_risk:
             items = queries.at_risk_promises(conn, utc_now(), partner=partner, kind=kind, limit=limit)
         else:
@@ -112,10 +111,9 @@ def _warnings(*, at_risk: bool, partner: str | None, kind: str | None, limit: in
 
 def scorecard(since: datetime | None = typer.Option(None, "--since", help="promises made since (ISO date)")) -> None:
     """Per partner: promises, kept, broken, kept rate, median time to keep."""
-    upgrade(settings().sqlalchemy_url)
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=utc_now().tzinfo)
-    with engine().connect() as conn:
+    with read_only_engine().connect() as conn:
         cards = queries.scorecards(conn, since)
     table = Table(title="Partner scorecards")
     for column in ("partner", "promises", "kept", "broken", "pending", "kept rate", "median to keep", "broken by reason"):
