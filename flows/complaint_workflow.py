@@ -9,6 +9,7 @@ integrations/services/outbound.py; the task below is a thin I/O wrapper around o
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import timedelta
 
 from prefect import flow, tags, task
@@ -21,6 +22,7 @@ from integrations.outbound.partner_api import RequestFailed
 from integrations.services.clock import utc_now
 from integrations.services.outbound import attempt_request, claim_requests, reschedule_request
 
+log = logging.getLogger("terrain.partner_requests")
 TRIES_PER_CLAIM = 3  # task retries (1 s, then 4 s); then the row is rescheduled with backoff
 CONCURRENT_CASES = 8
 
@@ -40,8 +42,12 @@ async def send_request(request: dict) -> str:
 
 async def _send(request: dict) -> str:
     try:
-        return await send_request(request)
+        outcome = await send_request(request)
+        log.info("partner request %s", outcome, extra={"promise_id": request["promise_id"], "partner": request["partner"]})
+        return outcome
     except RequestFailed as exc:  # retried later with backoff; blocks nothing else
+        log.warning("partner request failed: %s", exc, extra={"promise_id": request["promise_id"],
+                                                               "partner": request["partner"]})
         return await asyncio.to_thread(reschedule_request, context.uow_factory(), context.settings(), request,
                                        utc_now(), str(exc))
 
