@@ -2,7 +2,8 @@
 
 With OTEL_EXPORTER_OTLP_ENDPOINT set (the standard OTEL_* variables configure the exporter:
 headers, protocol, service name), `setup()` installs a tracer provider exporting by OTLP/HTTP and
-instruments FastAPI, SQLAlchemy and httpx; the flows add their own spans. Without it nothing is
+instruments FastAPI, SQLAlchemy (the engines integrations/db/engine.py makes) and httpx; the
+flows add their own spans. Without it nothing is
 imported or installed: every helper here is then a no-op that costs one boolean test.
 
 One trace follows a partner update end to end: the request's server span; the group commit that
@@ -36,7 +37,6 @@ def setup(exporter: Any = None, *, environ: dict[str, str] | None = None) -> boo
         return False
     from opentelemetry import trace
     from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
-    from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
     from opentelemetry.sdk.resources import Resource
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
@@ -50,8 +50,7 @@ def setup(exporter: Any = None, *, environ: dict[str, str] | None = None) -> boo
     else:
         provider.add_span_processor(SimpleSpanProcessor(exporter))
     trace.set_tracer_provider(provider)
-    SQLAlchemyInstrumentor().instrument(tracer_provider=provider)
-    HTTPXClientInstrumentor().instrument(tracer_provider=provider)
+    HTTPXClientInstrumentor().instrument(tracer_provider=provider)  # clients made from now on
     _state.update(active=True, provider=provider)
     return True
 
@@ -61,9 +60,7 @@ def shutdown() -> None:
     if not _state["active"]:
         return
     from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
-    from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 
-    SQLAlchemyInstrumentor().uninstrument()
     HTTPXClientInstrumentor().uninstrument()
     _state["provider"].shutdown()
     _state.update(active=False, provider=None)
@@ -73,13 +70,26 @@ def _tracer():
     return _state["provider"].get_tracer("terrain")
 
 
+def instrument_engine(engine: Any) -> Any:
+    """Spans for the statements of an engine Terrain makes (integrations/db/engine.py)."""
+    if not _state["active"]:
+        return engine
+    from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
+    from opentelemetry.metrics import get_meter
+
+    usage = get_meter("terrain").create_up_down_counter("db.client.connections.usage", unit="connections")
+    EngineTracer(_tracer(), engine, usage)
+    return engine
+
+
 def instrument_app(app: Any) -> None:
     """The FastAPI app's server spans (the hot path included: it is inside the app)."""
     if not _state["active"] or getattr(app.state, "traced", False):
         return
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
-    FastAPIInstrumentor.instrument_app(app, tracer_provider=_state["provider"], exclude_urls="livez,readyz,healthz,metrics")
+    FastAPIInstrumentor.instrument_app(app, tracer_provider=_state["provider"], excluded_urls="livez,readyz,healthz,metrics",
+                                       exclude_spans=["receive", "send"])
     app.state.traced = True
 
 
