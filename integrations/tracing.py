@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager, nullcontext
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Mapping
 
 TRACE_KEY = "_trace"
 _state: dict[str, Any] = {"active": False, "provider": None}
@@ -32,8 +32,8 @@ def setup(exporter: Any = None, *, environ: dict[str, str] | None = None) -> boo
     tracing is on."""
     if _state["active"]:
         return True
-    environ = os.environ if environ is None else environ
-    if exporter is None and not environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
+    env: Mapping[str, str] = os.environ if environ is None else environ
+    if exporter is None and not env.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
         return False
     from opentelemetry import trace
     from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
@@ -41,7 +41,7 @@ def setup(exporter: Any = None, *, environ: dict[str, str] | None = None) -> boo
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
 
-    resource = Resource.create({"service.name": environ.get("OTEL_SERVICE_NAME", "terrain")})
+    resource = Resource.create({"service.name": env.get("OTEL_SERVICE_NAME", "terrain")})
     provider = TracerProvider(resource=resource)
     if exporter is None:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from domain.model import STATUSES, CaseStatus, HandedTo, PromiseKind, Reason, Verdict
 
-Status = Literal[tuple(sorted(STATUSES))]  # type: ignore[valid-type]
-Kind = Literal[tuple(k.value for k in PromiseKind)]  # type: ignore[valid-type]
-CaseStatusName = Literal[tuple(s.value for s in CaseStatus)]  # type: ignore[valid-type]
-VerdictName = Literal[tuple(v.value for v in Verdict)]  # type: ignore[valid-type]
-ReasonName = Literal[tuple(r.value for r in Reason)]  # type: ignore[valid-type]
+if TYPE_CHECKING:  # made from the domain's vocabularies at run time: plain strings to the type checker
+    Status: TypeAlias = str
+    Kind: TypeAlias = str
+    CaseStatusName: TypeAlias = str
+    VerdictName: TypeAlias = str
+    ReasonName: TypeAlias = str
+else:  # enums in the OpenAPI document
+    Status = Literal[tuple(sorted(STATUSES))]
+    Kind = Literal[tuple(k.value for k in PromiseKind)]
+    CaseStatusName = Literal[tuple(s.value for s in CaseStatus)]
+    VerdictName = Literal[tuple(v.value for v in Verdict)]
+    ReasonName = Literal[tuple(r.value for r in Reason)]
 Text200 = Field(min_length=1, max_length=200)
 
 

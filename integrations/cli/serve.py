@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import MutableMapping
 from pathlib import Path
 
 import typer
@@ -13,12 +14,12 @@ from integrations.cli.context import console, settings
 from integrations.db.migrate import upgrade
 
 
-def metrics_directory(workers: int, environ: dict[str, str] | None = None) -> str | None:
+def metrics_directory(workers: int, environ: MutableMapping[str, str] | None = None) -> str | None:
     """Prometheus multiprocess mode under several workers: each process writes its figures to
     PROMETHEUS_MULTIPROC_DIR and /metrics sums them. A directory is made when none is given; a
     given one is emptied first (figures of a previous run would be summed too)."""
-    environ = os.environ if environ is None else environ
-    given = environ.get("PROMETHEUS_MULTIPROC_DIR")
+    env: MutableMapping[str, str] = os.environ if environ is None else environ
+    given = env.get("PROMETHEUS_MULTIPROC_DIR")
     if given:
         Path(given).mkdir(parents=True, exist_ok=True)
         for stale in Path(given).glob("*.db"):
@@ -26,7 +27,7 @@ def metrics_directory(workers: int, environ: dict[str, str] | None = None) -> st
         return given
     if workers > 1:
         made = tempfile.mkdtemp(prefix="terrain-metrics-")
-        environ["PROMETHEUS_MULTIPROC_DIR"] = made
+        env["PROMETHEUS_MULTIPROC_DIR"] = made
         return made
     return None
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hmac
 import os
 from functools import lru_cache
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
@@ -28,7 +29,7 @@ from integrations.db import tables
 from integrations.db.migrate import current_revisions, head_revisions
 
 router = APIRouter(tags=["health"])
-_UNAVAILABLE = {503: {"model": ErrorOut, "description": "not ready: the database does not answer or is behind"}}
+_UNAVAILABLE: dict[int | str, dict[str, Any]] = {503: {"model": ErrorOut, "description": "not ready: the database does not answer or is behind"}}
 
 
 @lru_cache(maxsize=1)
