@@ -29,7 +29,8 @@ from integrations.db import tables
 from integrations.db.migrate import current_revisions, head_revisions
 
 router = APIRouter(tags=["health"])
-_UNAVAILABLE: dict[int | str, dict[str, Any]] = {503: {"model": ErrorOut, "description": "not ready: the database does not answer or is behind"}}
+_UNAVAILABLE: dict[int | str, dict[str, Any]] = {
+    503: {"model": ErrorOut, "description": "not ready: the database does not answer or is behind"}}
 
 
 @lru_cache(maxsize=1)
