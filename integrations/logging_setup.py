@@ -28,24 +28,32 @@ import orjson
 CONTEXT_KEYS = ("request_id", "case_id", "promise_id", "partner", "flow_run_id")
 _context: ContextVar[dict[str, Any] | None] = ContextVar("terrain_log_context", default=None)
 
-# What a log line must never show.
+# What a log line must never show: (pattern, replacement, words one of which the line must
+# contain, lower-cased, for the pattern to be tried: most lines contain none, and cost no regex).
 _SECRETS = [
-    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{6,}"), r"\1 ***"),
-    (re.compile(r"\b(sk|rk|pk)_(live|test)_[A-Za-z0-9]{4,}"), r"\1_\2_***"),
-    (re.compile(r"\bwhsec_[A-Za-z0-9+/=]{4,}"), "whsec_***"),
-    (re.compile(r"\btrn_[A-Za-z0-9_-]{8,}"), "trn_***"),
-    (re.compile(r"([a-z][a-z0-9+.-]*://)([^/\s:@]*):([^/\s@]+)@", re.I), r"\1\2:***@"),
-    (re.compile(r"([a-z][a-z0-9+.-]*://)([^/\s:@]{8,})@", re.I), r"\1***@"),
+    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{6,}"), r"\1 ***", ("bearer", "basic")),
+    (re.compile(r"\b(sk|rk|pk)_(live|test)_[A-Za-z0-9]{4,}"), r"\1_\2_***", ("_live_", "_test_")),
+    (re.compile(r"\bwhsec_[A-Za-z0-9+/=]{4,}"), "whsec_***", ("whsec_",)),
+    (re.compile(r"\btrn_[A-Za-z0-9_-]{8,}"), "trn_***", ("trn_",)),
+    (re.compile(r"([a-z][a-z0-9+.-]*://)([^/\s:@]*):([^/\s@]+)@", re.I), r"\1\2:***@", ("@",)),
+    (re.compile(r"([a-z][a-z0-9+.-]*://)([^/\s:@]{8,})@", re.I), r"\1***@", ("@",)),
     (re.compile(r"(?i)\b(secret|token|password|passwd|api[_-]?key|authorization)([\"']?\s*[=:]\s*[\"']?)[^\s,;\"'&}]+"),
-     r"\1\2***"),
+     r"\1\2***", ("secret", "token", "passw", "api", "authorization")),
 ]
 
 _configured = False
 
 
+_ANY_WORD = re.compile("|".join(re.escape(word) for _p, _r, words in _SECRETS for word in words))
+
+
 def redact(text: str) -> str:
-    for pattern, replacement in _SECRETS:
-        text = pattern.sub(replacement, text)
+    lowered = text.lower()
+    if not _ANY_WORD.search(lowered):
+        return text
+    for pattern, replacement, words in _SECRETS:
+        if any(word in lowered for word in words):
+            text = pattern.sub(replacement, text)
     return text
 
 
