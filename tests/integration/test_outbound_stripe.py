@@ -115,3 +115,31 @@ def test_one_shared_http_client_per_process_with_timeouts_and_limits():
     assert client.timeout.connect == 5.0 and client.timeout.read == 10.0
     pool = client._transport._pool  # httpcore's pool: the limits took effect
     assert pool._max_connections == 64 and pool._max_keepalive_connections == 16
+
+
+def test_a_refused_refund_is_given_up_at_once_and_said_on_the_timeline(db, stripe_api):
+    from datetime import UTC, datetime, timedelta
+
+    from integrations.db import credentials
+    from integrations.db.unit_of_work import uow_factory
+    from integrations.services.cases import read_case
+    from integrations.services.intake import open_complaint
+    from integrations.services.outbound import attempt_request, claim_requests
+    from integrations.services.promises import record_promises
+    from integrations.settings import Settings
+    from tests.builders import complaint, spec
+
+    now = datetime.now(UTC)
+    server = stripe_api(400, _error("invalid_request_error", "charge_already_refunded", "Charge already refunded."))
+    credentials.set_partner(db, "stripe-fr", f"stripe:{server.base}", "sk_test_abc", now)
+    uows = uow_factory(db)
+    case = open_complaint(uows, complaint("pas remboursé", now), "agent:t")
+    record_promises(uows, case.case_id, [spec("refund.issue", "stripe-fr", "ch_9", now + timedelta(days=5),
+                                              amount="10.00", currency="EUR")], "agent:t")
+    later = datetime.now(UTC) + timedelta(seconds=1)
+    [request] = claim_requests(uows, later, 10, timedelta(seconds=60))
+    assert attempt_request(uows, Settings(_env_file=None), request, later, 1) == "refused"
+    assert claim_requests(uows, now + timedelta(days=1), 10, timedelta(seconds=60)) == []  # never again
+    [entry] = [e for e in read_case(uows, case.case_id).timeline if e.type.value == "outbound_request"]
+    assert entry.detail["outcome"] == "refused" and "charge_already_refunded" in entry.detail["error"]
+    assert "sk_test_abc" not in entry.detail["error"]
