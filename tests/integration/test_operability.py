@@ -256,3 +256,19 @@ def test_a_missing_or_foreign_token_keeps_the_error_envelope(client, keys):
     assert basic.status_code == 401 and basic.json()["error"]["code"] == "unauthorized"
     steps = client.get("/v1/partners/me/steps", headers=keys["ups"])
     assert steps.status_code == 200 and steps.json() == {"partner": "ups", "steps": []}
+
+
+def test_serve_prepares_the_multiprocess_directory(tmp_path):
+    from integrations.cli.serve import metrics_directory
+
+    assert metrics_directory(1, {}) is None  # one process: plain in-memory metrics
+    environ: dict[str, str] = {}
+    made = metrics_directory(3, environ)
+    assert made and environ["PROMETHEUS_MULTIPROC_DIR"] == made and Path(made).is_dir()
+    Path(made).rmdir()
+    given = tmp_path / "metrics"
+    given.mkdir()
+    (given / "counter_123.db").write_bytes(b"stale figures of a previous run")
+    (given / "keep.txt").write_text("not ours")
+    assert metrics_directory(2, {"PROMETHEUS_MULTIPROC_DIR": str(given)}) == str(given)
+    assert sorted(p.name for p in given.iterdir()) == ["keep.txt"]
