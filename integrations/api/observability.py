@@ -4,9 +4,9 @@ which would wrap exceptions raised while the body streams in)."""
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
-import uuid
 
 from integrations import logging_setup, metrics
 
@@ -58,7 +58,7 @@ class RequestContext:
             if name == b"x-request-id":
                 request_id = value if _ID_OK.match(value) else b""
                 break
-        request_id = request_id or uuid.uuid4().hex.encode()
+        request_id = request_id or os.urandom(16).hex().encode()
         header = (b"x-request-id", request_id)
         context = {"request_id": request_id.decode()}
         token = logging_setup._context.set(context)
