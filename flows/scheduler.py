@@ -26,6 +26,7 @@ from flows.alert_delivery import alert_delivery
 from flows.complaint_workflow import dispatch_partner_requests
 from flows.deadline_sweep import deadline_sweep
 from flows.escalation import escalation
+from integrations import logging_setup
 from integrations.services.clock import utc_now
 from integrations.services.outbound import requests_due
 from integrations.services.outbox import alerts_due
@@ -70,6 +71,7 @@ def run_forever(stop: threading.Event, grace_seconds: float = 15.0) -> bool:
     end. A round still running after that (a partner that hangs) is abandoned with the process:
     what it claimed is leased, not lost, and another worker takes it when the lease expires.
     Returns True when every loop ended."""
+    logging_setup.configure(force=True)  # importing prefect replaced the root logger's handlers
     settings = context.settings()
     context.stop_event().clear()
     loops = [("sweep", _sweep, settings.sweep_interval_seconds),

@@ -139,9 +139,9 @@ class _StderrHandler(logging.StreamHandler):
 
 
 def configure(*, fmt: str | None = None, level: str | None = None, stream: Any = None, force: bool = False) -> None:
-    """Install Terrain's handler on the root logger, once per process (again with `force`).
-    uvicorn's loggers go through it too; its own access log stays off (ours has the route and
-    the request id)."""
+    """Install Terrain's handler on the root logger, once per process (again with `force`:
+    after prefect is imported, which installs its own). uvicorn's loggers go through it too;
+    its own access log stays off (ours has the route and the request id)."""
     global _configured
     if _configured and not force:
         return
@@ -149,7 +149,9 @@ def configure(*, fmt: str | None = None, level: str | None = None, stream: Any =
     handler.setFormatter(JsonFormatter() if (fmt or log_format(stream=stream)) == "json" else ConsoleFormatter())
     handler.set_name("terrain")
     root = logging.getLogger()
-    for old in [h for h in root.handlers if h.get_name() == "terrain"]:
+    # Ours from before, and Prefect's console handler (importing prefect replaces the root's
+    # handlers with it): one line per record, ours. Other handlers (a test runner's) stay.
+    for old in [h for h in root.handlers if h.get_name() == "terrain" or type(h).__name__ == "PrefectConsoleHandler"]:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel((level or os.environ.get("TERRAIN_LOG_LEVEL", "INFO")).upper())

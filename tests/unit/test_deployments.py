@@ -48,8 +48,12 @@ def test_the_embedded_scheduler_runs_each_loop_at_its_interval(monkeypatch):
 
     seen: dict[str, float] = {}
     monkeypatch.setattr(scheduler.context, "settings", lambda: Settings(_env_file=None))
+    monkeypatch.setattr(scheduler.logging_setup, "configure", lambda **_: None)
     monkeypatch.setattr(scheduler, "_loop", lambda name, step, every, stop: seen.__setitem__(name, every))
     stop = threading.Event()
     stop.set()
-    scheduler.run_forever(stop, grace_seconds=1)
+    try:
+        scheduler.run_forever(stop, grace_seconds=1)
+    finally:
+        scheduler.context.stop_event().clear()  # run_forever leaves it set: later flows would stop at once
     assert seen == {"sweep": 30, "escalation": 300, "alerts": 0.5, "partner-requests": 10}
