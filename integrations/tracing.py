@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager, nullcontext
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Iterator, Mapping
 
 TRACE_KEY = "_trace"
 _state: dict[str, Any] = {"active": False, "provider": None}
@@ -152,13 +152,3 @@ def continued(payload: dict[str, Any], name: str, **attributes: Any) -> Iterator
                                          attributes={k: v for k, v in attributes.items() if v is not None}):
         yield
 
-
-def traced(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Decorator form of `span` for plain functions."""
-    def wrap(fn):
-        def inner(*args, **kwargs):
-            with span(name):
-                return fn(*args, **kwargs)
-        inner.__name__, inner.__doc__ = fn.__name__, fn.__doc__
-        return inner
-    return wrap
