@@ -155,6 +155,11 @@ def configure(*, fmt: str | None = None, level: str | None = None, stream: Any =
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel((level or os.environ.get("TERRAIN_LOG_LEVEL", "INFO")).upper())
+    # What our lines never show, not collected per record (the logging docs' "Optimization"):
+    # the caller's file and line (a stack walk), thread, process and task names.
+    logging._srcfile = None  # type: ignore[attr-defined]
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
+    logging.logAsyncioTasks = False  # type: ignore[attr-defined]
     for name in ("uvicorn", "uvicorn.error"):
         logger = logging.getLogger(name)
         logger.handlers.clear()

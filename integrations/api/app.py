@@ -66,7 +66,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.add_middleware(RequestTiming)
     app.add_middleware(BodySizeLimit)
     app.add_middleware(SecurityHeaders)  # every answer carries them, refusals included
-    app.add_middleware(RequestContext)  # the request id is on every line and every answer
+    app.add_middleware(RequestContext, access_log=settings.access_log)  # the request id is on every line and every answer
     tracing.wrap_batcher(batcher)  # both no-ops unless tracing.setup() ran
     tracing.instrument_app(app)  # outermost when on: the server span covers everything
     return app

@@ -46,8 +46,8 @@ class RequestContext:
     answer, refusals and the hot path included; then one access line per request (method, route
     template, status, duration, and the partner / case the request turned out to be about)."""
 
-    def __init__(self, app) -> None:
-        self.app = app
+    def __init__(self, app, access_log: bool = True) -> None:
+        self.app, self.access_log = app, access_log
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -75,7 +75,7 @@ class RequestContext:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            if access_log.isEnabledFor(logging.INFO):
+            if self.access_log and access_log.isEnabledFor(logging.INFO):
                 path = getattr(scope.get("route"), "path", "unmatched")
                 access_log.info("%s %s %s", scope["method"], path, status,
                                 extra={"method": scope["method"], "path": path,

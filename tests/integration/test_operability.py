@@ -272,3 +272,11 @@ def test_serve_prepares_the_multiprocess_directory(tmp_path):
     (given / "keep.txt").write_text("not ours")
     assert metrics_directory(2, {"PROMETHEUS_MULTIPROC_DIR": str(given)}) == str(given)
     assert sorted(p.name for p in given.iterdir()) == ["keep.txt"]
+
+
+def test_the_access_log_can_be_turned_off(db, clock, logs):
+    app = create_app(Settings(database_url="sqlite://", access_log=False), engine=db, clock=clock)
+    with TestClient(app) as client:
+        answer = client.get("/livez", headers={"X-Request-ID": "quiet-1"})
+    assert answer.headers["x-request-id"] == "quiet-1"  # the id is still sent back
+    assert not [line for line in logs() if line["logger"] == "terrain.access"]
