@@ -77,6 +77,7 @@ def test_each_line_of_a_request_carries_its_id_and_the_access_line_its_route(app
         await run_in_threadpool(lambda: logging.getLogger("terrain.test").info("in a worker thread"))
         return {}
 
+    client.post("/v1/updates", json=update("a0", clock), headers=keys["ups"])  # the key is now cached
     client.post("/v1/updates", json=update("a1", clock), headers={**keys["ups"], "X-Request-ID": "hot-1"})
     case = client.post("/v1/complaints", headers={**keys["agent"], "X-Request-ID": "cmp-1"}, json={
         "channel": "twitter", "external_id": "t-1", "author": "@a", "text": "colis perdu",
