@@ -56,6 +56,10 @@ class UnknownCase(NotFound):
     code = "unknown_case"
 
 
+class UnknownPromise(NotFound):
+    code = "unknown_promise"
+
+
 class Conflict(DomainError):
     code = "conflict"
 
@@ -66,3 +70,7 @@ class CaseClosed(Conflict):
 
 class IllegalTransition(Conflict):
     code = "illegal_transition"
+
+
+class AlreadyAnswered(Conflict):
+    code = "already_answered"

@@ -65,3 +65,7 @@ def transition(case: Case, to_status: CaseStatus, now: datetime) -> Transition |
         case.resolved_at = None
     return step
 
+
+def due_for_auto_close(case: Case, now: datetime) -> bool:
+    return (case.status is CaseStatus.RESOLVED and case.resolved_at is not None
+            and now - case.resolved_at >= AUTO_CLOSE_AFTER)

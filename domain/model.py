@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from domain import values
 from domain.errors import DueBeforeSaid, InvalidInput, UnknownPromiseKind, UnknownStatus
@@ -240,6 +240,11 @@ class Promise:
     # a promise made from a playbook plan holds the steps still to come.
     parent_id: str | None = None
     plan: tuple[PlannedStep, ...] = ()
+    # Ops: a stuck promise acknowledged and hidden from the stuck list until this time.
+    snoozed_until: datetime | None = None
+    # The stuck promise this one answers (the playbook's next step): what the field said before
+    # it was made was about that one, so it is judged only on what the field says after.
+    replaces: str | None = None
 
     @property
     def root_id(self) -> str:
@@ -248,7 +253,7 @@ class Promise:
     @classmethod
     def create(cls, *, promise_id: str, case_id: str, kind: str, partner: str, reference: str,
                due_at: datetime, expect: Mapping[str, Any] | None, said: str | None,
-               created_at: datetime) -> Promise:
+               created_at: datetime, plan: Sequence[PlannedStep] = (), replaces: str | None = None) -> Promise:
         from domain.kinds import validate_expect  # the kinds' modules import this one
 
         parsed = parse_kind(kind)
@@ -261,7 +266,8 @@ class Promise:
             partner=values.text(partner, "partner", required=True, max_len=200) or "",
             reference=values.text(reference, "reference", required=True, max_len=200) or "",
             due_at=due, expect=validate_expect(parsed, expect),
-            said=values.text(said, "said", max_len=5000), created_at=created_at,
+            said=values.text(said, "said", max_len=5000), created_at=created_at, plan=tuple(plan),
+            replaces=replaces,
         )
 
 
@@ -310,6 +316,8 @@ class Case:
     status_changed_at: datetime | None = None
     # The customer complained again about a resolved case and no promise answered it yet.
     disputed: bool = False
+    # The person who took the case (an agent or ops key's name); None: nobody yet.
+    owner: str | None = None
 
 
 class EntryType(StrEnum):
@@ -325,6 +333,10 @@ class EntryType(StrEnum):
     ALERT = "alert"
     ESCALATION = "escalation"
     SUGGESTION = "suggestion"
+    # What people do from the ops views (under their name).
+    OWNER = "owner"
+    ACKNOWLEDGED = "acknowledged"
+    NOTE = "note"
 
 
 @dataclass(frozen=True, slots=True)

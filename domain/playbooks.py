@@ -10,14 +10,14 @@ applied; `expand` raises MissingExpectation when a required one is still missing
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Mapping
 
 from domain.errors import InvalidInput
 from domain.extraction.deadlines import add_business_days
 from domain.kinds import EXPECT_FIELDS, validate_expect
-from domain.model import parse_kind
+from domain.model import PlannedStep, Reason, parse_kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +27,8 @@ class StandardPromise:
     due_in_hours: int | None = None
     due_in_business_days: int | None = None
     expect: Mapping[str, str] | None = None
+    # The steps that carry the promise on after a handoff, each with its own deadline (`then`).
+    then: tuple[PlannedStep, ...] = ()
 
     def due_at(self, now: datetime) -> datetime:
         if self.due_in_business_days is not None:
@@ -40,11 +42,18 @@ class Playbook:
     title: str
     problem: str
     promises: tuple[StandardPromise, ...]
+    # The (kind, reason) of stuck promises it answers ("*": any reason of that kind), and what to
+    # do then, per language ({"en": …, "fr": …}): the next step shown to ops (domain/ops.py).
+    fits: tuple[tuple[str, str], ...] = ()
+    next_step: Mapping[str, str] = field(default_factory=dict)
 
     def describe(self) -> dict[str, Any]:
-        return {"name": self.name, "title": self.title, "problem": self.problem, "promises": [
+        return {"name": self.name, "title": self.title, "problem": self.problem,
+                "fits": [{"kind": k, "reason": r} for k, r in self.fits], "next_step": dict(self.next_step),
+                "promises": [
             {"kind": p.kind, "said": p.said, "due_in_hours": p.due_in_hours,
-             "due_in_business_days": p.due_in_business_days, "expect": dict(p.expect or {})}
+             "due_in_business_days": p.due_in_business_days, "expect": dict(p.expect or {}),
+             "then": [step.detail() for step in p.then]}
             for p in self.promises]}
 
 
@@ -82,11 +91,58 @@ def parse_playbooks(data: Any) -> dict[str, Playbook]:
                 raise InvalidInput(f"{at}: {kind.value} does not take expect fields {unknown}",
                                    {"at": at, "unknown": unknown})
             parsed.append(StandardPromise(kind=kind.value, said=p["said"], due_in_hours=hours,
-                                          due_in_business_days=days, expect=dict(defaults) or None))
+                                          due_in_business_days=days, expect=dict(defaults) or None,
+                                          then=_plan(p.get("then"), at, hours)))
         if item["name"] in out:
             raise InvalidInput(f"{where}: duplicate playbook name {item['name']!r}", {"at": where})
-        out[item["name"]] = Playbook(item["name"], item["title"], item["problem"], tuple(parsed))
+        out[item["name"]] = Playbook(item["name"], item["title"], item["problem"], tuple(parsed),
+                                     _fits(item.get("fits"), where), _next_step(item.get("next_step"), where))
     return out
+
+
+def _fits(data: Any, where: str) -> tuple[tuple[str, str], ...]:
+    if data is None:
+        return ()
+    reasons = {r.value for r in Reason} | {"*"}
+    if not isinstance(data, list) or not all(isinstance(f, dict) for f in data):
+        raise InvalidInput(f"{where}.fits must be a list of {{kind, reason}}", {"at": where})
+    out = []
+    for fit in data:
+        kind = parse_kind(str(fit.get("kind")))
+        listed = fit.get("reasons", [fit.get("reason", "*")])
+        if not isinstance(listed, list) or not all(r in reasons for r in listed):
+            raise InvalidInput(f"{where}.fits: reasons must be among {sorted(reasons)}", {"at": where})
+        out += [(kind.value, reason) for reason in listed]
+    return tuple(out)
+
+
+def _next_step(data: Any, where: str) -> dict[str, str]:
+    if data is None:
+        return {}
+    if not isinstance(data, dict) or not all(isinstance(v, str) and v.strip() for v in data.values()):
+        raise InvalidInput(f"{where}.next_step must map a language (en, fr) to what to do", {"at": where})
+    return dict(data)
+
+
+def _plan(data: Any, at: str, first_hours: int | None) -> tuple[PlannedStep, ...]:
+    """`then`: [{role, kind, due_in_hours}], deadlines counted from when the promise is made,
+    each later than the one before."""
+    if data is None:
+        return ()
+    if not isinstance(data, list):
+        raise InvalidInput(f"{at}.then must be a list of steps", {"at": at})
+    steps: list[PlannedStep] = []
+    last: float = first_hours or 0
+    for k, step in enumerate(data):
+        where = f"{at}.then[{k}]"
+        hours = step.get("due_in_hours") if isinstance(step, dict) else None
+        if (not isinstance(step, dict) or not isinstance(step.get("role"), str) or not step["role"].strip()
+                or not isinstance(hours, (int, float)) or isinstance(hours, bool) or hours <= last):
+            raise InvalidInput(f"{where} needs a role, a kind and a due_in_hours later than the step before",
+                               {"at": where})
+        steps.append(PlannedStep(role=step["role"], kind=parse_kind(str(step.get("kind"))), due_in_hours=hours))
+        last = hours
+    return tuple(steps)
 
 
 def expand(playbook: Playbook, partner: str, reference: str, now: datetime,
@@ -103,5 +159,5 @@ def expand(playbook: Playbook, partner: str, reference: str, now: datetime,
         allowed = EXPECT_FIELDS[kind][0]
         expect = validate_expect(kind, {k: v for k, v in expect.items() if k in allowed})
         specs.append({"kind": kind.value, "partner": partner, "reference": reference,
-                      "due_at": promise.due_at(now), "expect": expect, "said": promise.said})
+                      "due_at": promise.due_at(now), "expect": expect, "said": promise.said, "plan": promise.then})
     return specs

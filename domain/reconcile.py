@@ -59,6 +59,8 @@ def promise_detail(promise: Promise) -> dict:
     }
     if promise.parent_id:
         detail["step_of"] = promise.parent_id
+    if promise.replaces:
+        detail["replaces"] = promise.replaces
     if promise.plan:
         detail["plan"] = [step.detail() for step in promise.plan]
     return detail

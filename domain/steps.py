@@ -74,17 +74,27 @@ class Overall:
 
 
 def overall(steps: Sequence[Promise], last_status: Mapping[RefKey, str] | None = None) -> Overall:
-    """Kept when its last step is kept (and hands over to nobody still to come), broken when any
-    step is broken (the first such step names the reason), pending otherwise."""
+    """Kept when every step is kept (each step but the last was kept by the update that handed it
+    over) and the plan has no step still to come; broken when any step is broken; pending otherwise.
+    Which step broke it, or blocks it, never depends on the order the steps were created in (that
+    follows arrival order): the earliest contradiction in the field, the soonest due pending step."""
     last_status = last_status or {}
-    for step in steps:
-        if step.outcome.verdict is Verdict.BROKEN:
-            return Overall(Verdict.BROKEN, step.outcome.reason, step, step, _where(steps, last_status))
-    last = steps[-1]
-    if last.outcome.verdict is Verdict.KEPT and len(steps) > len(steps[0].plan):
-        return Overall(Verdict.KEPT, None, None, None, _where(steps, last_status))
-    blocking = next((s for s in steps if s.outcome.verdict is Verdict.PENDING), last)
-    return Overall(Verdict.PENDING, None, None, blocking, _where(steps, last_status))
+    where = _where(steps, last_status)
+    broken = [s for s in steps if s.outcome.verdict is Verdict.BROKEN]
+    if broken:
+        first = min(broken, key=_broken_order)
+        return Overall(Verdict.BROKEN, first.outcome.reason, first, first, where)
+    if all(s.outcome.verdict is Verdict.KEPT for s in steps) and len(steps) > len(steps[0].plan):
+        return Overall(Verdict.KEPT, None, None, None, where)
+    pending = [s for s in steps if s.outcome.verdict is Verdict.PENDING]
+    blocking = min(pending, key=lambda s: (s.due_at, s.partner, s.reference)) if pending else steps[-1]
+    return Overall(Verdict.PENDING, None, None, blocking, where)
+
+
+def _broken_order(step: Promise) -> tuple:
+    evidence = step.outcome.evidence
+    when = evidence.order_key if evidence is not None else (step.due_at, "")
+    return (*when, step.partner, step.reference)
 
 
 def _where(steps: Sequence[Promise], last_status: Mapping[RefKey, str]) -> str:

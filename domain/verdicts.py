@@ -22,8 +22,8 @@ def evaluate(promise: Promise, updates: Iterable[FieldUpdate], now: datetime) ->
     verdict, reason, fulfilled_at, evidence = Verdict.PENDING, None, None, None
     unverified: tuple[str, ...] = ()
     risk: AtRisk | None = None
-    relevant = sorted((u for u in updates if u.partner == promise.partner and u.reference == promise.reference),
-                      key=lambda u: u.order_key)
+    relevant = sorted((u for u in updates if u.partner == promise.partner and u.reference == promise.reference
+                       and not _about_the_replaced_one(promise, u)), key=lambda u: u.order_key)
     for update in relevant:
         effect = rules.effect(promise.expect, update)
         if effect.keeps:
@@ -55,6 +55,13 @@ def evaluate(promise: Promise, updates: Iterable[FieldUpdate], now: datetime) ->
         risk = _silence(promise, relevant, now)
     return Outcome(verdict=verdict, reason=reason, fulfilled_at=fulfilled_at, evidence=evidence,
                    unverified=unverified if verdict is Verdict.KEPT else (), at_risk=risk)
+
+
+def _about_the_replaced_one(promise: Promise, update: FieldUpdate) -> bool:
+    """A promise made to answer a stuck one (same parcel, a new try) is not judged on what the
+    field said before it was made: that broke the promise it replaces."""
+    return (promise.replaces is not None and promise.created_at is not None
+            and update.occurred_at <= promise.created_at)
 
 
 def silence_check_at(promise: Promise) -> datetime | None:

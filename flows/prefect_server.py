@@ -27,14 +27,37 @@ IDLE_SERVICES = ("SCHEDULER", "LATE_RUNS", "FOREMAN", "CANCELLATION_CLEANUP", "P
 
 
 class LocalPrefectServer:
-    def __init__(self, api_url: str, process: subprocess.Popen | None, log_path: Path | None) -> None:
+    def __init__(self, api_url: str, process: subprocess.Popen | None, log_path: Path | None,
+                 home: Path | None = None, port: int | None = None) -> None:
         self.api_url = api_url
         self.process = process
         self.log_path = log_path
+        self.home = home
+        self.port = port
 
     @property
     def ui_url(self) -> str:
         return self.api_url.removesuffix("/api")
+
+    @property
+    def started_here(self) -> bool:
+        return self.process is not None
+
+    def alive(self) -> bool:
+        """The server this process started still runs (a server it did not start is not its to watch)."""
+        return self.process is None or self.process.poll() is None
+
+    def restart(self, timeout: float = 120.0) -> None:
+        """Start the server again on the same port and home: this process (and Prefect's client,
+        which read PREFECT_API_URL at import) keep talking to the same URL, and the runs recorded
+        so far are kept. Raises RuntimeError when it does not come up (the caller retries)."""
+        if self.process is None or self.home is None or self.port is None:
+            return
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self.process = _spawn(self.home, self.port, self.log_path or self.home / "server.log")
+        _wait_healthy(self, timeout)
 
     def stop(self, timeout: float = 20.0) -> bool:
         """Flush what Prefect still has to send (run logs, events), then terminate the server this
@@ -96,7 +119,9 @@ def _wait_healthy(server: LocalPrefectServer, timeout: float) -> None:
         except httpx.HTTPError:
             pass
         time.sleep(0.25)
-    server.stop()
+    if server.process is not None and server.process.poll() is None:
+        server.process.kill()
+        server.process.wait(timeout=10)
     tail = server.log_path.read_text(errors="replace")[-2000:] if server.log_path and server.log_path.exists() else ""
     raise RuntimeError(f"the local Prefect server did not start within {timeout:g}s\n{tail}")
 
@@ -111,17 +136,20 @@ def ensure(timeout: float = 120.0) -> LocalPrefectServer:
     home.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     api_url = f"http://127.0.0.1:{port}/api"
-    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-           "PREFECT_SERVER_API_HOST": "127.0.0.1", "PREFECT_SERVER_API_PORT": str(port),
-           **{f"PREFECT_SERVER_SERVICES_{name}_ENABLED": "false" for name in IDLE_SERVICES}}
-    env.pop("PREFECT_API_URL", None)
     log_path = home / "server.log"
-    with open(log_path, "ab") as log:
-        process = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-                                    "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL)
-    server = LocalPrefectServer(api_url, process, log_path)
+    server = LocalPrefectServer(api_url, _spawn(home, port, log_path), log_path, home, port)
     _wait_healthy(server, timeout)
     os.environ["PREFECT_HOME"] = str(home)
     os.environ["PREFECT_API_URL"] = api_url
     return server
+
+
+def _spawn(home: Path, port: int, log_path: Path) -> subprocess.Popen:
+    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+           "PREFECT_SERVER_API_HOST": "127.0.0.1", "PREFECT_SERVER_API_PORT": str(port),
+           **{f"PREFECT_SERVER_SERVICES_{name}_ENABLED": "false" for name in IDLE_SERVICES}}
+    env.pop("PREFECT_API_URL", None)
+    with open(log_path, "ab") as log:
+        return subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+                                 "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL)

@@ -10,6 +10,10 @@ intervals of integrations/schedules.py (the table deployments/prefect.yaml follo
   within about a second of the contradiction, whatever else is running (the deployment's runs
   watch the outbox the same way);
 - partner requests, polled the same way every TERRAIN_PARTNER_REQUEST_POLL_SECONDS (10 s).
+A loop whose thread dies is started again (with backoff, logged); each loop reports its state
+(`loop_status()`) for the readiness of `terrain up`. A round that fails (the Prefect server is
+down, say) is logged and the next round tries again: the work stays in the database (outbox,
+partner requests) until a round delivers it.
 In production the same flows run from deployments/prefect.yaml on a work pool instead.
 """
 
@@ -19,7 +23,8 @@ import asyncio
 import logging
 import threading
 import time
-from typing import Awaitable, Callable
+from dataclasses import asdict, dataclass
+from typing import Any, Awaitable, Callable
 
 from flows import context
 from flows.alert_delivery import alert_delivery
@@ -32,6 +37,32 @@ from integrations.services.outbound import requests_due
 from integrations.services.outbox import alerts_due
 
 log = logging.getLogger("terrain.scheduler")
+RESTART_BACKOFF = (1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 60.0)
+
+
+@dataclass
+class LoopStatus:
+    running: bool = False
+    last_ok: float | None = None  # time.time() of the last round that succeeded
+    last_error: str | None = None  # the last round's error, None once a round succeeds
+    failures: int = 0  # rounds failed in a row
+    restarts: int = 0
+
+
+_STATUS: dict[str, LoopStatus] = {}
+_STATUS_LOCK = threading.Lock()
+
+
+def loop_status() -> dict[str, dict[str, Any]]:
+    with _STATUS_LOCK:
+        return {name: asdict(status) for name, status in _STATUS.items()}
+
+
+def _set(name: str, **values: Any) -> None:
+    with _STATUS_LOCK:
+        status = _STATUS.setdefault(name, LoopStatus())
+        for key, value in values.items():
+            setattr(status, key, value)
 
 
 async def _sweep() -> None:
@@ -59,14 +90,29 @@ def _loop(name: str, step: Callable[[], Awaitable[None]], every: float, stop: th
             started = time.monotonic()
             try:
                 await step()
-            except Exception:  # one failing round must not stop the loop; the next one retries
-                log.exception("%s round failed", name)
+            except Exception as exc:  # one failing round must not stop the loop; the next one retries
+                with _STATUS_LOCK:
+                    status = _STATUS.setdefault(name, LoopStatus())
+                    status.failures += 1
+                    status.last_error = f"{exc.__class__.__name__}: {exc}"[:300]
+                    failures = status.failures
+                if failures == 1 or failures % 20 == 0:  # the first of a run of failures, then now and then
+                    log.exception("%s round failed (%d in a row)", name, failures)
+            else:
+                _set(name, last_ok=time.time(), last_error=None, failures=0)
             stop.wait(max(0.0, every - (time.monotonic() - started)))
 
-    asyncio.run(run())
+    _set(name, running=True)
+    try:
+        asyncio.run(run())
+    finally:
+        _set(name, running=False)
 
 
-def run_forever(stop: threading.Event, grace_seconds: float = 15.0) -> bool:
+Loop = tuple[str, Callable[[], Awaitable[None]], float]
+
+
+def run_forever(stop: threading.Event, grace_seconds: float = 15.0, loops: list[Loop] | None = None) -> bool:
     """Run the loops until `stop` is set, then give the rounds in progress `grace_seconds` to
     end. A round still running after that (a partner that hangs) is abandoned with the process:
     what it claimed is leased, not lost, and another worker takes it when the lease expires.
@@ -74,15 +120,34 @@ def run_forever(stop: threading.Event, grace_seconds: float = 15.0) -> bool:
     logging_setup.configure(force=True)  # importing prefect replaced the root logger's handlers
     settings = context.settings()
     context.stop_event().clear()
-    loops = [("sweep", _sweep, settings.sweep_interval_seconds),
-             ("escalation", _escalate, settings.escalation_interval_seconds),
-             ("alerts", _deliver_if_due, settings.alert_poll_seconds),
-             ("partner-requests", _dispatch_if_due, settings.partner_request_poll_seconds)]
-    threads = [threading.Thread(target=_loop, args=(name, step, every, stop), name=f"terrain-{name}", daemon=True)
-               for name, step, every in loops]
-    for thread in threads:
+    loops = loops or [("sweep", _sweep, settings.sweep_interval_seconds),
+                      ("escalation", _escalate, settings.escalation_interval_seconds),
+                      ("alerts", _deliver_if_due, settings.alert_poll_seconds),
+                      ("partner-requests", _dispatch_if_due, settings.partner_request_poll_seconds)]
+
+    def start(name: str, step: Callable[[], Awaitable[None]], every: float) -> threading.Thread:
+        thread = threading.Thread(target=_loop, args=(name, step, every, stop), name=f"terrain-{name}", daemon=True)
         thread.start()
-    while not stop.is_set() and any(thread.is_alive() for thread in threads):
+        return thread
+
+    threads = [start(*loop) for loop in loops]
+    restart_at: dict[int, float] = {}
+    while not stop.is_set():
+        for i, (name, step, every) in enumerate(loops):
+            if threads[i].is_alive() or stop.is_set():
+                continue
+            # A loop only ends on an error that is not an Exception (a bug, a BaseException from a
+            # library): start it again, waiting longer each time it dies young.
+            restarts = _STATUS.get(name, LoopStatus()).restarts
+            if i not in restart_at:
+                delay = RESTART_BACKOFF[min(restarts, len(RESTART_BACKOFF) - 1)]
+                restart_at[i] = time.monotonic() + delay
+                log.error("the %s loop stopped; starting it again in %gs", name, delay)
+            elif time.monotonic() >= restart_at[i]:
+                del restart_at[i]
+                _set(name, restarts=restarts + 1)
+                threads[i] = start(name, step, every)
+                log.warning("the %s loop started again (restart %d)", name, restarts + 1)
         stop.wait(0.5)
     context.stop_event().set()  # rounds that watch for more work end now
     deadline = time.monotonic() + grace_seconds

@@ -73,6 +73,17 @@ def load_demo(uow: Callable[[], UnitOfWork], now: datetime | None = None) -> lis
                 PromiseSpec("refund.issue", "stripe", "ch_DEMO_PO", now + h(48), {"amount": "89.90", "currency": "EUR"},
                             "remboursement sous 5 jours ouvrés")],
                [u("colissimo", "PO-DEMO-2", "lost", now - h(12), "demo-po-1")], order_ref="PO-DEMO-1412"),
+        # A replacement handed by the warehouse to Colissimo (a step per partner), whose delivery
+        # attempt failed: at risk before its deadline.
+        _story(uow, "demo-po-replacement", "twitter", "@arnaudrofidal",
+               "@PrivateOutlet vous m'aviez promis un renvoi, le livreur n'est même pas passé", now - h(30),
+               [PromiseSpec("item.replace", "privateoutlet-entrepot", "PO-DEMO-RMA", now + h(42),
+                            {"address": "8 rue Paul Bert, 69100 Villeurbanne", "recipient": "Arnaud R"},
+                            "un nouvel article part de l'entrepôt et vous sera livré sous 3 jours")],
+               [u("privateoutlet-entrepot", "PO-DEMO-RMA", "done", now - h(26), "demo-po-ship",
+                  handoff={"partner": "colissimo", "reference": "6A-DEMO-RMA"}, detail="expédié avec Colissimo"),
+                u("colissimo", "6A-DEMO-RMA", "attempt_failed", now - h(3), "demo-po-nd1", carrier_code="ND1",
+                  detail="Destinataire absent, avis de passage")], order_ref="PO-DEMO-RMA"),
         _story(uow, "demo-mortons", "twitter", "@petershankman",
                "Hey @Mortons - can you meet me at newark airport with a porterhouse when I land in two hours?",
                now - h(3),

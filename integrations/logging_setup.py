@@ -6,16 +6,15 @@ each carrying the request and the case it belongs to.
 run id — lives in a context variable: `bind(case_id=...)` adds to it for the rest of the request
 (or flow run), and every line logged meanwhile, by Terrain, uvicorn or a library, carries it.
 
-Secrets never reach a line: bearer tokens, Stripe keys, `whsec_`/`sk_` values, credentials in
-URLs (`scheme://user:password@`) and `secret=`/`token=`/`password=` values are masked by the
-formatter, whatever logged them.
+Secrets never reach a line: the formatters pass every line through `integrations.redaction.redact`
+(credentials in URLs, bearer tokens, Stripe keys, `whsec_`/`sk_` values, `secret=`/`token=`/
+`password=` values), whatever logged them.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import re
 import sys
 import time
 from contextlib import contextmanager
@@ -25,36 +24,12 @@ from typing import Any, Iterator
 
 import orjson
 
+from integrations.redaction import redact
+
 CONTEXT_KEYS = ("request_id", "case_id", "promise_id", "partner", "flow_run_id")
 _context: ContextVar[dict[str, Any] | None] = ContextVar("terrain_log_context", default=None)
 
-# What a log line must never show: (pattern, replacement, words one of which the line must
-# contain, lower-cased, for the pattern to be tried: most lines contain none, and cost no regex).
-_SECRETS = [
-    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{6,}"), r"\1 ***", ("bearer", "basic")),
-    (re.compile(r"\b(sk|rk|pk)_(live|test)_[A-Za-z0-9]{4,}"), r"\1_\2_***", ("_live_", "_test_")),
-    (re.compile(r"\bwhsec_[A-Za-z0-9+/=]{4,}"), "whsec_***", ("whsec_",)),
-    (re.compile(r"\btrn_[A-Za-z0-9_-]{8,}"), "trn_***", ("trn_",)),
-    (re.compile(r"([a-z][a-z0-9+.-]*://)([^/\s:@]*):([^/\s@]+)@", re.I), r"\1\2:***@", ("@",)),
-    (re.compile(r"([a-z][a-z0-9+.-]*://)([^/\s:@]{8,})@", re.I), r"\1***@", ("@",)),
-    (re.compile(r"(?i)\b(secret|token|password|passwd|api[_-]?key|authorization)([\"']?\s*[=:]\s*[\"']?)[^\s,;\"'&}]+"),
-     r"\1\2***", ("secret", "token", "passw", "api", "authorization")),
-]
-
 _configured = False
-
-
-_ANY_WORD = re.compile("|".join(re.escape(word) for _p, _r, words in _SECRETS for word in words))
-
-
-def redact(text: str) -> str:
-    lowered = text.lower()
-    if not _ANY_WORD.search(lowered):
-        return text
-    for pattern, replacement, words in _SECRETS:
-        if any(word in lowered for word in words):
-            text = pattern.sub(replacement, text)
-    return text
 
 
 def current() -> dict[str, Any]:
@@ -138,6 +113,11 @@ class _StderrHandler(logging.StreamHandler):
         pass
 
 
+class _QuietMigrationContext(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(("Context impl", "Will assume"))
+
+
 def configure(*, fmt: str | None = None, level: str | None = None, stream: Any = None, force: bool = False) -> None:
     """Install Terrain's handler on the root logger, once per process (again with `force`:
     after prefect is imported, which installs its own). uvicorn's loggers go through it too;
@@ -165,6 +145,11 @@ def configure(*, fmt: str | None = None, level: str | None = None, stream: Any =
         logger.handlers.clear()
         logger.propagate = True
     logging.getLogger("uvicorn.access").disabled = True
+    # Alembic says these each time a migration context is made: by every /readyz probe and
+    # read-only command that checks the schema. Its "Running upgrade" lines stay.
+    migration_log = logging.getLogger("alembic.runtime.migration")
+    if not any(isinstance(f, _QuietMigrationContext) for f in migration_log.filters):
+        migration_log.addFilter(_QuietMigrationContext())
     for noisy in ("httpx", "httpcore"):  # one line per request at INFO, with URLs: ours say more
         logging.getLogger(noisy).setLevel(logging.WARNING)
     _configured = True

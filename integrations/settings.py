@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Literal
+
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from integrations.schedules import ALERT_WATCH_SECONDS, INTERVALS
+
+# Set by `terrain up` for the API process it starts: the file where it reports what runs (/readyz reads it).
+UP_STATUS_FILE_ENV = "TERRAIN_UP_STATUS_FILE"
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TERRAIN_", env_file=".env", extra="ignore")
 
     database_url: str = "sqlite:///./terrain.db"
+    # Where `terrain up` keeps its own files: the local Prefect server, the secret key.
+    data_dir: str = ".terrain"
+    # Fernet key(s) that encrypt stored secrets (see integrations/secret_box.py); when unset,
+    # <data_dir>/secret.key, generated on first use.
+    secret_key: SecretStr | None = None
     alert_urls: str = Field(default="", description="apprise URLs, whitespace-separated")
     # Defaults from integrations/schedules.py, the table deployments/prefect.yaml follows too.
     sweep_interval_seconds: float = INTERVALS["deadline-sweep"]
@@ -29,6 +39,8 @@ class Settings(BaseSettings):
     # An alert-delivery run keeps watching the outbox this long after its last alert.
     alert_watch_seconds: float = ALERT_WATCH_SECONDS
     alert_max_attempts: int = 12
+    # /readyz fails when an alert or partner request has been due this long with no flow run taking it.
+    ready_max_lag_seconds: float = 60.0
     # A worker that dies mid-delivery loses its claim after this long; another one takes over.
     claim_lease_seconds: float = 60.0
     outbound_max_attempts: int = 8
@@ -46,6 +58,8 @@ class Settings(BaseSettings):
     # skip that country's public holidays (ISO 3166 code, `holidays` package).
     timezone: str = "Europe/Paris"
     country: str = "FR"
+    # The language of alerts and next steps: "fr" or "en".
+    language: Literal["en", "fr"] = "en"
     # Extracted promises at least this confident are recorded from a reply; the others are
     # suggested to the community manager, who confirms or dismisses them.
     suggestion_threshold: float = Field(default=0.8, ge=0.0, le=1.0)

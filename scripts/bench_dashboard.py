@@ -21,7 +21,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import event, func, select, text
+from sqlalchemy import event, func, select, text, update
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -31,10 +31,12 @@ from scratch_db import scratch_database  # noqa: E402
 from integrations.db import credentials, queries, tables  # noqa: E402
 from integrations.db.engine import make_engine  # noqa: E402
 from integrations.db.unit_of_work import uow_factory  # noqa: E402
+from integrations.playbooks.loader import load_playbooks  # noqa: E402
 from integrations.services.cases import read_case  # noqa: E402
 from integrations.services.sweep import sweep_deadlines  # noqa: E402
 
 TARGET_MS = 200.0
+PLAYBOOKS = list(load_playbooks().values())
 
 
 def p95(fn, runs: int) -> float:
@@ -84,8 +86,28 @@ def seed(url: str, cases: int) -> None:
     print(f"seeded {cases:,} cases in {elapsed:.0f} s ({cases / elapsed:,.0f} cases/s)", flush=True)
 
 
+def take_some(engine, share: float = 0.02) -> None:
+    """What people do: a share of the stuck cases taken by a handful of people, a share of the
+    stuck promises snoozed for a day (ownership and snooze are part of what the views filter)."""
+    p, c = tables.promises, tables.cases
+    stuck = (p.c.verdict == "broken") & ~p.c.addressed & p.c.fulfilled_at.is_(None)
+    people = ["Claire Martin", "Olivia Ops", "Samir Haddad", "Léa Dubois", "Tom Petit"]
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        case_ids = conn.execute(select(p.c.case_id).where(stuck).order_by(p.c.promise_id)).scalars().all()
+        step = max(1, int(1 / share))
+        for n, case_id in enumerate(case_ids[::step]):
+            conn.execute(update(c).where(c.c.case_id == case_id).values(owner=people[n % len(people)], owned_at=now))
+        promise_ids = conn.execute(select(p.c.promise_id).where(stuck).order_by(p.c.promise_id.desc())).scalars().all()
+        conn.execute(update(p).where(p.c.promise_id.in_(promise_ids[::step])).values(
+            snoozed_until=now + timedelta(days=1), acknowledged_by="agent:Claire Martin", acknowledged_at=now))
+    print(f"taken: {len(case_ids[::step]):,} cases by {len(people)} people; snoozed: {len(promise_ids[::step]):,} "
+          "stuck promises", flush=True)
+
+
 def measure(url: str, runs: int) -> None:
     engine = make_engine(url)
+    take_some(engine)
     with engine.connect() as conn:
         conn.execute(text("ANALYZE"))
         conn.commit()
@@ -121,6 +143,11 @@ def measure(url: str, runs: int) -> None:
         "stuck list, overdue for 30 days": on_conn(lambda c: queries.stuck_promises(
             c, now, overdue_for=timedelta(days=30))),
         "stuck list, page 11 (offset 1000)": on_conn(lambda c: queries.stuck_promises(c, now, offset=1000)),
+        "stuck list, one person's (owner=Claire Martin)": on_conn(lambda c: queries.stuck_promises(
+            c, now, owner="Claire Martin")),
+        "stuck list for people (titles, words, next steps)": on_conn(lambda c: queries.for_people(
+            c, queries.stuck_promises(c, now), PLAYBOOKS, "en")),
+        "snoozed list": on_conn(lambda c: queries.snoozed_promises(c, now)),
         "case page read model (case, complaints, promises, timeline)": lambda: read_case(uow, case_id),
         "reopen feed (latest 30)": on_conn(lambda c: queries.recent_reopens(c)),
         "sweep batch (index probe, FOR UPDATE SKIP LOCKED)": lambda: sweep_deadlines(uow, lambda: now),
@@ -148,6 +175,9 @@ def measure(url: str, runs: int) -> None:
                       ("stuck list by partner", cases["stuck list, by partner"]),
                       ("stuck list by kind", cases["stuck list, by kind"]),
                       ("stuck list, partner + reason", cases["stuck list, partner=ups reason=wrong_recipient"]),
+                      ("stuck list, one person's", cases["stuck list, one person's (owner=Claire Martin)"]),
+                      ("stuck list for people", cases["stuck list for people (titles, words, next steps)"]),
+                      ("snoozed list", cases["snoozed list"]),
                       ("case page", cases["case page read model (case, complaints, promises, timeline)"]),
                       ("reopen feed", cases["reopen feed (latest 30)"]),
                       ("scorecards 12 weeks", cases["scorecards, 12 weeks (uncached)"]),
@@ -173,6 +203,8 @@ def http_figures(engine, case_id: str, runs: int) -> dict[str, float]:
         client = stack.enter_context(TestClient(app))
         for label, path in (("HTTP GET / (stuck page)", "/"),
                             ("HTTP GET /?sort=kind&reason=wrong_location", "/?sort=kind&reason=wrong_location"),
+                            ("HTTP GET /?owner=Claire Martin", "/?owner=Claire+Martin"),
+                            ("HTTP GET /warnings (at risk, to check)", "/warnings"),
                             ("HTTP GET /cases/{id}", f"/cases/{case_id}"),
                             ("HTTP GET /feed (htmx fragment)", "/feed"),
                             ("HTTP GET /scorecards (30 s aggregate cache)", "/scorecards")):

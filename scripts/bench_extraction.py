@@ -28,7 +28,7 @@ FIXTURES = ROOT / "tests" / "fixtures"
 
 def replies() -> list[tuple[str, datetime, str, str]]:
     out = []
-    for part in ("train", "test"):
+    for part in ("train", "test", "holdout2"):
         for line in (FIXTURES / "twcs_labelled" / f"{part}.jsonl").read_text(encoding="utf-8").splitlines():
             item = json.loads(line)
             out.append((item["text"], datetime.fromisoformat(item["said_at"]), item["timezone"], item["country"]))

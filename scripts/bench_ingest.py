@@ -29,11 +29,18 @@ T0 = datetime.now(UTC)
 STATUSES = ["in_transit", "out_for_delivery", "delivered", "available_for_pickup"]
 
 
-def make_batch(batch: int, size: int, refs: int) -> list[FieldUpdate]:
-    return [FieldUpdate.create("carrier", {
-        "event_id": f"b{batch}-{i}", "reference": f"REF{(batch * size + i) % refs}",
-        "status": STATUSES[i % len(STATUSES)], "occurred_at": T0 + timedelta(seconds=i),
-        "location": "Centre de tri Lille Lesquin"}) for i in range(size)]
+def make_batch(batch: int, size: int, refs: int, handoffs: bool = False) -> list[FieldUpdate]:
+    """With `handoffs`, every update that keeps a promise (one in ten concerns one) hands the
+    parcel over to another carrier's reference: a follow-on step per promise kept."""
+    out = []
+    for i in range(size):
+        data = {"event_id": f"b{batch}-{i}{'-h' if handoffs else ''}", "reference": f"REF{(batch * size + i) % refs}",
+                "status": STATUSES[i % len(STATUSES)], "occurred_at": T0 + timedelta(seconds=i),
+                "location": "Centre de tri Lille Lesquin"}
+        if handoffs and data["status"] in ("delivered", "available_for_pickup"):
+            data["handoff"] = {"partner": "carrier2", "reference": f"H{batch}-{i}"}
+        out.append(FieldUpdate.create("carrier", data))
+    return out
 
 
 def main() -> None:
@@ -64,6 +71,14 @@ def main() -> None:
             start = time.perf_counter()
             ingest_updates(uow, batch, lambda: T0)
             service_times.append(time.perf_counter() - start)
+        # The same load again on other event ids, keeping updates now handing over (steps created).
+        handoff_times = []
+        for batch in [make_batch(b, args.size, refs, handoffs=True) for b in range(args.batches)]:
+            start = time.perf_counter()
+            ingest_updates(uow, batch, lambda: T0)
+            handoff_times.append(time.perf_counter() - start)
+        with engine.connect() as conn:
+            steps = conn.exec_driver_sql("SELECT count(*) FROM promises WHERE parent_id IS NOT NULL").scalar()
 
         raw = psycopg2.connect(url.replace("postgresql+psycopg2", "postgresql"))
         raw_times = []
@@ -89,6 +104,9 @@ def main() -> None:
     print(f"service layer : {service_rate:10,.0f} updates/s  (median batch {statistics.median(service_times)*1000:.1f} ms)")
     print(f"raw INSERT    : {raw_rate:10,.0f} updates/s  (median batch {statistics.median(raw_times)*1000:.1f} ms)")
     print(f"ratio         : {service_rate / raw_rate:.2f}  (target >= 0.2)")
+    handoff_rate = args.size * len(handoff_times) / sum(handoff_times)
+    print(f"with handoffs : {handoff_rate:10,.0f} updates/s  ({steps:,} follow-on steps created; "
+          f"ratio {handoff_rate / raw_rate:.2f}, target >= 0.2)")
 
 
 if __name__ == "__main__":

@@ -11,12 +11,17 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, text
 
 from integrations.db import tables
 from integrations.db.engine import make_engine
 from integrations.db.migrate import upgrade
 from integrations.db.unit_of_work import uow_factory
+
+# Stored secrets are encrypted (integrations/secret_box.py): one throwaway key for the session,
+# in the environment so that the server processes the e2e tests start read it too.
+os.environ.setdefault("TERRAIN_SECRET_KEY", Fernet.generate_key().decode())
 
 PG_ADMIN_URL = os.environ.get("TERRAIN_TEST_POSTGRES_URL",
                               "postgresql+psycopg2://postgres@127.0.0.1:5432/test")

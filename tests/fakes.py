@@ -7,6 +7,7 @@ import dataclasses
 from collections import defaultdict
 
 from domain.model import SuggestionState
+from domain.ops import merge_alert
 from domain.verdicts import silence_check_at
 from integrations.services import ports
 
@@ -26,6 +27,10 @@ class FakeStore:
         self.queue: dict = {}  # (queue name, item id) -> state, attempts, next_attempt_at
         self.partners: dict = {}  # name -> ports.PartnerEndpoint
         self.suggestions: dict = {}  # suggestion_id -> Suggestion
+        self.received_at: dict = {}  # (partner, event_id) -> when it was stored
+        self.locked_refs: list = []  # the references each lock_references call took, sorted
+        self.acknowledged: dict = {}  # promise_id -> (by, at)
+        self.people: dict = {}  # name -> ports.Person
         self.commits = 0
 
 
@@ -55,6 +60,9 @@ class FakeCases(ports.CaseRepository):
     def lock_resolved_before(self, before, limit):
         return [c for c in self.s.cases.values()
                 if c.status.value == "resolved" and c.resolved_at and c.resolved_at < before][:limit]
+
+    def assign(self, case_id, owner, at):
+        self.s.cases[case_id] = dataclasses.replace(self.s.cases[case_id], owner=owner)
 
     def reopened_to_escalate(self, now, older_than, reopen_count, limit=200):
         return [c for c in self.s.cases.values() if c.status.value == "reopened" and (
@@ -111,6 +119,11 @@ class FakePromises(ports.PromiseRepository):
         for p in promises:
             self.s.promises[p.promise_id] = p
 
+    def acknowledge(self, promise_id, by, at, snoozed_until, *, keep_snooze=False):
+        self.s.acknowledged[promise_id] = (by, at)
+        if not keep_snooze:
+            self.s.promises[promise_id].snoozed_until = snoozed_until
+
     def overdue_case_ids(self, now, limit):
         pending = [p for p in self.s.promises.values() if p.outcome.verdict.value == "pending"]
         due = [p.case_id for p in sorted(pending, key=lambda p: p.due_at) if p.due_at < now]
@@ -135,10 +148,11 @@ class FakeUpdates(ports.UpdateRepository):
             key = (u.partner, u.event_id)
             out.append(key not in self.s.updates)
             self.s.updates.setdefault(key, u)
+            self.s.received_at.setdefault(key, received_at)
         return out
 
     def lock_references(self, refs):
-        pass
+        self.s.locked_refs.append(sorted(refs))
 
     def for_references(self, refs):
         refs, out = set(refs), defaultdict(list)
@@ -157,6 +171,13 @@ class FakeTimeline(ports.TimelineRepository):
 
     def for_case(self, case_id):
         return [e for e in self.s.timeline if e.case_id == case_id]
+
+    def record_alert_attempt(self, entry):
+        for index, old in enumerate(self.s.timeline):
+            if old.case_id == entry.case_id and old.type == entry.type and old.detail.get("key") == entry.detail.get("key"):
+                self.s.timeline[index] = dataclasses.replace(old, detail=merge_alert(old.detail, entry))
+                return
+        self.s.timeline.append(dataclasses.replace(entry, detail=merge_alert(None, entry)))
 
 
 class FakeSuggestions(ports.SuggestionRepository):
@@ -252,6 +273,10 @@ class FakeOutbound(FakeWorkQueue, ports.OutboundRepository):
                 self.s.outbound[p.promise_id] = p
                 self._queue(p.promise_id, now)
 
+    def requeue(self, promise, now):
+        self.s.outbound[promise.promise_id] = promise
+        self._queue(promise.promise_id, now)
+
     def _describe(self, promise_id):
         p = self.s.outbound[promise_id]
         return {"promise_id": promise_id, "case_id": p.case_id, "partner": p.partner}
@@ -263,6 +288,14 @@ class FakePartners(ports.PartnerDirectory):
 
     def endpoint(self, name):
         return self.s.partners.get(name)
+
+
+class FakePeople(ports.PeopleDirectory):
+    def __init__(self, s):
+        self.s = s
+
+    def person(self, name):
+        return self.s.people.get(name)
 
 
 class FakeUnitOfWork(ports.UnitOfWork):
@@ -285,6 +318,7 @@ class FakeUnitOfWork(ports.UnitOfWork):
         self.updates, self.timeline = FakeUpdates(s), FakeTimeline(s)
         self.suggestions = FakeSuggestions(s)
         self.outbox, self.outbound, self.partners = FakeOutbox(s), FakeOutbound(s), FakePartners(s)
+        self.people = FakePeople(s)
 
     def commit(self):
         self.work.commits = self.store.commits + 1

@@ -44,7 +44,7 @@ DEFAULT_DELAY: dict[str, Callable[[datetime, HolidayCheck | None], datetime]] = 
 # Confidence of an act found by the general rules; one said without any deadline is less sure.
 GENERAL_CONFIDENCE = 0.85
 WITHOUT_DEADLINE = 0.1
-_SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n+")
+_SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n+|(?<=[:;=][)D(])\s+")  # ":)" ends a sentence too
 _FRENCH = re.compile(r"\b(vous|nous|votre|notre|colis|demain|jours?|le|la|les|des|du|est|sera|va|dans|sous)\b", re.I)
 
 
@@ -108,7 +108,7 @@ def _acts(sentence: str, deadlines: list[Deadline], lang: str, before: str) -> l
     general = kinds_in(sentence, has_deadline=bool(deadlines))
     if lang != "en":
         return [(kind, span, GENERAL_CONFIDENCE) for kind, span in general]
-    english = {kind: (span, confidence) for kind, span, confidence in english_acts(sentence, before)}
+    english = {kind: (span, confidence) for kind, span, confidence in english_acts(sentence, before, bool(deadlines))}
     acts = []
     for kind, span in general:
         # In English, refunds and contact-backs are what english.py recognises; the other acts

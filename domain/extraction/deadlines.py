@@ -254,6 +254,16 @@ def candidates(text: str, said_at: datetime, lang: str, holiday: HolidayCheck | 
     return sorted(found + days, key=lambda d: d.span)
 
 
+def resolve(text: str, said_at: datetime, lang: str, near: tuple[int, int] | None = None) -> Deadline | None:
+    """The deadline stated in `text` closest to `near` (the words naming the act), or the first."""
+    found = candidates(text, said_at, lang)
+    if not found:
+        return None
+    if near is None:
+        return found[0]
+    return min(found, key=lambda d: distance(d.span, near))
+
+
 def distance(span: tuple[int, int], act: tuple[int, int]) -> tuple[int, int]:
     """How far a deadline is from the words naming an act; what follows the act is preferred."""
     start, end = span

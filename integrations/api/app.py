@@ -14,15 +14,15 @@ from integrations.api.auth import KeyCache
 from integrations.api.batcher import UpdateBatcher
 from integrations.api.dashboard.security import SecurityHeaders
 from integrations.api.hot_path import UpdatesFastPath
+from integrations.api.ingesting import ingest
 from integrations.api.limits import BodySizeLimit
 from integrations.api.observability import RequestContext, RequestTiming
 from integrations.api.read_cache import TtlCache
-from integrations.api.routes import cases, health, ops, partners, replies, updates, webhooks
+from integrations.api.routes import actions, cases, health, ops, partners, replies, updates, webhooks
 from integrations.api.schemas import ERROR_RESPONSES
 from integrations.db.engine import engine_for
 from integrations.db.unit_of_work import uow_factory
 from integrations.services.clock import Clock, utc_now
-from integrations.services.ingest import ingest_updates
 from integrations.settings import Settings, get_settings
 
 DESCRIPTION = """Terrain checks on the ground what customer service promised online.
@@ -37,7 +37,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     engine = engine or engine_for(settings.sqlalchemy_url, pre_ping=False)
     clock = clock or utc_now
     factory = uow_factory(engine)
-    batcher = UpdateBatcher(partial(ingest_updates, factory, clock=clock),
+    batcher = UpdateBatcher(partial(ingest, factory, clock=clock),
                             concurrent_flushes=settings.ingest_concurrent_commits)
 
     @asynccontextmanager
@@ -55,7 +55,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.uow_factory, app.state.batcher, app.state.key_cache = factory, batcher, KeyCache()
     app.state.aggregates = TtlCache(ttl=30.0)
     errors.install(app)
-    for module in (cases, updates, webhooks, partners, ops, replies):
+    for module in (cases, actions, updates, webhooks, partners, ops, replies):
         app.include_router(module.router, responses=ERROR_RESPONSES)
     app.include_router(health.router)
     app.include_router(dashboard.router)

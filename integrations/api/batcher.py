@@ -12,7 +12,7 @@ import asyncio
 import logging
 from typing import Callable
 
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import OperationalError
 
 from domain.model import FieldUpdate
 from integrations.services.ingest import ItemResult
@@ -82,23 +82,13 @@ class UpdateBatcher:
                 await asyncio.gather(*in_flight, return_exceptions=True)
 
     async def _flush(self, items: list[tuple[FieldUpdate, asyncio.Future[ItemResult]]]) -> None:
-        # Sorted by (partner, event_id): concurrent transactions (other flushes, other processes)
-        # then insert overlapping events in the same order and wait on each other, never deadlock.
-        items = sorted(items, key=lambda item: (item[0].partner, item[0].event_id))
+        # Concurrent flushes (and other processes) insert overlapping events in one order, the
+        # repository's (partner, event_id): they wait on each other, never deadlock.
         updates = [update for update, _ in items]
         try:
-            try:
-                results = await asyncio.to_thread(self.ingest, updates)
-            except DBAPIError as exc:
-                if not exc.connection_invalidated:
-                    raise
-                # A pooled connection that died since its last use (the database restarted, a
-                # proxy dropped it idle): the pool has let it go; the same transaction once more,
-                # on a fresh connection, before anyone hears of it. Had the commit itself gone
-                # through before the connection broke, the retry finds the updates stored and
-                # answers "duplicate": stored once either way.
-                log.info("connection lost before the commit of %d updates; retrying once", len(items))
-                results = await asyncio.to_thread(self.ingest, updates)
+            # `ingest` already tried again once the pool let a dead connection go, or after a
+            # deadlock (integrations/db/retry.py).
+            results = await asyncio.to_thread(self.ingest, updates)
         except Exception as exc:
             if len(items) > 1 and not _database_down(exc):
                 # One bad update must not fail the others that shared its transaction: each is

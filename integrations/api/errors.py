@@ -68,7 +68,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
         details = _jsonable_errors(exc)
-        if any(d["type"] == "json_invalid" for d in details):
+        if any(d["type"] in ("json_invalid", "string_unicode") for d in details):
+            # string_unicode: a lone UTF-16 surrogate escape ("\ud800"), which Python's decoder
+            # lets through and no text can hold.
             return error_response(400, "malformed_json", "the body is not valid JSON", details)
         if any(d["type"] == "timezone_aware" for d in details):
             return error_response(422, "naive_timestamp", "timestamps must be RFC 3339 with an offset", details)
@@ -76,6 +78,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and isinstance(exc.__cause__, (ValueError, RecursionError)):
+            # FastAPI's answer to a body its JSON decoder cannot even start on (invalid UTF-8,
+            # nesting deeper than the decoder goes): malformed JSON like any other.
+            return error_response(400, "malformed_json", "the body is not valid JSON",
+                                  [{"loc": ["body"], "msg": exc.__cause__.__class__.__name__, "type": "json_invalid"}])
         code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden",
                 413: "body_too_large"}.get(
             exc.status_code, "http_error")

@@ -23,8 +23,9 @@ from sqlalchemy.exc import DBAPIError
 from domain.errors import DomainError
 from domain.model import FieldUpdate
 from integrations import logging_setup, metrics
+from integrations.api.ingesting import ingest
 from integrations.api.schemas import UpdateBatchIn, UpdateIn
-from integrations.services.ingest import IngestSummary, ItemResult, ingest_updates
+from integrations.services.ingest import IngestSummary, ItemResult
 
 PATH = "/v1/updates"
 _ROUTE = SimpleNamespace(path=PATH)  # what RequestTiming labels the request with
@@ -87,7 +88,7 @@ class UpdatesFastPath:
             if len(updates) == 1:
                 results = [await state.batcher.submit(updates[0])]
             else:
-                results = await asyncio.to_thread(ingest_updates, state.uow_factory, updates, state.clock)
+                results = await asyncio.to_thread(ingest, state.uow_factory, updates, state.clock)
         except DBAPIError:
             await _answer(send, 503, _UNAVAILABLE, [(b"retry-after", b"1")])
             return

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from domain.model import STATUSES, CaseStatus, HandedTo, PromiseKind, Reason, Verdict
 
@@ -22,6 +22,9 @@ else:  # enums in the OpenAPI document
     VerdictName = Literal[tuple(v.value for v in Verdict)]
     ReasonName = Literal[tuple(r.value for r in Reason)]
 Text200 = Field(min_length=1, max_length=200)
+MAX_BATCH = 1000  # updates per batch, and per transaction
+# A reference as every other field takes it: 1 to 200 characters, no NUL (PostgreSQL stores none).
+TrackingNumber = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00]+$")]
 
 
 class Strict(BaseModel):
@@ -42,7 +45,7 @@ class ComplaintIn(Strict):
     posted_at: AwareDatetime
     customer_ref: str | None = Field(default=None, min_length=1, max_length=200)
     order_ref: str | None = Field(default=None, min_length=1, max_length=200)
-    tracking_numbers: list[str] = Field(default_factory=list, max_length=50)
+    tracking_numbers: list[TrackingNumber] = Field(default_factory=list, max_length=50)
 
 
 class ErrorBody(BaseModel):
@@ -79,6 +82,10 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 class HealthOut(BaseModel):
     status: Literal["ok"]
+
+
+class ReadyOut(BaseModel):
+    status: Literal["ready"]
 
 
 class ComplaintOut(BaseModel):
@@ -146,6 +153,12 @@ class PromiseView(BaseModel):
     unverified: list[str] = Field(default_factory=list, description="kept, but these could not be verified: "
                                   "\"place\", \"recipient\" (ops check them)")
     at_risk: dict[str, Any] | None = Field(default=None, description="pending and at risk: {cause, since, evidence}")
+    steps: list[dict[str, Any]] = Field(default_factory=list, description="each partner's step, in order: a handoff "
+                                        "(`handoff` on an update) adds the step that carries the promise on")
+    where: str | None = Field(default=None, description="where the promise is, step by step")
+    blocking_step: dict[str, Any] | None = Field(default=None, description="the step it waits on or that broke it")
+    plan: list[dict[str, Any]] | None = Field(default=None, description="a playbook's later steps: role, kind, "
+                                              "deadline in hours from when the promise was made")
 
 
 class TimelineEntryView(BaseModel):
@@ -212,7 +225,7 @@ class HandoffIn(Strict):
 
 
 class UpdateBatchIn(Strict):
-    updates: list[UpdateIn] = Field(min_length=1, max_length=1000)
+    updates: list[UpdateIn] = Field(min_length=1, max_length=MAX_BATCH)
 
 
 class IngestOut(BaseModel):
@@ -232,11 +245,39 @@ class StepView(BaseModel):
     verdict: VerdictName
     reason: ReasonName | None = None
     fulfilled_at: datetime | None = None
+    step_of: str | None = Field(default=None, description="the promise this step carries on (a handoff to this partner)")
 
 
 class StepsOut(BaseModel):
     partner: str
     steps: list[StepView]
+
+
+class AssignedOut(BaseModel):
+    case_id: str
+    owner: str | None
+
+
+class SnoozeOut(BaseModel):
+    promise_id: str
+    snoozed_until: datetime | None
+
+
+class NoteOut(BaseModel):
+    case_id: str
+    at: datetime
+    actor: str
+    text: str
+
+
+class ResentOut(BaseModel):
+    promise_id: str
+    partner: str
+    state: Literal["pending"]
+
+
+class NextStepOut(BaseModel):
+    promises: list[PromiseCreated]
 
 
 class OpsItemsOut(BaseModel):

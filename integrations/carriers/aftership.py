@@ -32,8 +32,8 @@ alpha-3 country turned into alpha-2) and, on a delivery, `city` and `postal_code
 `signed_by` comes from the tracking (placeholders such as "Signature not required" are dropped:
 they name nobody); `carrier_code` is the subtag.
 
-Event ids and references: the webhook's `event_id` when present, else a stable hash of
-(tracking id, tag, subtag, latest checkpoint time), `aftership:<hex>`. One update for the
+Event ids and references: the webhook's `event_id` when present, as `aftership:<event_id>`,
+else a stable hash of (tracking id, tag, subtag, latest checkpoint time), `aftership:<hex>`. One update for the
 tracking number under that id and, when the tracking has an `order_id`, one for the order under
 `<event id>:<order id>` (see integrations/webhooks/base.py).
 """
@@ -62,6 +62,7 @@ from integrations.webhooks.base import (
     make_update,
     obj,
     parse_time,
+    provider_event_id,
     require_secret,
     same,
     signer,
@@ -160,7 +161,8 @@ class AfterShip:
 
         status = map_status(tag, subtag, tracking.get("return_to_sender"), tracking.get("subtag_message"),
                             checkpoint.get("message"), checkpoint.get("subtag_message"))
-        event_id = identifier(data.get("event_id")) or stable_id(
+        given = identifier(data.get("event_id"))
+        event_id = provider_event_id(self.name, given) if given else stable_id(
             "aftership", tracking.get("id") or f"{tracking.get('slug')}/{number}", tag, subtag,
             occurred.astimezone(UTC).isoformat())
         iso3 = checkpoint.get("country_region") or checkpoint.get("country_iso3")

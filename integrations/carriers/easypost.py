@@ -20,8 +20,9 @@ The latest tracking detail (by `datetime`) gives occurred_at, location (tracking
 city, state, zip, country), `country` and, on a delivery, `city` and `postal_code`, and
 detail; `signed_by` comes from the Tracker; `carrier_code` is the status_detail.
 
-Event ids and references: the Event's id for the tracking code; when the Tracker names a
-shipment, one more update for the shipment id under `<event id>:<shipment id>`.
+Event ids and references: the Event's id, as `easypost:<id>`, for the tracking code; when the
+Tracker names a shipment, one more update for the shipment id under `<event id>:<shipment id>`
+(see integrations/webhooks/base.py).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from integrations.webhooks.base import (
     make_update,
     obj,
     parse_time,
+    provider_event_id,
     require_secret,
     same,
     signer,
@@ -90,9 +92,10 @@ class EasyPost:
 
     def parse(self, body: bytes) -> list[NormalizedUpdate]:
         event = load_object(body)
-        event_id = identifier(event.get("id"))
-        if event_id is None:
+        raw_id = identifier(event.get("id"))
+        if raw_id is None:
             raise PayloadError("the Event has no id")
+        event_id = provider_event_id(self.name, raw_id)
         if event.get("object") not in (None, "Event"):
             raise PayloadError("not an EasyPost Event")
         description = event.get("description")

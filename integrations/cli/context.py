@@ -6,6 +6,7 @@ import typer
 from rich.console import Console
 from sqlalchemy import Engine
 
+from integrations import secret_box
 from integrations.db.engine import engine_for
 from integrations.settings import Settings, get_settings
 
@@ -32,3 +33,13 @@ def read_only_engine() -> Engine:
         console.print(f"[red]{behind}[/]")
         raise typer.Exit(2) from None
     return ready
+
+
+def ensure_secret_key() -> None:
+    """The key that encrypts stored secrets: TERRAIN_SECRET_KEY, else <data dir>/secret.key, made
+    now when absent. A malformed key stops the command with what to do."""
+    try:
+        secret_box.ensure_key()
+    except secret_box.SecretKeyError as exc:
+        console.print(f"[red]{exc}[/red]", highlight=False)
+        raise typer.Exit(1) from None

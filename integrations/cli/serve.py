@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 import uvicorn
 
-from integrations.cli.context import console, settings
+from integrations.cli.context import console, ensure_secret_key, settings
 from integrations.db.migrate import upgrade
 
 
@@ -36,6 +36,7 @@ def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Opt
           workers: int = typer.Option(1, "--workers", min=1, help="API processes (stateless)"),
           migrate: bool = typer.Option(True, "--migrate/--no-migrate", help="migrate the database first")) -> None:
     """Serve the HTTP API and the dashboard."""
+    ensure_secret_key()  # stored secrets are encrypted under it: made on first start
     if migrate:
         upgrade(settings().sqlalchemy_url)
     metrics_directory(workers)  # before any worker imports prometheus_client

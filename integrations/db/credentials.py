@@ -1,4 +1,5 @@
-"""API keys, webhook secrets and partner action endpoints: the operators' configuration rows."""
+"""API keys, webhook secrets and partner action endpoints: the operators' configuration rows.
+Keys are stored hashed; webhook and action secrets encrypted (integrations/secret_box.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import DBAPIError
 
+from integrations import secret_box
 from integrations.db import tables as t
 from integrations.db.repositories import dialect_insert
 
@@ -185,6 +187,7 @@ def csrf_token(session_id: str) -> str:
 
 
 def set_webhook_secret(engine: Engine, partner: str, provider: str, secret: str, now: datetime) -> None:
+    secret = secret_box.encrypt(secret)
     with engine.begin() as conn:
         stmt = dialect_insert(conn, t.webhook_secrets).values(partner=partner, provider=provider,
                                                        secret=secret, updated_at=now)
@@ -194,14 +197,23 @@ def set_webhook_secret(engine: Engine, partner: str, provider: str, secret: str,
 
 def webhook_secret(engine: Engine, partner: str, provider: str) -> str | None:
     with engine.connect() as conn:
-        return conn.execute(select(t.webhook_secrets.c.secret).where(
+        stored = conn.execute(select(t.webhook_secrets.c.secret).where(
             t.webhook_secrets.c.partner == partner, t.webhook_secrets.c.provider == provider)).scalar()
+    return secret_box.decrypt(stored) if stored is not None else None
 
 
 def set_partner(engine: Engine, name: str, action_url: str | None, action_secret: str | None,
                 now: datetime) -> None:
+    action_secret = secret_box.encrypt(action_secret) if action_secret is not None else None
     with engine.begin() as conn:
         stmt = dialect_insert(conn, t.partners).values(name=name, action_url=action_url,
                                                 action_secret=action_secret, updated_at=now)
         conn.execute(stmt.on_conflict_do_update(index_elements=["name"], set_={
             "action_url": action_url, "action_secret": action_secret, "updated_at": now}))
+
+
+def has_active_key(engine: Engine, role: str) -> bool:
+    """Some key of this role is not revoked (`terrain up` makes the first ops key otherwise)."""
+    with engine.connect() as conn:
+        return conn.execute(select(t.api_keys.c.id).where(t.api_keys.c.role == role,
+                                                          t.api_keys.c.revoked_at.is_(None)).limit(1)).first() is not None

@@ -36,6 +36,10 @@ def _fold_scorecards(url: str) -> None:
         engine.dispose()
 
 
+def downgrade(url: str, revision: str) -> None:
+    command.downgrade(alembic_config(url), revision)
+
+
 def head_revisions() -> set[str]:
     """The revisions the code expects (read from the migration scripts, no database)."""
     from alembic.script import ScriptDirectory

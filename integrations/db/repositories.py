@@ -32,8 +32,9 @@ from domain.model import (
     TimelineEntry,
     Verdict,
 )
+from domain.ops import merge_alert
 from domain.verdicts import silence_check_at
-from integrations import tracing
+from integrations import secret_box, tracing
 from integrations.db import outbox_store
 from integrations.db import tables as t
 from integrations.services import ports
@@ -104,7 +105,7 @@ def promise_from_row(row: Any) -> Promise:
         outcome=Outcome(verdict=Verdict(row.verdict), reason=Reason(row.reason) if row.reason else None,
                         fulfilled_at=row.fulfilled_at, evidence=update_from_evidence(row.evidence),
                         unverified=tuple(row.unverified or ()), at_risk=at_risk_from_row(row.at_risk)),
-        parent_id=row.parent_id,
+        parent_id=row.parent_id, snoozed_until=row.snoozed_until, replaces=row.replaces,
         plan=tuple(PlannedStep(role=s["role"], kind=PromiseKind(s["kind"]), due_in_hours=s["due_in_hours"])
                    for s in row.plan or ()),
     )
@@ -115,7 +116,7 @@ def case_from_row(row: Any) -> Case:
         case_id=row.case_id, status=CaseStatus(row.status), reopen_count=row.reopen_count,
         customer_ref=row.customer_ref, order_ref=row.order_ref, linked_to=row.linked_to,
         created_at=row.created_at, resolved_at=row.resolved_at, closed_at=row.closed_at,
-        status_changed_at=row.status_changed_at, disputed=row.disputed,
+        status_changed_at=row.status_changed_at, disputed=row.disputed, owner=row.owner,
     )
 
 
@@ -176,6 +177,10 @@ class SqlCaseRepository(ports.CaseRepository):
                                   t.cases.c.resolved_at < before)
             .order_by(t.cases.c.resolved_at).limit(limit).with_for_update(skip_locked=True))
         return [case_from_row(r) for r in rows]
+
+    def assign(self, case_id: str, owner: str | None, at: datetime) -> None:
+        self.conn.execute(update(t.cases).where(t.cases.c.case_id == case_id)
+                          .values(owner=owner, owned_at=at if owner else None))
 
     def reopened_to_escalate(self, now: datetime, older_than: timedelta, reopen_count: int,
                              limit: int = 200) -> list[Case]:
@@ -238,6 +243,7 @@ class SqlPromiseRepository(ports.PromiseRepository):
             partner=promise.partner, reference=promise.reference, due_at=promise.due_at,
             expect=promise.expect, said=promise.said, created_at=promise.created_at,
             verdict_at=promise.created_at, risk_check_at=silence_check_at(promise), parent_id=promise.parent_id,
+            replaces=promise.replaces,
             plan=[step.detail() for step in promise.plan] or None, **_outcome_values(promise)))
 
     def get(self, promise_id: str) -> Promise | None:
@@ -278,6 +284,13 @@ class SqlPromiseRepository(ports.PromiseRepository):
             [{"b_id": p.promise_id, "b_verdict_at": now,
               **{f"b_{k}": v for k, v in _outcome_values(p).items()}} for p in promises])
 
+    def acknowledge(self, promise_id: str, by: str, at: datetime, snoozed_until: datetime | None,
+                    *, keep_snooze: bool = False) -> None:
+        values: dict[str, Any] = {"acknowledged_by": by, "acknowledged_at": at}
+        if not keep_snooze:
+            values["snoozed_until"] = snoozed_until
+        self.conn.execute(update(t.promises).where(t.promises.c.promise_id == promise_id).values(**values))
+
     def overdue_case_ids(self, now: datetime, limit: int) -> list[str]:
         """Cases with a pending promise past its deadline, then those whose silence check is due."""
         p, c = t.promises, t.cases
@@ -302,9 +315,50 @@ class SqlPromiseRepository(ports.PromiseRepository):
                                                        t.promises.c.risk_check_at <= now).values(risk_check_at=None))
 
 
-def reference_lock_key(partner: str, reference: str) -> int:
-    digest = hashlib.blake2b(f"{partner}\x00{reference}".encode(), digest_size=8).digest()
+def _lock_key(text: str) -> int:
+    digest = hashlib.blake2b(text.encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
+
+
+def reference_lock_key(partner: str, reference: str) -> int:
+    return _lock_key(f"{partner}\x00{reference}")
+
+
+def partner_lock_key(partner: str) -> int:
+    return _lock_key(f"partner\x01{partner}")  # no NUL: never the text of a reference key
+
+
+ALL_PARTNERS_LOCK_KEY = _lock_key("terrain\x01all partners")
+MAX_REFERENCE_LOCKS = 64
+
+
+def reference_lock_plan(refs: Iterable[RefKey], limit: int = MAX_REFERENCE_LOCKS) -> list[tuple[int, bool]]:
+    """The advisory locks that serialise work on `refs`, as (key, shared), in the order to take
+    them: never more than 2 + 2 × `limit`, so that a large transaction cannot fill PostgreSQL's
+    lock table (shared by every transaction: a full table fails the others' batches).
+
+    Three levels, each taken before the next: all partners, a partner, a reference. Up to
+    `limit` references: the first two shared, each reference exclusive (transactions on other
+    references of the same partner run alongside). More: the partners exclusive, no reference
+    lock (the whole partner waits for this transaction, as it would on its references). More
+    than `limit` partners: all partners exclusive. Two transactions that share a reference
+    always conflict on some lock, and all take their locks in this one order (sorted within a
+    level), so they wait on each other without a cycle.
+    """
+    by_partner: dict[str, set[str]] = defaultdict(set)
+    for partner, reference in refs:
+        by_partner[partner].add(reference)
+    if not by_partner:
+        return []
+    if len(by_partner) > limit:
+        return [(ALL_PARTNERS_LOCK_KEY, False)]
+    few = sum(len(references) for references in by_partner.values()) <= limit
+    plan = [(ALL_PARTNERS_LOCK_KEY, True)]
+    plan += [(key, few) for key in sorted({partner_lock_key(p) for p in by_partner})]
+    if few:
+        plan += [(key, False) for key in sorted({reference_lock_key(p, r)
+                                                 for p, references in by_partner.items() for r in references})]
+    return plan
 
 
 class SqlUpdateRepository(ports.UpdateRepository):
@@ -317,13 +371,16 @@ class SqlUpdateRepository(ports.UpdateRepository):
             first_index.setdefault((u.partner, u.event_id), index)
         if not first_index:
             return []
+        # Inserted in (partner, event_id) order whatever the order they came in: two transactions
+        # inserting overlapping events then wait on each other in one order, never in a cycle
+        # (PostgreSQL's "deadlock detected … while inserting index tuple").
         rows = [{
             "partner": u.partner, "event_id": u.event_id, "reference": u.reference,
             "status": u.status, "occurred_at": u.occurred_at, "received_at": received_at,
             "location": u.location, "address": u.address, "signed_by": u.signed_by,
             "amount": str(u.amount) if u.amount is not None else None, "currency": u.currency,
             "detail": u.detail, **{name: getattr(u, name) for name in V11_FIELDS},
-        } for u in (updates[i] for i in first_index.values())]
+        } for u in (updates[first_index[key]] for key in sorted(first_index))]
         if _is_pg(self.conn):
             inserted = self._insert_pg(rows)
         else:
@@ -339,29 +396,40 @@ class SqlUpdateRepository(ports.UpdateRepository):
     def _insert_pg(self, rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
         """The hot path's one big statement: psycopg2's execute_values, half the cost of
         SQLAlchemy's generic multi-row insert for a thousand rows."""
+        import psycopg2
         from psycopg2.extras import execute_values
 
+        statement = (f"INSERT INTO updates ({', '.join(self._COLUMNS)}) VALUES %s "
+                     "ON CONFLICT (partner, event_id) DO NOTHING RETURNING partner, event_id")
         cursor = self.conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
-            returned = execute_values(
-                cursor,
-                f"INSERT INTO updates ({', '.join(self._COLUMNS)}) VALUES %s "
-                "ON CONFLICT (partner, event_id) DO NOTHING RETURNING partner, event_id",
-                [tuple(row[c] for c in self._COLUMNS) for row in rows],
-                page_size=len(rows), fetch=True)
+            returned = execute_values(cursor, statement, [tuple(row[c] for c in self._COLUMNS) for row in rows],
+                                      page_size=len(rows), fetch=True)
+        except psycopg2.Error as exc:
+            # An error of the raw cursor goes through SQLAlchemy's own error path, as if the
+            # statement had been run by it: wrapped in a DBAPIError (a 503 or a retry, never a
+            # 500) and, when the connection is dead, the connection and the pool invalidated
+            # (`connection_invalidated`), so that the retry gets a fresh connection.
+            self.conn._handle_dbapi_exception(exc, statement, None, None, None)
         finally:
-            cursor.close()
+            try:
+                cursor.close()
+            except psycopg2.Error:
+                pass  # the connection is gone, and the cursor with it
         return {(partner, event_id) for partner, event_id in returned}
 
     def lock_references(self, refs: Iterable[RefKey]) -> None:
         if not _is_pg(self.conn):
             return  # SQLite serialises writers with BEGIN IMMEDIATE already
-        keys = sorted({reference_lock_key(p, r) for p, r in refs})
-        if keys:
-            # Sorted keys: two transactions always take overlapping locks in the same order.
+        plan = reference_lock_plan(refs)
+        if plan:
+            # One statement, the locks taken in the plan's order (see reference_lock_plan).
             self.conn.exec_driver_sql(
-                "SELECT count(pg_advisory_xact_lock(k)) FROM "
-                "(SELECT unnest(%(keys)s::bigint[]) AS k ORDER BY 1) AS s", {"keys": keys})
+                "SELECT count(CASE WHEN s.shared THEN pg_advisory_xact_lock_shared(s.k) "
+                "ELSE pg_advisory_xact_lock(s.k) END) FROM "
+                "(SELECT k, shared FROM unnest(%(keys)s::bigint[], %(shared)s::boolean[]) "
+                "WITH ORDINALITY AS u(k, shared, n) ORDER BY n) AS s",
+                {"keys": [key for key, _ in plan], "shared": [shared for _, shared in plan]})
 
     def for_references(self, refs: Iterable[RefKey]) -> dict[RefKey, list[FieldUpdate]]:
         refs = list(refs)
@@ -387,6 +455,17 @@ class SqlTimelineRepository(ports.TimelineRepository):
         rows = self.conn.execute(select(t.timeline).where(t.timeline.c.case_id == case_id)
                                  .order_by(t.timeline.c.id))
         return [TimelineEntry(r.case_id, r.at, EntryType(r.type), r.actor, r.detail) for r in rows]
+
+    def record_alert_attempt(self, entry: TimelineEntry) -> None:
+        tl = t.timeline
+        # A case holds a few alert entries: read them along (case_id, id), match the key here.
+        rows = self.conn.execute(select(tl.c.id, tl.c.detail).where(
+            tl.c.case_id == entry.case_id, tl.c.type == EntryType.ALERT.value).order_by(tl.c.id.desc()))
+        found = next((r for r in rows if (r.detail or {}).get("key") == entry.detail.get("key")), None)
+        if found is None:
+            self.append([TimelineEntry(entry.case_id, entry.at, entry.type, entry.actor, merge_alert(None, entry))])
+        else:
+            self.conn.execute(update(tl).where(tl.c.id == found.id).values(detail=merge_alert(found.detail, entry)))
 
 
 class SqlSuggestionRepository(ports.SuggestionRepository):
@@ -476,6 +555,23 @@ class SqlOutboundRepository(SqlWorkQueue, ports.OutboundRepository):
                  "state": "pending", "attempts": 0, "created_at": now, "next_attempt_at": now}
                 for p in promises])
 
+    def requeue(self, promise: Promise, now: datetime) -> None:
+        self.add([promise], now)
+        self.conn.execute(update(t.outbound_requests).where(t.outbound_requests.c.promise_id == promise.promise_id)
+                          .values(state="pending", attempts=0, next_attempt_at=now, last_error=None))
+
+
+class SqlPeopleDirectory(ports.PeopleDirectory):
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def person(self, name: str) -> ports.Person | None:
+        k = t.api_keys
+        row = self.conn.execute(select(k.c.name, k.c.alert_url).where(
+            k.c.name == name, k.c.revoked_at.is_(None), k.c.role.in_(("agent", "ops")))
+            .order_by(k.c.alert_url.is_(None), k.c.id.desc()).limit(1)).first()
+        return ports.Person(row.name, row.alert_url) if row else None
+
 
 class SqlPartnerDirectory(ports.PartnerDirectory):
     def __init__(self, conn: Connection) -> None:
@@ -483,4 +579,7 @@ class SqlPartnerDirectory(ports.PartnerDirectory):
 
     def endpoint(self, name: str) -> ports.PartnerEndpoint | None:
         row = self.conn.execute(select(t.partners).where(t.partners.c.name == name)).first()
-        return ports.PartnerEndpoint(row.name, row.action_url, row.action_secret) if row else None
+        if row is None:
+            return None
+        secret = secret_box.decrypt(row.action_secret) if row.action_secret is not None else None
+        return ports.PartnerEndpoint(row.name, row.action_url, secret)

@@ -44,7 +44,12 @@ cases = Table(
     Column("resolved_at", UTCDateTime),
     Column("closed_at", UTCDateTime),
     Column("status_changed_at", UTCDateTime),
+    # Ops workflow (migration 0013_ops_workflow): who took the case (a person's name), since when.
+    Column("owner", String(200)),
+    Column("owned_at", UTCDateTime),
     Index("ix_cases_customer_ref", "customer_ref"),
+    Index("ix_cases_owner", "owner", postgresql_where=text("owner IS NOT NULL"),
+          sqlite_where=text("owner IS NOT NULL")),
     Index("ix_cases_order_ref", "order_ref"),
     Index("ix_cases_resolved_at_resolved", "resolved_at",
           postgresql_where=text("status = 'resolved'"), sqlite_where=text("status = 'resolved'")),
@@ -94,6 +99,13 @@ promises = Table(
     # End-to-end steps (migration 0008): the promise a follow-on step carries on, and a plan's steps to come.
     Column("parent_id", String(36)),
     Column("plan", JSON),
+    # Ops workflow (migration 0013_ops_workflow): a stuck promise acknowledged, hidden until a time.
+    Column("snoozed_until", UTCDateTime),
+    Column("acknowledged_by", String(200)),
+    Column("acknowledged_at", UTCDateTime),
+    Column("replaces", String(36)),  # the stuck promise a playbook's next step answers
+    Index("ix_promises_snoozed_until", "snoozed_until", postgresql_where=text("snoozed_until IS NOT NULL"),
+          sqlite_where=text("snoozed_until IS NOT NULL")),
     Index("ix_promises_partner_reference", "partner", "reference"),
     Index("ix_promises_case_id", "case_id"),
     Index("ix_promises_parent_id", "parent_id", postgresql_where=text("parent_id IS NOT NULL"),
@@ -242,7 +254,7 @@ partners = Table(
     "partners", metadata,
     Column("name", String(200), primary_key=True),
     Column("action_url", String(2000)),
-    Column("action_secret", String(500)),
+    Column("action_secret", String(2000)),  # encrypted: integrations/secret_box.py
     Column("updated_at", UTCDateTime, nullable=False),
 )
 
@@ -250,7 +262,7 @@ webhook_secrets = Table(
     "webhook_secrets", metadata,
     Column("partner", String(200), primary_key=True),
     Column("provider", String(32), primary_key=True),
-    Column("secret", String(500), nullable=False),
+    Column("secret", String(2000), nullable=False),  # encrypted: integrations/secret_box.py
     Column("updated_at", UTCDateTime, nullable=False),
 )
 

@@ -10,6 +10,7 @@ from integrations.db.repositories import (
     SqlOutboundRepository,
     SqlOutboxRepository,
     SqlPartnerDirectory,
+    SqlPeopleDirectory,
     SqlPromiseRepository,
     SqlSuggestionRepository,
     SqlTimelineRepository,
@@ -35,6 +36,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.outbox = SqlOutboxRepository(self.conn)
         self.outbound = SqlOutboundRepository(self.conn)
         self.partners = SqlPartnerDirectory(self.conn)
+        self.people = SqlPeopleDirectory(self.conn)
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -16,6 +16,7 @@ import stripe
 from integrations.outbound import http
 from integrations.outbound.signing import HEADER, signature
 from integrations.payments.stripe import THREE_DECIMAL, ZERO_DECIMAL
+from integrations.redaction import redact_text
 
 STRIPE_SCHEME = "stripe:"
 # The API version Terrain's refund calls are written for (that of the pinned SDK major); a
@@ -24,12 +25,20 @@ STRIPE_API_VERSION = "2026-10-28.endive"
 
 
 class RequestFailed(Exception):
-    """The partner did not accept the request this time (network error, 5xx, rate limit): retry later."""
+    """The partner did not accept the request this time (network error, 5xx, rate limit): retry
+    later. Its message goes to the case timeline and the logs: URLs in it are redacted."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(redact_text(message))
 
 
 class RequestRefused(Exception):
     """The partner refused the request for good (Stripe: invalid request, card, authentication or
-    permission error; idempotency key reused with other parameters): retrying cannot help."""
+    permission error; idempotency key reused with other parameters): retrying cannot help. Its
+    message is redacted the same way."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(redact_text(message))
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +60,7 @@ def send_signed(url: str, secret: str, promise: dict[str, Any], now: datetime, t
     try:
         response = http.client().post(url, headers=headers, content=body, timeout=timeout)
     except httpx.HTTPError as exc:
-        raise RequestFailed(f"{exc.__class__.__name__}: {exc}") from exc
+        raise RequestFailed(f"{exc.__class__.__name__}: {exc}") from None  # not chained: the cause may hold the URL unredacted
     try:
         answer: Any = response.json()
     except ValueError:
@@ -94,13 +103,13 @@ def create_stripe_refund(api_base: str, secret_key: str, promise: dict[str, Any]
     try:
         refund = client.v1.refunds.create(params, {"idempotency_key": promise["promise_id"]})  # type: ignore[arg-type]
     except _GIVE_UP as exc:
-        raise RequestRefused(_describe(exc)) from exc
+        raise RequestRefused(_describe(exc)) from None
     except _RETRY as exc:
-        raise RequestFailed(_describe(exc)) from exc
+        raise RequestFailed(_describe(exc)) from None
     except stripe.StripeError as exc:  # anything else Stripe says: retry, unless it is a 4xx
         if exc.http_status is not None and 400 <= exc.http_status < 500:
-            raise RequestRefused(_describe(exc)) from exc
-        raise RequestFailed(_describe(exc)) from exc
+            raise RequestRefused(_describe(exc)) from None
+        raise RequestFailed(_describe(exc)) from None
     return Sent(200, refund.to_dict())
 
 

@@ -28,9 +28,10 @@ stateless. An update is mapped from the refund's current status; the verdict rul
 treat a later refund_failed after a kept refund as broken.
 
 Event ids and references: one update per identifier the payload carries, in this order: the
-charge, the payment intent, the refund. The first present keeps Stripe's event id (`evt_…`);
-each other one gets `<event id>:<identifier>` (`evt_123:pi_456`, `evt_123:re_789`), so
-`(partner, event_id)` stays unique and a redelivered event is a duplicate.
+charge, the payment intent, the refund. The first present gets Stripe's event id in Stripe's
+namespace (`stripe:evt_123`); each other one gets `<event id>:<identifier>`
+(`stripe:evt_123:pi_456`, `stripe:evt_123:re_789`), so `(partner, event_id)` stays unique,
+never collides with another provider's, and a redelivered event is a duplicate.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ from integrations.webhooks.base import (
     load_object,
     make_update,
     obj,
+    provider_event_id,
     require_secret,
     same,
     suffixed,
@@ -127,9 +129,10 @@ class Stripe:
 
     def parse(self, body: bytes) -> list[NormalizedUpdate]:
         event = load_object(body)
-        event_id, kind = identifier(event.get("id")), event.get("type")
-        if event_id is None or not isinstance(kind, str):
+        raw_id, kind = identifier(event.get("id")), event.get("type")
+        if raw_id is None or not isinstance(kind, str):
             raise PayloadError("not a Stripe event (id and type)")
+        event_id = provider_event_id(self.name, raw_id)
         if kind not in REFUND_EVENTS and kind not in CHARGE_EVENTS:
             return []  # not about refunds: nothing to track
         source = obj(obj(event.get("data"), "data").get("object"), "data.object")

@@ -8,6 +8,7 @@ from typing import Callable
 from domain.errors import UnknownCase
 from domain.lifecycle import transition
 from domain.model import Case, CaseStatus, Complaint, EntryType, Promise, Suggestion, SuggestionState, TimelineEntry
+from integrations.redaction import redact_text
 from integrations.services.clock import Clock, utc_now
 from integrations.services.ports import UnitOfWork
 
@@ -27,8 +28,18 @@ def read_case(uow_factory: Callable[[], UnitOfWork], case_id: str) -> CaseView:
         if case is None:
             raise UnknownCase(f"no case {case_id}", {"case_id": case_id})
         return CaseView(case, uow.complaints.for_case(case_id),
-                        uow.promises.for_cases([case_id]), uow.timeline.for_case(case_id),
+                        uow.promises.for_cases([case_id]), [_shown(e) for e in uow.timeline.for_case(case_id)],
                         uow.suggestions.for_case(case_id, SuggestionState.OPEN))
+
+
+def _shown(entry: TimelineEntry) -> TimelineEntry:
+    """Outbound requests name their target and errors: credentials in those URLs are redacted
+    when written, and again here for entries written before that."""
+    if entry.type is not EntryType.OUTBOUND_REQUEST:
+        return entry
+    detail = {k: redact_text(v) if k in ("target", "error") and isinstance(v, str) else v
+              for k, v in entry.detail.items()}
+    return TimelineEntry(entry.case_id, entry.at, entry.type, entry.actor, detail)
 
 
 def close_case(uow_factory: Callable[[], UnitOfWork], case_id: str, actor: str,

@@ -15,6 +15,7 @@ from integrations.outbound.partner_api import (
     create_stripe_refund,
     send_signed,
 )
+from integrations.redaction import redact_text, redact_url
 from integrations.services import work_queues
 from integrations.services.ports import UnitOfWork
 from integrations.services.work_queues import LEASE, backoff
@@ -82,7 +83,7 @@ def attempt_request(uow_factory: Callable[[], UnitOfWork], settings: Settings, r
             target = "stripe refund"
         else:
             sent = send_signed(endpoint.action_url, secret, promise, now, settings.outbound_timeout_seconds)
-            target = endpoint.action_url
+            target = redact_url(endpoint.action_url)  # shown to every agent: no credentials
     except RequestRefused as exc:
         _record(uow_factory, request, now, state="failed",
                 detail={"outcome": "refused", "attempt": attempt, "error": str(exc)})
@@ -110,7 +111,7 @@ def reschedule_request(uow_factory: Callable[[], UnitOfWork], settings: Settings
         if not uow.outbound.finish(request["promise_id"], state=state, now=now, next_attempt_at=next_attempt_at,
                                    error=error, attempts=attempts):
             return "lost"
-        detail = ({"outcome": "gave_up", "error": error} if state == "failed"
+        detail = ({"outcome": "gave_up", "error": redact_text(error)} if state == "failed"
                   else {"outcome": "retry_scheduled", "next_attempt_at": next_attempt_at.isoformat()})
         uow.timeline.append([TimelineEntry(request["case_id"], now, EntryType.OUTBOUND_REQUEST, ACTOR,
                                            {"promise_id": request["promise_id"], **detail})])

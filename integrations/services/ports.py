@@ -39,6 +39,10 @@ class CaseRepository(abc.ABC):
         """Resolved cases resolved before `before`, locked, skipping those locked elsewhere."""
 
     @abc.abstractmethod
+    def assign(self, case_id: str, owner: str | None, at: datetime) -> None:
+        """Give the case to a person (by name), or to nobody."""
+
+    @abc.abstractmethod
     def reopened_to_escalate(self, now: datetime, older_than: timedelta, reopen_count: int,
                              limit: int = 200) -> list[Case]:
         """Reopened cases reopened at least `older_than` ago or at least `reopen_count` times."""
@@ -78,6 +82,12 @@ class PromiseRepository(abc.ABC):
     def save_outcomes(self, promises: Sequence[Promise], now: datetime) -> None: ...
 
     @abc.abstractmethod
+    def acknowledge(self, promise_id: str, by: str, at: datetime, snoozed_until: datetime | None,
+                    *, keep_snooze: bool = False) -> None:
+        """Record who acknowledged a stuck promise; hide it until `snoozed_until` (None: not hidden,
+        unless `keep_snooze` leaves a running snooze as it is)."""
+
+    @abc.abstractmethod
     def overdue_case_ids(self, now: datetime, limit: int) -> list[str]:
         """Cases with a pending promise due before `now` or whose silence check is due, locked,
         skipping locked ones."""
@@ -106,6 +116,11 @@ class TimelineRepository(abc.ABC):
 
     @abc.abstractmethod
     def for_case(self, case_id: str) -> list[TimelineEntry]: ...
+
+    @abc.abstractmethod
+    def record_alert_attempt(self, entry: TimelineEntry) -> None:
+        """One timeline entry per alert (its detail's `key`): a retry adds its attempt to the
+        entry's `attempts` and updates its outcome, instead of a new entry each time."""
 
 
 class SuggestionRepository(abc.ABC):
@@ -158,6 +173,10 @@ class OutboundRepository(WorkQueue):
     def add(self, promises: Sequence[Promise], now: datetime) -> None:
         """Queue the partner request each promise implies, once per promise id."""
 
+    @abc.abstractmethod
+    def requeue(self, promise: Promise, now: datetime) -> None:
+        """Send the promise's partner request again, now (queued afresh if it never was)."""
+
 
 @dataclass(frozen=True, slots=True)
 class PartnerEndpoint:
@@ -172,6 +191,18 @@ class PartnerDirectory(abc.ABC):
         """Where the partner takes requests, and the secret they are signed with."""
 
 
+@dataclass(frozen=True, slots=True)
+class Person:
+    name: str
+    alert_url: str | None
+
+
+class PeopleDirectory(abc.ABC):
+    @abc.abstractmethod
+    def person(self, name: str) -> Person | None:
+        """The agent or ops person of that name (a key not revoked), with their alert target."""
+
+
 class UnitOfWork(abc.ABC):
     """One database transaction; leaving the block without commit() rolls back."""
 
@@ -184,6 +215,7 @@ class UnitOfWork(abc.ABC):
     outbox: OutboxRepository
     outbound: OutboundRepository
     partners: PartnerDirectory
+    people: PeopleDirectory
 
     def __enter__(self) -> UnitOfWork:
         return self

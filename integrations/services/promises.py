@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Mapping
 
-from domain.errors import CaseClosed, UnknownCase
-from domain.model import CaseStatus, EntryType, Promise, TimelineEntry, Verdict
+from domain.errors import AlreadyAnswered, CaseClosed, InvalidInput, UnknownCase
+from domain.model import CaseStatus, EntryType, PlannedStep, Promise, TimelineEntry, Verdict
 from domain.reconcile import promise_detail
 from integrations.services.clock import Clock, utc_now
 from integrations.services.ports import UnitOfWork
@@ -23,6 +23,8 @@ class PromiseSpec:
     due_at: datetime
     expect: Mapping[str, Any]
     said: str | None = None
+    plan: tuple[PlannedStep, ...] = ()  # a playbook's later steps
+    replaces: str | None = None  # the stuck promise this one answers
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +55,7 @@ def record_promises(
     promises = [
         Promise.create(promise_id=str(uuid.uuid4()), case_id=case_id, kind=s.kind,
                        partner=s.partner, reference=s.reference, due_at=s.due_at,
-                       expect=s.expect, said=s.said, created_at=made_at)
+                       expect=s.expect, said=s.said, created_at=made_at, plan=s.plan, replaces=s.replaces)
         for s in specs
     ]
     with uow_factory() as uow:
@@ -64,6 +66,14 @@ def record_promises(
         if case.status is CaseStatus.CLOSED:
             raise CaseClosed(f"case {case_id} is closed", {"case_id": case_id})
         existing = uow.promises.for_cases([case_id])
+        on_case = {p.promise_id: p for p in existing}
+        for spec in specs:  # the playbook's next step: once, even on two clicks at the same time
+            if spec.replaces is None:
+                continue
+            if spec.replaces not in on_case:
+                raise InvalidInput("replaces must name a promise of this case", {"replaces": spec.replaces})
+            if on_case[spec.replaces].addressed:
+                raise AlreadyAnswered("a newer promise already answers this one", {"promise_id": spec.replaces})
         uow.promises.mark_addressed(case_id)
         for old in existing:
             old.addressed = True

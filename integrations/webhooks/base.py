@@ -14,11 +14,13 @@ The helpers below are shared by the adapters: case-insensitive header lookup, JS
 that never lets a hostile body escape as another exception, timestamp parsing, bounded text,
 and `fan_out`, which emits one update per identifier a payload carries.
 
-Event ids when a payload carries several identifiers (`fan_out`): the first identifier keeps
-the provider's event id unchanged; every other one gets `<event id>:<identifier>` (for example
-`evt_123` for the charge and `evt_123:pi_456` for its payment intent), so `(partner,
-event_id)` stays unique and a redelivery of the same event is still a duplicate. A suffixed id
-longer than 200 characters is replaced by `h:<sha256 of it>`.
+Event ids are the provider's, in the provider's namespace (`provider_event_id`): an EasyPost
+`evt_1` is `easypost:evt_1` and a Stripe `evt_1` is `stripe:evt_1`, so that one partner's two
+providers never collide on (partner, event_id), while a redelivery of the same event keeps its
+id and is a duplicate. When a payload carries several identifiers (`fan_out`), the first
+identifier keeps that event id; every other one gets `<event id>:<identifier>` (for example
+`stripe:evt_123` for the charge and `stripe:evt_123:pi_456` for its payment intent). An id
+longer than 200 characters is replaced by a hash of it (`<provider>:h:<sha256>`, `h:<sha256>`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any, NotRequired, Protocol, TypedDict, runtime_checkable
@@ -53,6 +56,11 @@ class SignatureError(WebhookError):
 
 class PayloadError(WebhookError):
     """A payload that is not the provider's format, or lacks what an update needs (400)."""
+
+
+class MalformedJson(PayloadError):
+    """A body that is not JSON text at all: invalid UTF-8, bad syntax, nesting too deep, or a
+    lone UTF-16 surrogate escape (`"\\ud800"`, which no text can hold) — 400 malformed_json."""
 
 
 class NormalizedUpdate(TypedDict):
@@ -118,12 +126,22 @@ def same(given: str, expected: str) -> bool:
 
 # --- payloads -------------------------------------------------------------------------------
 
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
 def load_object(body: bytes) -> dict[str, Any]:
-    """The body as a JSON object, or PayloadError (never another exception)."""
+    """The body as a JSON object, MalformedJson or PayloadError (never another exception)."""
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        raise PayloadError("the body is not JSON") from exc
+        raise MalformedJson("the body is not valid JSON") from exc
+    if _SURROGATE_ESCAPE.search(body):
+        # Escaped surrogates are fine in pairs (json.loads joins them into one character); a
+        # lone one would only fail later, when the text is encoded to be stored.
+        try:
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise MalformedJson("the body holds a lone UTF-16 surrogate escape, which is not text") from exc
     if not isinstance(data, dict):
         raise PayloadError("the body is not a JSON object")
     return data
@@ -233,6 +251,13 @@ def signer(value: Any) -> str | None:
         if any(words[i:i + len(phrase)] == phrase for i in range(len(words) - len(phrase) + 1)):
             return None
     return name
+
+
+def provider_event_id(provider: str, event_id: str) -> str:
+    """The provider's event id in the provider's namespace (`easypost:evt_1`): two providers of
+    one partner may use the same ids, and (partner, event_id) is the dedupe key."""
+    value = f"{provider}:{event_id}"
+    return value if len(value) <= MAX_ID else f"{provider}:h:" + hashlib.sha256(value.encode()).hexdigest()
 
 
 def stable_id(prefix: str, *parts: Any) -> str:

@@ -21,6 +21,7 @@ from integrations.services.promises import record_promises
 from integrations.services.sweep import sweep_deadlines
 from integrations.settings import Settings
 from tests.builders import complaint, spec, update
+from tests.ci import unavailable
 from tests.e2e.support import free_port, wait_http
 
 CHROMIUM = "/usr/bin/chromium"
@@ -84,9 +85,7 @@ def server(db):
 
 def browser_or_skip():
     if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI"):
-            pytest.fail("CI must install Debian's chromium (.ci/run does)")
-        pytest.skip("Debian's chromium is not installed")
+        unavailable("Debian's chromium is not installed (.ci/run installs it)")
 
 
 def watch_csp(page) -> list[str]:
@@ -119,14 +118,13 @@ def test_ops_manager_journey(db, server):
         expect(page.locator(".who")).to_have_text("Olivia Ops")
         [cookie] = [c for c in page.context.cookies() if c["name"] == "terrain_session"]
         assert cookie["value"] != ops_token and cookie["httpOnly"] and cookie["sameSite"] == "Strict"
-        rows = page.locator("#stuck-rows tbody tr")
+        rows = page.locator("#stuck-rows article.item")
         expect(rows).to_have_count(2)
         expect(rows.first).to_contain_text("laposte")  # oldest due first
         page.screenshot(path=ARTIFACTS / "dashboard-stuck.png", full_page=True)
 
-        page.locator("thead").get_by_role("link", name="Partner").click()  # a column header
-        expect(page).to_have_url(server + "/?sort=partner")
-        expect(page.locator("th[aria-sort=ascending]")).to_contain_text("Partner")
+        page.goto(server + "/?sort=partner")
+        expect(page.locator(".caption")).to_contain_text("by partner")
         expect(rows.first).to_contain_text("laposte")
         page.get_by_label("Kind").select_option("parcel.deliver")
         expect(rows).to_have_count(1)
@@ -142,7 +140,7 @@ def test_ops_manager_journey(db, server):
         page.get_by_label("Reason").select_option("wrong_recipient")  # htmx swaps the rows in place
         expect(rows).to_have_count(1)
         expect(rows.first).to_contain_text("ups")
-        rows.first.get_by_role("link").click()
+        rows.first.get_by_role("link").first.click()
         expect(page.get_by_role("heading", name="In the customer's words")).to_be_visible()
         expect(page.locator("blockquote")).to_contain_text("ROLAND")
         expect(page.locator(".timeline li")).not_to_have_count(0)
@@ -167,7 +165,7 @@ def test_ops_manager_journey(db, server):
         expect(phone.get_by_role("heading", name="Promises")).to_be_visible()
         phone.screenshot(path=ARTIFACTS / "dashboard-case-phone.png", full_page=True)
         phone.goto(server + "/")
-        expect(phone.locator("#stuck-rows tbody tr")).to_have_count(2)
+        expect(phone.locator("#stuck-rows article.item")).to_have_count(2)
         phone.screenshot(path=ARTIFACTS / "dashboard-stuck-phone.png", full_page=True)
         phone.goto(server + "/scorecards")
         phone.screenshot(path=ARTIFACTS / "dashboard-scorecards-phone.png", full_page=True)
@@ -214,9 +212,9 @@ def test_agent_journey(db, server):
         expect(page).to_have_url(server + "/cases/nope")
         page.get_by_role("link", name="Stuck", exact=True).click()
         expect(page.locator(".who")).to_have_text("Claire Martin")
-        expect(page.locator("#stuck-rows tbody tr")).to_have_count(2)
+        expect(page.locator("#stuck-rows article.item")).to_have_count(2)
         expect(page.get_by_role("link", name="Scorecards")).to_have_count(0)
-        page.locator("#stuck-rows tbody tr").first.get_by_role("link").click()
+        page.locator("#stuck-rows article.item").first.get_by_role("link").first.click()
         expect(page.get_by_role("heading", name="In the customer's words")).to_be_visible()
         page.goto(server + "/scorecards")
         expect(page.get_by_role("heading", name="Ops only")).to_be_visible()

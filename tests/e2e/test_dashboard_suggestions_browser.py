@@ -42,7 +42,7 @@ def test_confirm_with_a_correction_and_dismiss_from_the_case_page(db, server):  
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.goto(server + f"/cases/{case_id}")
-        page.get_by_label("Ops token").fill(ops_token)
+        page.get_by_label("Token").fill(ops_token)
         page.get_by_role("button", name="Log in").click()
         expect(page.get_by_role("heading", name="Suggested promises")).to_be_visible()
         cards = page.locator("article.suggestion")
@@ -69,7 +69,7 @@ def test_confirm_with_a_correction_and_dismiss_from_the_case_page(db, server):  
         page.screenshot(path=ARTIFACTS / "dashboard-suggestions-settled.png", full_page=True)
         browser.close()
 
-    again = httpx.post(server + f"/cases/{case_id}/suggestions/{sid}/confirm", cookies={"terrain_session": ops_token},
+    again = httpx.post(server + f"/cases/{case_id}/suggestions/{sid}/confirm", headers={"Authorization": f"Bearer {ops_token}"},
                        follow_redirects=False)
     assert again.status_code == 409 and "already dismissed" in again.text
     assert httpx.post(server + f"/cases/{case_id}/suggestions/{sid}/dismiss",

@@ -23,6 +23,7 @@ class HttpReceiver:
     def __init__(self, respond: Callable[[int], int] | None = None, body: dict | None = None,
                  port: int = 0) -> None:
         self.requests: list[dict] = []
+        self.arrived = threading.Condition()
         self.respond = respond or (lambda n: 200)
         self.reply = body or {"ok": True}
         receiver = self
@@ -30,8 +31,11 @@ class HttpReceiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802
                 raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                receiver.requests.append({"path": self.path, "headers": dict(self.headers), "body": raw})
-                status = receiver.respond(len(receiver.requests))
+                with receiver.arrived:
+                    receiver.requests.append({"path": self.path, "headers": dict(self.headers), "body": raw})
+                    count = len(receiver.requests)
+                    receiver.arrived.notify_all()
+                status = receiver.respond(count)
                 payload = json.dumps(receiver.reply).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -53,6 +57,11 @@ class HttpReceiver:
     def __exit__(self, *exc) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+    def wait_for(self, count: int, timeout: float = 60) -> bool:
+        """Wait until `count` requests have arrived (generous timeout: speed is for benchmarks)."""
+        with self.arrived:
+            return self.arrived.wait_for(lambda: len(self.requests) >= count, timeout)
 
     def json_bodies(self) -> list[dict]:
         return [json.loads(r["body"]) for r in self.requests]

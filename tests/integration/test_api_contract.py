@@ -6,6 +6,9 @@ import json
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import func, select
+
+from integrations.db import tables
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -130,13 +133,16 @@ def test_role_matrix(client, keys, method, path, allowed):
     ({"updates": [{"event_id": f"e{i}", "reference": "r", "status": "delivered",
                    "occurred_at": "2026-03-02T10:00:00Z"} for i in range(1001)]}, 422, "invalid_input"),
 ])
-def test_bad_updates_get_a_clear_error_and_store_nothing(client, keys, body, status, code):
+def test_bad_updates_get_a_clear_error_and_store_nothing(client, keys, db, body, status, code):
     kwargs = {"content": body} if isinstance(body, bytes) else {"json": body}
     answer = client.post("/v1/updates", headers={**keys["ups"], "Content-Type": "application/json"}, **kwargs)
     assert answer.status_code == status
     assert answer.json()["error"]["code"] == code
     assert set(answer.json()["error"]) == {"code", "message", "details"}
-    assert client.get("/v1/partners/me/steps", headers=keys["ups"]).status_code == 200
+    with db.connect() as conn:  # nothing stored: no update, no timeline line
+        stored = [conn.execute(select(func.count()).select_from(table)).scalar()
+                  for table in (tables.updates, tables.timeline)]
+    assert stored == [0, 0]
 
 
 def test_bad_promises(client, keys, clock):

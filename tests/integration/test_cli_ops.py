@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from typer.testing import CliRunner
 
 from integrations.cli.main import app
@@ -11,7 +13,7 @@ runner = CliRunner()
 
 def run(args, database_url, monkeypatch):
     monkeypatch.setenv("TERRAIN_DATABASE_URL", database_url)
-    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setenv("COLUMNS", "80")
     return runner.invoke(app, args)
 
 
@@ -29,11 +31,28 @@ def test_empty_database_then_seeded(db, database_url, monkeypatch):
     assert run(["scorecard", "--since", "2000-01-01"], database_url, monkeypatch).exit_code == 0
     refunds = run(["stuck", "--kind", "refund.issue", "--reason", "refund_failed", "--order", "partner"],
                   database_url, monkeypatch)
-    assert refunds.exit_code == 0 and "refund_failed" in refunds.output and "parcel." not in refunds.output
-    assert "deadline_missed" in run(["stuck", "--overdue-for", "1d"], database_url, monkeypatch).output
+    assert refunds.exit_code == 0 and "[refund failed]" in refunds.output and "parcel." not in refunds.output
+    assert "[deadline missed]" in run(["stuck", "--overdue-for", "1d"], database_url, monkeypatch).output
     for bad in (["--overdue-for", "soon"], ["--kind", "parcel"], ["--reason", "late"], ["--order", "due"]):
         result = run(["stuck", *bad], database_url, monkeypatch)
         assert result.exit_code == 2, (bad, result.output)
+    # Everything fits 80 columns, wrapped, never cut; --json is the same items, RFC 3339 times.
+    for args in (["stuck", "--limit", "20"], ["stuck", "--at-risk"], ["stuck", "--to-check"], ["scorecard"],
+                 ["scorecard", "--since", "7d"]):
+        shown = run(args, database_url, monkeypatch)
+        assert shown.exit_code == 0, (args, shown.output)
+        assert max(len(line) for line in shown.output.splitlines()) <= 80 and "…" not in shown.output, args
+    import json
+
+    items = json.loads(run(["stuck", "--limit", "20", "--json"], database_url, monkeypatch).output)["items"]
+    assert len(items) >= 5 and all(i["case_title"] and i["stuck_since"] and "next_step" in i for i in items)
+    assert all(datetime.fromisoformat(i["stuck_since"]).tzinfo is not None for i in items)
+    shown = run(["stuck", "--limit", "20"], database_url, monkeypatch).output
+    assert all(i["case_title"] in shown.replace("\n  ", " ") for i in items[:3])
+    week = json.loads(run(["scorecard", "--since", "7d", "--json"], database_url, monkeypatch).output)
+    everything = json.loads(run(["scorecard", "--json"], database_url, monkeypatch).output)
+    assert sum(c["promises"] for c in week["partners"]) < sum(c["promises"] for c in everything["partners"])
+    assert run(["scorecard", "--since", "soon"], database_url, monkeypatch).exit_code == 2
     # The seeded cases are whole: complaints, promises, updates and a timeline each.
     from sqlalchemy import func, select
 
@@ -59,8 +78,11 @@ def test_keys_are_printed_alone_on_the_last_line_and_stored_hashed(db, database_
         stored = conn.execute(select(tables.api_keys.c.token_hash)).scalars().all()
     assert token not in stored and len(stored) == 1
     assert run(["keys", "create", "--role", "ops", "--partner", "x"], database_url, monkeypatch).exit_code != 0
-    assert run(["webhooks", "set", "--partner", "ups", "--provider", "aftership", "--secret", "s"],
+    monkeypatch.setenv("UPS_AFTERSHIP_SECRET", "s")
+    assert run(["webhooks", "set", "--partner", "ups", "--provider", "aftership", "--secret", "env:UPS_AFTERSHIP_SECRET"],
                database_url, monkeypatch).exit_code == 0
+    assert run(["webhooks", "set", "--partner", "ups", "--provider", "aftership", "--secret", "s"],
+               database_url, monkeypatch).exit_code == 2  # never a literal secret on the command line
     assert run(["partners", "set", "ups", "--action-url", "http://x"], database_url, monkeypatch).exit_code != 0
 
 

@@ -173,10 +173,10 @@ def test_redaction(raw, leaked):
     assert leaked not in logging_setup.redact(raw)
 
 
-def test_liveness_readiness_and_the_healthz_alias(client):
+def test_liveness_health_and_readiness(client):
     assert client.get("/livez").json() == {"status": "ok"}
-    assert client.get("/readyz").json() == {"status": "ok"}
     assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/readyz").json() == {"status": "ready"}
 
 
 def test_readiness_is_503_when_the_schema_is_behind_while_liveness_holds(tmp_path, clock):

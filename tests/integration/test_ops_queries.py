@@ -157,3 +157,32 @@ def test_weekly_kept_rate_and_recent_reopens(uow, db, clock):
         assert [r["id"] for r in reopens] == sorted((r["id"] for r in reopens), reverse=True)
         assert {r["reason"] for r in reopens} == {"deadline_missed"} and reopens[0]["reopen_count"] == 1
         assert len(queries.recent_reopens(conn, limit=2)) == 2
+
+
+def test_unowned_first_in_every_order_and_snoozed_hidden_until_the_snooze_ends(uow, db, clock):
+    from integrations.db import credentials
+    from integrations.services.ops_actions import acknowledge_promise, assign_case
+
+    t0, made = clock.now, []
+    for n, (kind, partner) in enumerate((("callback", "cc"), ("refund.issue", "stripe"), ("callback", "dd"))):
+        case = open_complaint(uow, complaint(f"c{n}", t0), "agent", clock)
+        expect = {"amount": "5", "currency": "EUR"} if kind == "refund.issue" else {}
+        [p] = record_promises(uow, case.case_id, [spec(kind, partner, f"R{n}", t0 + timedelta(hours=1 + n), **expect)],
+                              "agent", clock)
+        made.append((case.case_id, p.promise_id))
+    clock.advance(hours=5)
+    credentials.create_key(db, "agent", None, clock.now, name="Claire")
+    assign_case(uow, made[0][0], "Claire", "agent:Claire", clock)  # the oldest, now owned
+    with db.connect() as conn:
+        for order in ("due_at", "partner", "kind", "reason"):
+            items = queries.stuck_promises(conn, clock.now, order=order)
+            assert [i["owner"] is not None for i in items] == [False, False, True], order
+            assert items[-1]["promise_id"] == made[0][1] and items[0]["last_update"] is None
+        assert [i["promise_id"] for i in queries.stuck_promises(conn, clock.now, owner="Claire")] == [made[0][1]]
+    acknowledge_promise(uow, made[1][1], "later", clock.now + timedelta(hours=1), "agent:Claire", clock)
+    with db.connect() as conn:
+        assert made[1][1] not in [i["promise_id"] for i in queries.stuck_promises(conn, clock.now)]
+        assert [i["promise_id"] for i in queries.snoozed_promises(conn, clock.now)] == [made[1][1]]
+        later = clock.now + timedelta(hours=1, seconds=1)
+        assert made[1][1] in [i["promise_id"] for i in queries.stuck_promises(conn, later, order="kind")]
+        assert queries.snoozed_promises(conn, later) == []

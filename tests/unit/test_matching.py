@@ -17,6 +17,13 @@ def test_initials_match_full_names_either_way():
     assert not matches("ROLAND", "Thomas Gouritin")
 
 
+def test_an_initial_matches_only_tokens_with_that_letter():
+    assert not matches("T Gouritin", "Anne Gouritin")
+    assert not matches("Anne Gouritin", "T. Gouritin")
+    assert not matches("A B", "Thomas Gouritin")
+    assert matches("A Gouritin", "Anne Gouritin")
+
+
 def test_empty_values_never_match():
     assert not matches("", "anything")
     assert not matches("...", "anything")

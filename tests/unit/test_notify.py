@@ -10,7 +10,7 @@ import pytest
 from integrations.notify import routing
 from integrations.notify.apprise_notifier import AppriseNotifier
 from integrations.notify.base import DeliveryError
-from integrations.notify.message import compose
+from integrations.notify.message import AlertContext, compose
 from integrations.settings import Settings
 from tests.builders import complaint
 
@@ -62,23 +62,33 @@ def broken_alert(evidence):
 
 def test_message_names_case_words_promise_evidence_and_link():
     complaints = [complaint("Le livreur a oublié de déposer le colis au point relais", AT, author="@tgouritin")]
-    title, body = compose(broken_alert({"status": "delivered", "signed_by": "ROLAND"}), complaints,
-                          "https://terrain.example/")
-    assert "case-123" in title and "wrong_recipient" in title
-    for needle in ("@tgouritin", "Le livreur a oublié de déposer le colis", "livraison dès le lendemain",
-                   "ups 1Z999", "signed_by=ROLAND", "https://terrain.example/cases/case-123"):
+    title, body = compose(broken_alert({"status": "delivered", "signed_by": "ROLAND", "partner": "ups",
+                                        "occurred_at": AT.isoformat()}), complaints, "https://terrain.example/",
+                          AlertContext(case_title="@tgouritin · 1Z999", next_step="Call the customer."))
+    assert title == "[Terrain] Promise broken: @tgouritin · 1Z999 (wrong recipient)"
+    for needle in ("“Le livreur a oublié de déposer le colis au point relais” (@tgouritin, twitter, 2026-03-02 10:00 CET)",
+                   "Promised: “livraison dès le lendemain” — recipient Thomas Gouritin by 2026-03-02 10:00 CET (ups 1Z999)",
+                   "Field: delivered (ups, signed by ROLAND, 2026-03-02 10:00 CET)",
+                   "Next step: Call the customer.", "https://terrain.example/cases/case-123"):
         assert needle in body, needle
 
 
-def test_message_for_a_missed_deadline_says_nothing_kept_it():
+def test_message_for_a_missed_deadline_gives_the_last_known_status():
     _, body = compose(broken_alert(None), [], "http://t")
-    assert "nothing kept the promise by" in body and "(no complaint text)" in body
+    assert "Field, last known status: nothing from the field" in body and "(no complaint text)" in body
+    last = {"partner": "ups", "status": "in_transit", "location": "Lyon hub", "occurred_at": "2026-07-01T08:00:00+00:00"}
+    _, body = compose(broken_alert(None), [], "http://t", AlertContext(last_update=last, language="fr"))
+    assert "Terrain, dernier statut connu : in_transit (ups, lieu Lyon hub, 01/07/2026 10:00 CEST)".replace(" :", ":") in body
 
 
 def test_escalation_and_dispute_messages():
     title, body = compose({"case_id": "c9", "kind": "escalation",
                            "payload": {"why": "reopened 2 times", "reopen_count": 2}}, [], "http://t")
-    assert "ESCALATION" in title and "reopened 2 times" in body and "http://t/cases/c9" in body
+    assert "ESCALATION" in title and "reopened 2 time(s)" in body and "http://t/cases/c9" in body
+    _, body = compose({"case_id": "c9", "kind": "escalation", "payload": {
+        "why": "reopened and unaddressed since 2026-03-02T09:00:00+00:00", "reopen_count": 1}}, [], "http://t",
+        AlertContext(language="fr"))
+    assert "Pourquoi: rouvert et sans réponse depuis le 02/03/2026 10:00 CET." in body
     title, _ = compose({"case_id": "c9", "kind": "customer_disputes", "payload": {}}, [], "http://t")
     assert "disputes" in title
 
@@ -94,8 +104,23 @@ def test_apprise_returning_false_is_a_delivery_error():
         AppriseNotifier().send([f"json://127.0.0.1:{closed_port()}/alerts"], "t", "b")
 
 
-def test_no_target_and_unknown_scheme_are_delivery_errors():
-    with pytest.raises(DeliveryError, match="no alert target"):
-        AppriseNotifier().send([], "t", "b")
+def test_with_no_target_the_alert_is_written_whole_to_the_log(caplog):
+    title, body = compose(broken_alert({"signed_by": "ROLAND"}), [complaint("où est mon colis ?", AT)],
+                          "http://terrain.test")
+    with caplog.at_level("WARNING", logger="terrain.alerts"):
+        AppriseNotifier().send([], title, body)
+    [record] = caplog.records
+    logged = record.getMessage()
+    assert "no alert target is set" in logged and title in logged and body in logged
+
+
+def test_an_unknown_scheme_is_a_delivery_error():
     with pytest.raises(DeliveryError, match="does not understand"):
         AppriseNotifier().send(["nosuchscheme://x"], "t", "b")
+
+
+def test_the_owner_of_the_case_gets_the_alert_as_well():
+    assert routing.targets(ROUTED, "promise_broken", "ups", [], "json://claire/") == ["json://ups-desk/", "json://claire/"]
+    assert routing.targets(ROUTED, "escalation", None, [], "json://ups-desk/ json://claire/") == [
+        "mailto://ops@example.com", "json://ups-desk/", "json://claire/"]
+    assert routing.targets(ROUTED, "promise_broken", "ups", [], "json://ups-desk/") == ["json://ups-desk/"]

@@ -130,3 +130,32 @@ def test_updates_for_a_closed_case_do_not_reopen_it(uow, store):
     assert view.case.status.value == "closed" and view.case.reopen_count == 0
     assert view.promises[0].outcome.verdict.value == "broken"  # judged, from the stored failure
     assert store.outbox == {}
+
+
+def test_ingest_writes_the_evidence_the_verdict_and_the_status_each_by_its_actor(uow, store):
+    case = open_complaint(uow, complaint("signed by a stranger", T0), "agent", at(0))
+    record_promises(uow, case.case_id, [spec("parcel.deliver", "ups", "1Z", T0 + timedelta(days=1),
+                                             recipient="Thomas Gouritin")], "agent", at(0))
+    assert store.locked_refs == [[("ups", "1Z")]]  # recording locks the promise's reference
+    wrong = update("ups", "1Z", "delivered", T0 + timedelta(hours=2), signed_by="ROLAND", event_id="e1")
+    noise = update("ups", "OTHER", "in_transit", T0, event_id="e2")
+    assert ingest_updates(uow, [wrong, noise], at(3)) == [ItemResult.MATCHED, ItemResult.ACCEPTED]
+    assert store.locked_refs[-1] == [("ups", "1Z"), ("ups", "OTHER")]  # every fresh reference, sorted
+    assert store.received_at[("ups", "e1")] == T0 + timedelta(hours=3)
+    lines = [(e.type.value, e.actor) for e in read_case(uow, case.case_id).timeline]
+    assert lines[-3:] == [("field_update", "partner:ups"), ("verdict", "system:verdicts"),
+                          ("status", "system:verdicts")]
+    locks = len(store.locked_refs)
+    assert ingest_updates(uow, [wrong], at(4)) == [ItemResult.DUPLICATE]
+    assert len(store.locked_refs) == locks  # nothing fresh: nothing to lock
+
+
+def test_a_promise_naming_a_known_reference_shows_its_stored_updates_in_the_order_they_occurred(uow, store):
+    later = update("cc", "R", "in_progress", T0 + timedelta(hours=2), event_id="b-later")
+    earlier = update("cc", "R", "in_progress", T0 + timedelta(hours=1), event_id="a-earlier")
+    ingest_updates(uow, [later], at(2))
+    ingest_updates(uow, [earlier], at(3))
+    case = open_complaint(uow, complaint("call me", T0), "agent", at(3))
+    record_promises(uow, case.case_id, [spec("callback", "cc", "R", T0 + timedelta(hours=9))], "agent", at(4))
+    shown = [e.detail["event_id"] for e in read_case(uow, case.case_id).timeline if e.type.value == "field_update"]
+    assert shown == ["a-earlier", "b-later"]

@@ -129,6 +129,45 @@ def test_ties_on_occurred_at_are_ordered_by_event_id():
     assert verdict(p, list(reversed(updates))) == ("kept", None)
 
 
+@pytest.mark.parametrize("failed_id,succeeded_id,expected", [
+    ("a", "b", ("kept", None)),  # the failure comes first, the success after it: kept
+    ("b", "a", ("broken", "refund_failed")),  # the success first, then its failure: broken
+])
+def test_a_tie_on_occurred_at_is_decided_by_event_id_whatever_the_arrival_order(failed_id, succeeded_id, expected):
+    """Two updates at the same instant whose order changes the verdict: the event_id decides,
+    never the order they arrived in."""
+    p = promise("refund.issue", amount="10", currency="EUR")
+    failed = upd("refund_failed", 2, event_id=failed_id)
+    succeeded = upd("refund_succeeded", 2, event_id=succeeded_id, amount="10", currency="EUR")
+    assert verdict(p, [failed, succeeded]) == expected
+    assert verdict(p, [succeeded, failed]) == expected
+
+
+def test_between_two_contradictions_at_the_same_instant_the_later_event_id_is_the_reason():
+    p = promise("parcel.reroute", **REROUTE)
+    wrong_place = upd("delivered", 2, event_id="e1", handed_to="addressee")  # at a door, not the post office
+    lost = upd("lost", 2, event_id="e2")
+    for arrival in ([wrong_place, lost], [lost, wrong_place]):
+        o = evaluate(p, arrival, T0 + timedelta(hours=3))
+        assert (o.verdict.value, o.reason.value, o.evidence.event_id) == ("broken", "parcel_failed", "e2")
+
+
+def test_a_keeping_update_exactly_at_due_at_is_on_time():
+    """The deadline is inclusive: done at due_at is kept, one second later is late."""
+    p = promise("callback")
+    due_hours = (DUE - T0) / timedelta(hours=1)
+    at_due = evaluate(p, [upd("done", due_hours)], DUE + timedelta(hours=1))
+    assert (at_due.verdict.value, at_due.reason, at_due.fulfilled_at) == ("kept", None, DUE)
+    late = evaluate(p, [upd("done", due_hours + 1 / 3600)], DUE + timedelta(hours=1))
+    assert (late.verdict.value, late.reason.value) == ("broken", "deadline_missed")
+
+
+def test_a_pending_promise_breaks_only_once_now_is_past_due_at():
+    p = promise("callback")
+    assert evaluate(p, [], DUE).verdict.value == "pending"
+    assert evaluate(p, [], DUE + timedelta(microseconds=1)).verdict.value == "broken"
+
+
 @pytest.mark.parametrize("kind,expect,error", [
     ("parcel.teleport", {}, errors.UnknownPromiseKind),
     ("parcel.reroute", {}, errors.MissingExpectation),
@@ -163,3 +202,49 @@ def test_bad_updates_raise_typed_errors(data, error):
     base = {"event_id": "e", "reference": "r", "status": "delivered", "occurred_at": T0}
     with pytest.raises(error):
         FieldUpdate.create("ups", {**base, **data})
+
+
+def test_a_reroute_is_also_judged_by_a_delivery_at_the_place():
+    p = promise("parcel.reroute", **REROUTE)
+    assert verdict(p, [upd("delivered", 3, location="Lille Vauban")]) == ("kept", None)
+    # v1.1: a scan place that merely fails to match is no contradiction (kept, place to check);
+    # a delivery at somebody's door is one.
+    o = evaluate(p, [upd("delivered", 3, location="Centre de tri Lesquin")], T0 + timedelta(hours=4))
+    assert (o.verdict.value, o.unverified) == ("kept", ("place",))
+    assert verdict(p, [upd("delivered", 3, handed_to="addressee")]) == ("broken", "wrong_location")
+
+
+@pytest.mark.parametrize("status", ["pre_transit", "in_transit", "out_for_delivery", "attempt_failed", "exception"])
+def test_parcel_statuses_on_the_way_say_nothing(status):
+    for p in (promise("parcel.deliver", recipient="Thomas Gouritin"), promise("parcel.reroute", **REROUTE)):
+        assert verdict(p, [upd(status, 2, location="Ailleurs")]) == ("pending", None)
+
+
+def test_a_pending_refund_says_nothing():
+    assert verdict(promise("refund.issue", amount="10", currency="EUR"), [upd("refund_pending", 2)]) == ("pending", None)
+
+
+def test_an_update_that_says_nothing_does_not_stop_the_replay():
+    p = promise("parcel.deliver", recipient="Thomas Gouritin")
+    o = evaluate(p, [upd("in_transit", 1), upd("delivered", 2, event_id="ok", signed_by="T Gouritin")],
+                 T0 + timedelta(hours=3))
+    assert (o.verdict.value, o.fulfilled_at, o.evidence.event_id) == ("kept", T0 + timedelta(hours=2), "ok")
+
+
+def test_the_evidence_is_the_update_that_decided():
+    p = promise("parcel.reroute", **REROUTE)
+    o = evaluate(p, [upd("available_for_pickup", 3, event_id="wrong", location="Lesquin")], T0 + timedelta(hours=4))
+    assert o.evidence.event_id == "wrong"
+
+
+def test_a_refund_kept_is_undone_only_by_a_failure_whatever_comes_between():
+    p = promise("refund.issue", amount="10", currency="EUR")
+    ok = upd("refund_succeeded", 2, event_id="ok", amount="10", currency="EUR")
+    again = upd("refund_succeeded", 3, event_id="again", amount="10", currency="EUR")
+    short = upd("refund_succeeded", 4, event_id="short", amount="5", currency="EUR")
+    failed = upd("refund_failed", 40, event_id="failed")
+    assert verdict(p, [ok, short]) == ("kept", None)  # a partial refund later does not undo a full one
+    now = T0 + timedelta(hours=41)
+    for updates in ([ok, again, failed], [ok, short, failed]):
+        o = evaluate(p, updates, now)
+        assert (o.verdict.value, o.reason.value, o.evidence.event_id) == ("broken", "refund_failed", "failed")

@@ -228,8 +228,8 @@ def test_stripe_timestamp_tolerance():
 
 def test_aftership_webhook_gives_one_update_per_identifier():
     tracking, order = field_updates(aftership.parse(raw("aftership_tracking_update.json")))
-    assert (tracking.event_id, tracking.reference, tracking.status) == ("as-evt-1", "1Z999", "delivered")
-    assert (order.event_id, order.reference, order.status) == ("as-evt-1:ORDER-7", "ORDER-7", "delivered")
+    assert (tracking.event_id, tracking.reference, tracking.status) == ("aftership:as-evt-1", "1Z999", "delivered")
+    assert (order.event_id, order.reference, order.status) == ("aftership:as-evt-1:ORDER-7", "ORDER-7", "delivered")
     assert tracking.signed_by == "ROLAND" and tracking.location == "Lomme FR"  # city LOMME already said
     assert tracking.occurred_at == datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
     assert tracking.detail == "Delivered (Delivered_001)"
@@ -336,8 +336,8 @@ def test_aftership_other_events_track_nothing():
 
 def test_easypost_event_gives_one_update_per_identifier():
     code, shipment = field_updates(easypost.parse(raw("easypost_tracker_updated.json")))
-    assert (code.event_id, code.reference, code.status, code.signed_by) == ("evt_ep1", "EZ1", "delivered", "T Gouritin")
-    assert (shipment.event_id, shipment.reference) == ("evt_ep1:shp_9", "shp_9")
+    assert (code.event_id, code.reference, code.status, code.signed_by) == ("easypost:evt_ep1", "EZ1", "delivered", "T Gouritin")
+    assert (shipment.event_id, shipment.reference) == ("easypost:evt_ep1:shp_9", "shp_9")
     assert code.location == "LILLE, 59000, FR"
     assert code.occurred_at == datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # the latest tracking detail
     assert code.detail == "Delivered (arrived_at_destination)"
@@ -363,7 +363,7 @@ def test_easypost_statuses(status, detail, expected):
 
 def test_easypost_without_details_or_shipment():
     [update] = easypost.parse(easypost_body(shipment_id=None, tracking_details=[], signed_by=None))
-    assert update["event_id"] == "evt_ep1" and update["occurred_at"] == datetime(2026, 3, 2, 10, 0, 30, tzinfo=UTC)
+    assert update["event_id"] == "easypost:evt_ep1" and update["occurred_at"] == datetime(2026, 3, 2, 10, 0, 30, tzinfo=UTC)
     assert "signed_by" not in update and "location" not in update
 
 
@@ -378,7 +378,7 @@ def test_easypost_other_events_track_nothing():
 def test_stripe_refund_gives_one_update_per_identifier():
     updates = field_updates(stripe.parse(raw("stripe_refund_updated.json")))
     assert [(u.reference, u.event_id) for u in updates] == [
-        ("ch_1", "evt_st1"), ("pi_1", "evt_st1:pi_1"), ("re_1", "evt_st1:re_1")]
+        ("ch_1", "stripe:evt_st1"), ("pi_1", "stripe:evt_st1:pi_1"), ("re_1", "stripe:evt_st1:re_1")]
     assert {(u.status, str(u.amount), u.currency) for u in updates} == {("refund_succeeded", "89.90", "EUR")}
     assert {u.occurred_at for u in updates} == {datetime(2026, 3, 2, 9, 0, tzinfo=UTC)}  # the event's created
 
@@ -406,9 +406,9 @@ def test_stripe_failure_reason_in_detail():
 def test_stripe_charge_refunded_with_listed_refunds_in_a_zero_decimal_currency():
     updates = field_updates(stripe.parse(raw("stripe_charge_refunded.json")))
     assert [(u.reference, u.event_id, str(u.amount)) for u in updates] == [
-        ("ch_2", "evt_st2", "3000"),  # the total refunded on the charge
-        ("pi_2", "evt_st2:pi_2", "3000"),
-        ("re_b", "evt_st2:re_b", "2000"), ("re_a", "evt_st2:re_a", "1000")]
+        ("ch_2", "stripe:evt_st2", "3000"),  # the total refunded on the charge
+        ("pi_2", "stripe:evt_st2:pi_2", "3000"),
+        ("re_b", "stripe:evt_st2:re_b", "2000"), ("re_a", "stripe:evt_st2:re_a", "1000")]
     assert {(u.status, u.currency) for u in updates} == {("refund_succeeded", "JPY")}
     assert updates[0].detail == "charge.refunded; refund re_b"  # the latest refund
 
@@ -429,14 +429,14 @@ def test_stripe_charge_refunded_without_a_refund_list():
     charge.update(currency="kwd", amount_refunded=1234)
     [update] = stripe.parse(json.dumps(payload).encode())
     assert (update["reference"], update["event_id"], update["status"], update["amount"], update["currency"]) == (
-        "ch_2", "evt_st2", "refund_succeeded", "1.234", "KWD")
+        "ch_2", "stripe:evt_st2", "refund_succeeded", "1.234", "KWD")
 
 
 def test_stripe_expanded_and_missing_identifiers():
     updates = stripe.parse(stripe_body(charge={"id": "ch_x", "object": "charge"}, payment_intent=None))
-    assert [(u["reference"], u["event_id"]) for u in updates] == [("ch_x", "evt_st1"), ("re_1", "evt_st1:re_1")]
+    assert [(u["reference"], u["event_id"]) for u in updates] == [("ch_x", "stripe:evt_st1"), ("re_1", "stripe:evt_st1:re_1")]
     [alone] = stripe.parse(stripe_body(charge=None, payment_intent=None))
-    assert (alone["reference"], alone["event_id"]) == ("re_1", "evt_st1")
+    assert (alone["reference"], alone["event_id"]) == ("re_1", "stripe:evt_st1")
 
 
 @pytest.mark.parametrize("amount,currency,expected", [

@@ -65,8 +65,8 @@ def test_a_failed_delivery_backs_off_then_gives_up(uow, store):
         assert claim_alerts(uow, now + backoff(attempt) - timedelta(milliseconds=1)) == []
         now += backoff(attempt)
     assert claim_alerts(uow, now + timedelta(days=1)) == []  # alert_max_attempts reached
-    alerts = [e.detail for e in store.timeline if e.type.value == "alert"]
-    assert [a["attempt"] for a in alerts] == [1, 2, 3] and alerts[-1].get("gave_up") is True
+    [alert] = [e.detail for e in store.timeline if e.type.value == "alert"]  # one entry, every attempt on it
+    assert [a["attempt"] for a in alert["attempts"]] == [1, 2, 3] and alert.get("gave_up") is True
 
 
 def test_escalation_once_per_reopen(uow, store):

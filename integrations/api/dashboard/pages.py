@@ -11,12 +11,13 @@ from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
-from domain.errors import DomainError, InvalidInput
+from domain.errors import Conflict, DomainError, InvalidInput, NotFound
+from domain.ops import case_title, expected_view, next_step, observed_view
 from integrations.api.auth import bearer_token, lookup
 from integrations.api.dashboard import charts
 from integrations.api.dashboard.sessions import (
@@ -33,11 +34,22 @@ from integrations.api.dashboard.sessions import (
     same_origin,
     tokens_match,
 )
+from integrations.api.routes.actions import owner_name
 from integrations.api.routes.cases import case_document
 from integrations.api.routes.ops import parse_duration
+from integrations.api.routes.replies import playbooks_of
 from integrations.db import queries
 from integrations.db.credentials import ApiKey
-from integrations.services.cases import read_case
+from integrations.localtime import local
+from integrations.services.cases import close_case, read_case
+from integrations.services.ops_actions import (
+    acknowledge_promise,
+    add_note,
+    assign_case,
+    record_next_step,
+    resend_request,
+    unsnooze_promise,
+)
 from integrations.services.suggestions import Correction, confirm_suggestion, dismiss_suggestion
 
 HERE = Path(__file__).parent
@@ -51,6 +63,7 @@ REASONS = ["deadline_missed", "wrong_location", "wrong_recipient", "parcel_faile
            "amount_short", "partner_failed"]
 
 
+SNOOZES = [("2h", "2 hours"), ("24h", "24 hours"), ("3d", "3 days"), ("7d", "a week")]
 DASHBOARD_ROLES = ("agent", "ops")
 LOGIN_REFUSED = "This token does not open the dashboard."  # neutral: never which role, nor whether it exists
 HOP_COOKIE = "terrain_hop"
@@ -83,12 +96,13 @@ def show(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, str) and ISO_TIME.match(value):
-        return value[:16].replace("T", " ") + (" UTC" if value.endswith(("+00:00", "Z")) else value[-6:])
+        return local(value, DISPLAY["timezone"])
     return str(value) if not isinstance(value, (int, float)) else json.dumps(value)
 
 
+DISPLAY = {"timezone": "Europe/Paris"}  # TERRAIN_TIMEZONE, set by page() from the app's settings
 ISO_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?([+-]\d\d:\d\d|Z)$")
-HIDDEN_DETAIL = {"event_id", "external_id", "partner", "reference"}
+HIDDEN_DETAIL = {"event_id", "external_id", "partner", "reference", "key", "targets", "title", "attempt"}
 
 
 def details(detail: dict[str, Any]) -> list[tuple[str, str]]:
@@ -103,6 +117,10 @@ def details(detail: dict[str, Any]) -> list[tuple[str, str]]:
             value = [{k: v for k, v in item.items() if k not in ("promise_id", "evidence")} for item in value]
         elif key == "evidence" and isinstance(value, dict):
             value = {k: v for k, v in value.items() if k not in HIDDEN_DETAIL}
+        elif key == "attempts" and isinstance(value, list):  # one alert, its tries: "3 (failed, failed, sent)"
+            value = f"{len(value)} ({', '.join(str(a.get('outcome')) for a in value)})"
+        elif key == "error" and (detail or {}).get("attempts"):
+            continue  # each try's error is on the alert's attempts
         out.append((key.replace("_", " "), show(value)))
     return out
 
@@ -114,7 +132,11 @@ templates.env.filters["details"] = details
 def page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
     """A template with what every page shows: who is logged in, and the form token of the session."""
     state = request.state
-    common = {"active": name.split(".")[0], "user": getattr(state, "user", None), "csrf": getattr(state, "csrf", "")}
+    tz = request.app.state.settings.timezone
+    DISPLAY["timezone"] = tz
+    common = {"active": name.split(".")[0], "user": getattr(state, "user", None), "csrf": getattr(state, "csrf", ""),
+              "when": lambda moment: local(moment, tz), "zone": tz, "here": request.url.path + (
+                  f"?{request.url.query}" if request.url.query else "")}
     return templates.TemplateResponse(request, name, {**common, **context}, status_code=status)
 
 
@@ -183,6 +205,13 @@ def refresh_from_here(request: Request) -> HTMLResponse:
     return response
 
 
+@router.get("/favicon.ico")
+async def favicon() -> Response:
+    """Browsers ask for it at the root whatever the page says."""
+    return FileResponse(HERE / "static" / "favicon.svg", media_type="image/svg+xml",
+                        headers={"Cache-Control": "public, max-age=86400"})
+
+
 @router.get("/login", response_class=HTMLResponse)
 async def login_form(request: Request, next: str = "/") -> Response:
     session = await run_in_threadpool(read_session, request)
@@ -248,16 +277,23 @@ async def stuck(request: Request) -> Response:
         overdue, error = None, f"“{age}” is not a duration: write e.g. 90m, 2h or 3d."
     number = _page_number(q.get("page"))
     state = request.app.state
+    books, language = playbooks_of(request).values(), state.settings.language
+    mine = (q.get("owner") or "").strip()[:200] or None
 
     def load():
         with state.engine.connect() as conn:
-            return queries.stuck_promises(conn, state.clock(), overdue_for=overdue, order=SORTS[sort],
-                                          limit=PAGE_SIZE + 1, offset=(number - 1) * PAGE_SIZE, **filters)
+            now = state.clock()
+            items = queries.stuck_promises(conn, now, overdue_for=overdue, order=SORTS[sort], owner=mine,
+                                           limit=PAGE_SIZE + 1, offset=(number - 1) * PAGE_SIZE, **filters)
+            snoozed = queries.snoozed_promises(conn, now, limit=PAGE_SIZE) if number == 1 else []
+            return (queries.for_people(conn, items, books, language), queries.for_people(conn, snoozed, books, language),
+                    queries.people(conn), now)
 
-    items = await run_in_threadpool(load)
+    items, snoozed, people, now = await run_in_threadpool(load)
     more, items = len(items) > PAGE_SIZE, items[:PAGE_SIZE]
     for item in items:
-        item["age"] = humanize(item["overdue_seconds"]) if item["overdue_seconds"] else "not yet due"
+        item["age"] = humanize((now - datetime.fromisoformat(item["stuck_since"])).total_seconds())
+    filters = {**filters, "owner": mine}
     params = {**{k: v for k, v in filters.items() if v}, **({"age": age} if age and not error else {})}
 
     def link(**change) -> str:
@@ -268,7 +304,8 @@ async def stuck(request: Request) -> Response:
 
     context = {"items": items, "filters": filters, "age": age, "error": error, "sort": sort, "kinds": KINDS,
                "reasons": REASONS, "page_number": number, "more": more, "link": link,
-               "first_index": (number - 1) * PAGE_SIZE + 1}
+               "first_index": (number - 1) * PAGE_SIZE + 1, "snoozed": snoozed, "people": people,
+               "snooze_choices": SNOOZES}
     if request.headers.get("HX-Request"):
         return page(request, "_stuck_rows.html", context)
     return page(request, "stuck.html", context)
@@ -288,7 +325,38 @@ async def case_page(request: Request, case_id: str) -> Response:
         view = await run_in_threadpool(read_case, request.app.state.uow_factory, case_id)
     except DomainError:
         return page(request, "not_found.html", {"case_id": case_id}, status=404)
-    return page(request, "case.html", {"case": case_document(view), "kinds": KINDS})
+    return page(request, "case.html", await case_context(request, view))
+
+
+async def case_context(request: Request, view, **extra) -> dict[str, Any]:
+    """The case page: its title and owner, and for each promise what was expected next to what
+    was observed, whether it is stuck (or snoozed) and the playbook's next step."""
+    state = request.app.state
+    now = state.clock()
+    books, language = list(playbooks_of(request).values()), state.settings.language
+    case = view.case
+    first_ref = view.promises[0].reference if view.promises else None
+    author = view.complaints[-1].author if view.complaints else None
+    ops_view = {}
+    for p in view.promises:
+        verdict, reason = p.outcome.verdict.value, p.outcome.reason.value if p.outcome.reason else None
+        stuck = not p.addressed and case.status.value != "closed" and (
+            (verdict == "broken" and p.outcome.fulfilled_at is None) or (verdict == "pending" and p.due_at < now))
+        step = next_step(p.kind.value, reason or "deadline_missed", books, language) if stuck else None
+        evidence = p.outcome.evidence or (p.outcome.at_risk.evidence if p.outcome.at_risk else None)
+        ops_view[p.promise_id] = {
+            "stuck": stuck, "snoozed_until": p.snoozed_until if p.snoozed_until and p.snoozed_until > now else None,
+            "expected": expected_view(p.kind.value, p.expect),
+            "observed": observed_view(evidence.evidence() if evidence else None, None),
+            "next_step": step.detail() if step else None}
+
+    def load_people():
+        with state.engine.connect() as conn:
+            return queries.people(conn)
+
+    return {"case": case_document(view), "kinds": KINDS, "owner": case.owner, "ops": ops_view,
+            "title": case_title(author, case.customer_ref, case.order_ref, first_ref),
+            "people": await run_in_threadpool(load_people), "snooze_choices": SNOOZES, **extra}
 
 
 def _correction(kind: str, due_at: str, expect: str) -> Correction:
@@ -321,8 +389,7 @@ async def _settle(request: Request, case_id: str, act) -> Response:
         except DomainError:
             return page(request, "not_found.html", {"case_id": case_id}, status=404)
         status = 404 if refusal.code.startswith("unknown") else 409 if "settled" in refusal.code else 422
-        return page(request, "case.html", {"case": case_document(view), "kinds": KINDS, "error": refusal.message},
-                    status=status)
+        return page(request, "case.html", await case_context(request, view, error=refusal.message), status=status)
     return RedirectResponse(f"/cases/{quote(case_id, safe='')}", status_code=303)
 
 
@@ -368,7 +435,7 @@ async def scorecards_page(request: Request) -> Response:
     cards = [dict(card) for card in cards]
     for card in cards:
         card["median"] = humanize(card["median_seconds_to_keep"]) if card["median_seconds_to_keep"] else "—"
-    return page(request, "scorecards.html", {"cards": cards, "chart": charts.kept_rate_chart(trend), "weeks": weeks})
+    return page(request, "scorecards.html", {"cards": cards, "chart": charts.kept_rate_charts(trend), "weeks": weeks})
 
 
 @router.get("/warnings", response_class=HTMLResponse)
@@ -378,15 +445,20 @@ async def warnings_page(request: Request) -> Response:
     state = request.app.state
     partner = (request.query_params.get("partner") or "").strip()[:200] or None
 
+    books, language = playbooks_of(request).values(), state.settings.language
+
     def load():
         with state.engine.connect() as conn:
-            return (queries.at_risk_promises(conn, state.clock(), partner=partner, limit=PAGE_SIZE),
-                    queries.to_check_promises(conn, partner=partner, limit=PAGE_SIZE))
+            return (queries.for_people(conn, queries.at_risk_promises(conn, state.clock(), partner=partner,
+                                                                      limit=PAGE_SIZE), books, language),
+                    queries.for_people(conn, queries.to_check_promises(conn, partner=partner, limit=PAGE_SIZE)),
+                    queries.people(conn))
 
-    at_risk, to_check = await run_in_threadpool(load)
+    at_risk, to_check, people = await run_in_threadpool(load)
     for item in at_risk:
-        item["due_in"] = humanize(item["due_in_seconds"]) if item["due_in_seconds"] > 0 else "overdue"
-    return page(request, "warnings.html", {"at_risk": at_risk, "to_check": to_check, "partner": partner})
+        item["due_in"] = f"in {humanize(item['due_in_seconds'])}" if item["due_in_seconds"] > 0 else "overdue"
+    return page(request, "warnings.html", {"at_risk": at_risk, "to_check": to_check, "partner": partner,
+                                           "people": people, "snooze_choices": SNOOZES})
 
 
 @router.get("/feed", response_class=HTMLResponse)
@@ -396,7 +468,12 @@ async def feed(request: Request) -> Response:
 
     def load():
         with engine.connect() as conn:
-            return queries.recent_reopens(conn)
+            reopens = queries.recent_reopens(conn)
+            facts = queries.case_facts(conn, {r["case_id"] for r in reopens})
+        for r in reopens:  # who and which order, not an id of ours
+            f = facts.get(r["case_id"], {})
+            r["case_title"] = case_title(f.get("author"), f.get("customer_ref"), f.get("order_ref"), None)
+        return reopens
 
     context = {"reopens": await run_in_threadpool(load)}
     if request.headers.get("HX-Request"):
@@ -412,3 +489,86 @@ def humanize(seconds: float | None) -> str:
         if seconds >= size:
             return f"{seconds // size} {unit}"
     return f"{seconds} s"
+
+
+# Actions from the stuck list and the case page: each redirects back to where it was made
+# (`next`, a path on this site) or shows the case page with the refusal.
+
+async def _act(request: Request, case_id: str, act, back: str) -> Response:
+    key = request.state.user  # guarded(): an agent or ops, CSRF checked
+    try:
+        await run_in_threadpool(act, key)
+    except DomainError as refusal:
+        try:
+            view = await run_in_threadpool(read_case, request.app.state.uow_factory, case_id)
+        except DomainError:
+            return page(request, "not_found.html", {"case_id": case_id}, status=404)
+        status = 404 if isinstance(refusal, NotFound) else 409 if isinstance(refusal, Conflict) else 422
+        return page(request, "case.html", await case_context(request, view, error=refusal.message), status=status)
+    target = safe_next(back) if back else f"/cases/{quote(case_id, safe='')}"
+    return RedirectResponse(target, status_code=303)
+
+
+@router.post("/cases/{case_id}/assign")
+@guarded()
+async def assign_page(request: Request, case_id: str, owner: str = Form(""), next: str = Form("")) -> Response:
+    """Take the case ("me"), give it to a person, or to nobody (empty)."""
+    state = request.app.state
+    return await _act(request, case_id, lambda key: assign_case(
+        state.uow_factory, case_id, owner_name(key, owner.strip() or None), key.actor, state.clock), next)
+
+
+@router.post("/promises/{promise_id}/acknowledge")
+@guarded()
+async def acknowledge_page(request: Request, promise_id: str, case_id: str = Form(""), note: str = Form(""),
+                           snooze: str = Form(""), next: str = Form("")) -> Response:
+    state = request.app.state
+
+    def act(key):
+        delta = parse_duration(snooze.strip() or None)
+        until = state.clock() + delta if delta else None
+        acknowledge_promise(state.uow_factory, promise_id, note or None, until, key.actor, state.clock)
+
+    return await _act(request, case_id, act, next)
+
+
+@router.post("/promises/{promise_id}/unsnooze")
+@guarded()
+async def unsnooze_page(request: Request, promise_id: str, case_id: str = Form(""), next: str = Form("")) -> Response:
+    state = request.app.state
+    return await _act(request, case_id,
+                      lambda key: unsnooze_promise(state.uow_factory, promise_id, key.actor, state.clock), next)
+
+
+@router.post("/promises/{promise_id}/next-step")
+@guarded()
+async def next_step_page(request: Request, promise_id: str, case_id: str = Form(""), next: str = Form("")) -> Response:
+    """Record the new promise the playbook suggests, in one click."""
+    state = request.app.state
+    books = list(playbooks_of(request).values())
+    return await _act(request, case_id,
+                      lambda key: record_next_step(state.uow_factory, promise_id, books, key.actor, state.clock), next)
+
+
+@router.post("/promises/{promise_id}/resend")
+@guarded()
+async def resend_page(request: Request, promise_id: str, case_id: str = Form(""), next: str = Form("")) -> Response:
+    state = request.app.state
+    return await _act(request, case_id,
+                      lambda key: resend_request(state.uow_factory, promise_id, key.actor, state.clock), next)
+
+
+@router.post("/cases/{case_id}/notes")
+@guarded()
+async def note_page(request: Request, case_id: str, text: str = Form(""), next: str = Form("")) -> Response:
+    state = request.app.state
+    return await _act(request, case_id, lambda key: add_note(state.uow_factory, case_id, text, key.actor, state.clock),
+                      next)
+
+
+@router.post("/cases/{case_id}/close")
+@guarded()
+async def close_page(request: Request, case_id: str, next: str = Form("")) -> Response:
+    state = request.app.state
+    return await _act(request, case_id, lambda key: close_case(state.uow_factory, case_id, key.actor, state.clock),
+                      next)

@@ -7,8 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 
 from domain.errors import InvalidInput, UnknownPlaybook
-from domain.model import Complaint
+from domain.model import Complaint, Promise, Verdict
 from domain.playbooks import expand
+from domain.steps import chains, overall
 from integrations.api.auth import require_roles
 from integrations.api.routes.replies import playbooks_of
 from integrations.api.schemas import (
@@ -82,6 +83,45 @@ def get_case(case_id: str, _key: Reader, request: Request) -> dict:
     return case_document(read_case(request.app.state.uow_factory, case_id))
 
 
+def step_document(p: Promise) -> dict:
+    return {
+        "promise_id": p.promise_id, "kind": p.kind.value, "partner": p.partner,
+        "reference": p.reference, "due_at": p.due_at,
+        "verdict": p.outcome.verdict.value,
+        "reason": p.outcome.reason.value if p.outcome.reason else None,
+        "fulfilled_at": p.outcome.fulfilled_at,
+        "evidence": p.outcome.evidence.evidence() if p.outcome.evidence else None,
+        "unverified": list(p.outcome.unverified),
+        "at_risk": p.outcome.at_risk.detail() if p.outcome.at_risk else None,
+    }
+
+
+def promise_document(steps: list[Promise]) -> dict:
+    """A promise as the customer sees it (verdict across its steps) with each step it went through."""
+    root, whole = steps[0], overall(steps)
+    last = steps[-1]
+    document = {**step_document(root), "expect": root.expect, "said": root.said,
+                "verdict": whole.verdict.value, "reason": whole.reason.value if whole.reason else None,
+                # kept when its last step is: the time and evidence are the last step's
+                "fulfilled_at": last.outcome.fulfilled_at if whole.verdict is not Verdict.PENDING else None,
+                "steps": [step_document(s) for s in steps], "where": whole.where}
+    if whole.blocking_step is not None and len(steps) > 1:
+        b = whole.blocking_step
+        document["blocking_step"] = {"promise_id": b.promise_id, "partner": b.partner, "reference": b.reference,
+                                     "kind": b.kind.value}
+    if whole.broken_step is not None:
+        document["evidence"] = step_document(whole.broken_step)["evidence"]
+        document["fulfilled_at"] = whole.broken_step.outcome.fulfilled_at
+    elif len(steps) > 1:
+        if whole.verdict is Verdict.KEPT:
+            document["evidence"] = step_document(last)["evidence"]
+        document["at_risk"] = next((s.outcome.at_risk.detail() for s in steps if s.outcome.at_risk), None)
+        document["unverified"] = list(last.outcome.unverified) if whole.verdict is Verdict.KEPT else []
+    if root.plan:
+        document["plan"] = [step.detail() for step in root.plan]
+    return document
+
+
 def case_document(view) -> dict:
     """The contract's case shape (also used by the dashboard)."""
     case = view.case
@@ -91,16 +131,7 @@ def case_document(view) -> dict:
         "complaints": [{"channel": c.channel, "external_id": c.external_id, "author": c.author,
                         "text": c.text, "posted_at": c.posted_at, "customer_ref": c.customer_ref,
                         "order_ref": c.order_ref} for c in view.complaints],
-        "promises": [{
-            "promise_id": p.promise_id, "kind": p.kind.value, "partner": p.partner,
-            "reference": p.reference, "due_at": p.due_at, "expect": p.expect, "said": p.said,
-            "verdict": p.outcome.verdict.value,
-            "reason": p.outcome.reason.value if p.outcome.reason else None,
-            "fulfilled_at": p.outcome.fulfilled_at,
-            "evidence": p.outcome.evidence.evidence() if p.outcome.evidence else None,
-            "unverified": list(p.outcome.unverified),
-            "at_risk": p.outcome.at_risk.detail() if p.outcome.at_risk else None,
-        } for p in view.promises],
+        "promises": [promise_document(steps) for steps in chains(view.promises).values()],
         "timeline": [{"at": e.at, "type": e.type.value, "actor": e.actor, "detail": e.detail}
                      for e in view.timeline],
         "suggestions": [{"suggestion_id": s.suggestion_id, "kind": s.kind, "due_at": s.due_at,

@@ -10,8 +10,9 @@ from starlette.concurrency import run_in_threadpool
 from domain.model import FieldUpdate
 from integrations.api.auth import require_roles
 from integrations.api.hot_path import count_ingested
+from integrations.api.ingesting import ingest
 from integrations.api.schemas import IngestOut, UpdateBatchIn, UpdateIn
-from integrations.services.ingest import IngestSummary, ingest_updates
+from integrations.services.ingest import IngestSummary
 
 router = APIRouter(tags=["partners"])
 Partner = Annotated[Any, Depends(require_roles("partner"))]
@@ -29,7 +30,7 @@ async def post_updates(body: Annotated[UpdateIn | UpdateBatchIn, Body()], key: P
     state = request.app.state
     if isinstance(body, UpdateBatchIn):
         updates = [to_field_update(key.partner, u) for u in body.updates]
-        results = await run_in_threadpool(ingest_updates, state.uow_factory, updates, state.clock)
+        results = await run_in_threadpool(ingest, state.uow_factory, updates, state.clock)
     else:
         updates = [to_field_update(key.partner, body)]
         results = [await state.batcher.submit(updates[0])]
