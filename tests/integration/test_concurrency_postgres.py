@@ -57,8 +57,8 @@ def test_same_batch_and_same_case_from_two_processes(db, uow, database_url):
         spec("parcel.deliver", "lp", "B", T0 + timedelta(hours=24), recipient="Thomas Gouritin"),
     ], "agent:t", clock)
     noise = [update("lp", f"N{i}", "in_transit", T0 + timedelta(hours=1), event_id=f"n{i}") for i in range(500)]
-    batch = noise + [update("lp", "A", "available_for_pickup", T0 + timedelta(hours=1),
-                            location="Centre de tri Lesquin", event_id="a-wrong")]
+    batch = noise + [update("lp", "A", "delivered", T0 + timedelta(hours=1),  # at a door, not the post office
+                            handed_to="addressee", event_id="a-wrong")]
     other = [update("lp", "B", "delivered", T0 + timedelta(hours=1, minutes=5), signed_by="ROLAND",
                     event_id="b-wrong")]
     results = _run([(_ingest, (database_url, batch)), (_ingest, (database_url, batch)),
