@@ -9,6 +9,7 @@ integrations/services/outbound.py; the task below is a thin I/O wrapper around o
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import timedelta
 
 from prefect import flow, tags, task
@@ -16,10 +17,12 @@ from prefect.cache_policies import NO_CACHE
 from prefect.context import TaskRunContext
 
 from flows import context
+from integrations import logging_setup, tracing
 from integrations.outbound.partner_api import RequestFailed
 from integrations.services.clock import utc_now
 from integrations.services.outbound import attempt_request, claim_requests, reschedule_request
 
+log = logging.getLogger("terrain.partner_requests")
 TRIES_PER_CLAIM = 3  # task retries (1 s, then 4 s); then the row is rescheduled with backoff
 CONCURRENT_CASES = 8
 
@@ -29,13 +32,22 @@ async def send_request(request: dict) -> str:
     run = TaskRunContext.get()
     attempt = (request["attempts"] - 1) * TRIES_PER_CLAIM + (run.task_run.run_count if run else 1)
     # The HTTP call blocks: off the event loop, so that other cases' requests go on meanwhile.
-    return await asyncio.to_thread(attempt_request, context.uow_factory(), context.settings(), request, utc_now(), attempt)
+    with logging_setup.bound(case_id=request["case_id"], promise_id=request["promise_id"], partner=request["partner"]), \
+            tracing.span("partner.request", **{"terrain.case_id": request["case_id"],
+                                               "terrain.promise_id": request["promise_id"],
+                                               "terrain.partner": request["partner"], "terrain.attempt": attempt}):
+        return await asyncio.to_thread(attempt_request, context.uow_factory(), context.settings(), request, utc_now(),
+                                       attempt)
 
 
 async def _send(request: dict) -> str:
     try:
-        return await send_request(request)
+        outcome = await send_request(request)
+        log.info("partner request %s", outcome, extra={"promise_id": request["promise_id"], "partner": request["partner"]})
+        return outcome
     except RequestFailed as exc:  # retried later with backoff; blocks nothing else
+        log.warning("partner request failed: %s", exc, extra={"promise_id": request["promise_id"],
+                                                               "partner": request["partner"]})
         return await asyncio.to_thread(reschedule_request, context.uow_factory(), context.settings(), request,
                                        utc_now(), str(exc))
 
@@ -44,6 +56,8 @@ async def _send(request: dict) -> str:
 async def complaint_workflow(case_id: str, requests: list[dict]) -> dict[str, str]:
     """The requests of one case, side by side: one partner that cannot be reached does not hold
     up another."""
+    context.bind_flow_run()
+    logging_setup.bind(case_id=case_id)
     outcomes = await asyncio.gather(*(_send(request) for request in requests))
     return {request["promise_id"]: outcome for request, outcome in zip(requests, outcomes, strict=True)}
 
@@ -52,6 +66,7 @@ async def complaint_workflow(case_id: str, requests: list[dict]) -> dict[str, st
 async def dispatch_partner_requests(limit: int = 50) -> dict[str, str]:
     """Claim due requests (SKIP LOCKED on PostgreSQL, with a lease) and run the workflow of each
     case they belong to, several cases at once."""
+    context.bind_flow_run()
     settings = context.settings()
     claimed = claim_requests(context.uow_factory(), utc_now(), limit, timedelta(seconds=settings.claim_lease_seconds))
     by_case: dict[str, list[dict]] = {}

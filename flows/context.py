@@ -34,3 +34,14 @@ def stop_event() -> threading.Event:
 
 def stopping() -> bool:
     return _STOP.is_set()
+
+
+def bind_flow_run() -> None:
+    """Put the current Prefect flow run's id in the log context (see integrations/logging_setup);
+    in a process a Prefect worker started for the run, Terrain's logging is configured first."""
+    from prefect.runtime import flow_run
+
+    from integrations import logging_setup
+
+    logging_setup.configure()
+    logging_setup.bind(flow_run_id=flow_run.get_id())

@@ -8,14 +8,15 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from flows import context
-from integrations import metrics
+from integrations import metrics, tracing
 from integrations.db import scorecard_stats
 from integrations.services.sweep import SweepReport, sweep_deadlines
 
 
 @task(retries=3, retry_delay_seconds=[1, 2, 4], cache_policy=NO_CACHE)
 def sweep_batch() -> SweepReport:
-    return sweep_deadlines(context.uow_factory())
+    with tracing.span("deadline.sweep_batch"):
+        return sweep_deadlines(context.uow_factory())
 
 
 @task(retries=3, retry_delay_seconds=[1, 2, 4], cache_policy=NO_CACHE)
@@ -28,6 +29,7 @@ def fold_scorecards() -> int:
 async def deadline_sweep(max_batches: int = 1000) -> dict[str, int]:
     """Drain the backlog batch by batch (several sweepers share it: SKIP LOCKED), then fold
     the verdicts that changed into the scorecards' aggregate."""
+    context.bind_flow_run()
     start = time.perf_counter()
     totals = {"cases_checked": 0, "promises_broken": 0, "cases_reopened": 0, "cases_closed": 0,
               "scorecard_deltas_folded": 0}

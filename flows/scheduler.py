@@ -1,12 +1,15 @@
 """The embedded scheduler of `terrain up` and `python -m flows.worker`: runs the flows on the
 local Prefect server (or PREFECT_API_URL).
 
-Independent loops, each in its own thread so that a slow one never delays another:
-- the deadline sweep and escalation every TERRAIN_SWEEP_INTERVAL_SECONDS;
+Independent loops, each in its own thread so that a slow one never delays another, at the
+intervals of integrations/schedules.py (the table deployments/prefect.yaml follows too):
+- the deadline sweep every TERRAIN_SWEEP_INTERVAL_SECONDS (30 s);
+- escalation every TERRAIN_ESCALATION_INTERVAL_SECONDS (300 s);
 - alert delivery, polled cheaply (an indexed look at the outbox) every
   TERRAIN_ALERT_POLL_SECONDS, a flow run started only when an alert is due: an alert leaves
-  within about a second of the contradiction, whatever else is running;
-- partner requests, polled the same way;
+  within about a second of the contradiction, whatever else is running (the deployment's runs
+  watch the outbox the same way);
+- partner requests, polled the same way every TERRAIN_PARTNER_REQUEST_POLL_SECONDS (10 s).
 - carrier polls: every TERRAIN_CARRIER_CHECK_SECONDS, a `carrier-poll` flow run for each
   partner whose pass is due (its account's --poll-every), each running on its own so that a
   long or failing pass delays no other partner's.
@@ -32,6 +35,7 @@ from flows.carrier_poll import carrier_poll, partners_due
 from flows.complaint_workflow import dispatch_partner_requests
 from flows.deadline_sweep import deadline_sweep
 from flows.escalation import escalation
+from integrations import logging_setup
 from integrations.services.clock import utc_now
 from integrations.services.outbound import requests_due
 from integrations.services.outbox import alerts_due
@@ -65,8 +69,11 @@ def _set(name: str, **values: Any) -> None:
             setattr(status, key, value)
 
 
-async def _sweep_and_escalate() -> None:
+async def _sweep() -> None:
     await deadline_sweep()
+
+
+async def _escalate() -> None:
     await escalation()
 
 
@@ -136,11 +143,13 @@ def run_forever(stop: threading.Event, grace_seconds: float = 15.0, loops: list[
     end. A round still running after that (a partner that hangs) is abandoned with the process:
     what it claimed is leased, not lost, and another worker takes it when the lease expires.
     Returns True when every loop ended."""
+    logging_setup.configure(force=True)  # importing prefect replaced the root logger's handlers
     settings = context.settings()
     context.stop_event().clear()
-    loops = loops or [("sweep", _sweep_and_escalate, settings.sweep_interval_seconds),
+    loops = loops or [("sweep", _sweep, settings.sweep_interval_seconds),
+                      ("escalation", _escalate, settings.escalation_interval_seconds),
                       ("alerts", _deliver_if_due, settings.alert_poll_seconds),
-                      ("partner-requests", _dispatch_if_due, settings.alert_poll_seconds),
+                      ("partner-requests", _dispatch_if_due, settings.partner_request_poll_seconds),
                       ("carrier-polls", _start_due_carrier_polls, settings.carrier_check_seconds)]
 
     def start(name: str, step: Callable[[], Awaitable[None]], every: float) -> threading.Thread:

@@ -11,6 +11,10 @@ from flows import prefect_server
 
 
 def main() -> None:
+    from integrations import logging_setup, tracing
+
+    logging_setup.configure()
+    tracing.setup()
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())

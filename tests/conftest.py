@@ -29,6 +29,7 @@ PG_ADMIN_URL = os.environ.get("TERRAIN_TEST_POSTGRES_URL",
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "postgres_only: needs PostgreSQL (row locks, two processes)")
+    config.addinivalue_line("markers", "container: builds and runs the image with podman (TERRAIN_TEST_CONTAINERS=1)")
 
 
 def primary_url() -> str:

@@ -8,6 +8,7 @@ from functools import partial
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
+from integrations import logging_setup, tracing
 from integrations.api import dashboard, errors
 from integrations.api.auth import KeyCache
 from integrations.api.batcher import UpdateBatcher
@@ -15,9 +16,10 @@ from integrations.api.dashboard.security import SecurityHeaders
 from integrations.api.hot_path import UpdatesFastPath
 from integrations.api.ingesting import ingest
 from integrations.api.limits import BodySizeLimit
-from integrations.api.observability import RequestTiming
+from integrations.api.observability import RequestContext, RequestTiming
 from integrations.api.read_cache import TtlCache
 from integrations.api.routes import actions, cases, health, ops, partners, replies, updates, webhooks
+from integrations.api.schemas import ERROR_RESPONSES
 from integrations.db.engine import engine_for
 from integrations.db.unit_of_work import uow_factory
 from integrations.services.clock import Clock, utc_now
@@ -53,8 +55,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.uow_factory, app.state.batcher, app.state.key_cache = factory, batcher, KeyCache()
     app.state.aggregates = TtlCache(ttl=30.0)
     errors.install(app)
-    for module in (cases, actions, updates, webhooks, partners, ops, replies, health):
-        app.include_router(module.router)
+    for module in (cases, actions, updates, webhooks, partners, ops, replies):
+        app.include_router(module.router, responses=ERROR_RESPONSES)
+    app.include_router(health.router)
     app.include_router(dashboard.router)
     app.include_router(dashboard.docs_router)
     app.mount("/static", dashboard.static, name="static")
@@ -62,10 +65,15 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.add_middleware(UpdatesFastPath)  # innermost: the limit and timing apply to it too
     app.add_middleware(RequestTiming)
     app.add_middleware(BodySizeLimit)
-    app.add_middleware(SecurityHeaders)  # outermost: every answer carries them, refusals included
+    app.add_middleware(SecurityHeaders)  # every answer carries them, refusals included
+    app.add_middleware(RequestContext, access_log=settings.access_log)  # the request id is on every line and every answer
+    tracing.wrap_batcher(batcher)  # both no-ops unless tracing.setup() ran
+    tracing.instrument_app(app)  # outermost when on: the server span covers everything
     return app
 
 
 def app_from_env() -> FastAPI:
-    """Factory for uvicorn (`--factory`): settings from the environment."""
+    """Factory for uvicorn (`--factory`): settings from the environment, logs configured."""
+    logging_setup.configure()
+    tracing.setup()
     return create_app()

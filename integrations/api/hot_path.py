@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError
 
 from domain.errors import DomainError
 from domain.model import FieldUpdate
-from integrations import metrics
+from integrations import logging_setup, metrics
 from integrations.api.ingesting import ingest
 from integrations.api.schemas import UpdateBatchIn, UpdateIn
 from integrations.services.ingest import IngestSummary, ItemResult
@@ -83,6 +83,7 @@ class UpdatesFastPath:
             return
 
         scope["route"] = _ROUTE
+        logging_setup.bind(partner=updates[0].partner)  # on the request's log lines (integrations/logging_setup.py)
         try:
             if len(updates) == 1:
                 results = [await state.batcher.submit(updates[0])]

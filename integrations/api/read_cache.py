@@ -4,25 +4,25 @@ managers costs one scan per period, and the figures are at most `ttl` seconds ol
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any, Callable, Hashable
+
+from cachetools import TTLCache
 
 
 class TtlCache:
     def __init__(self, ttl: float = 30.0, size: int = 64) -> None:
-        self.ttl, self.size = ttl, size
-        self._items: dict[Hashable, tuple[float, Any]] = {}
-        self._lock = threading.Lock()
+        self._items: TTLCache[Hashable, Any] = TTLCache(maxsize=size, ttl=ttl)
+        self._lock = threading.Lock()  # cachetools caches are not thread-safe; reads run in threads
 
     def get_or_compute(self, key: Hashable, compute: Callable[[], Any]) -> Any:
-        now = time.monotonic()
         with self._lock:
-            hit = self._items.get(key)
-            if hit and hit[0] > now:
-                return hit[1]
-        value = compute()
+            hit = self._items.get(key, _MISSING)
+        if hit is not _MISSING:
+            return hit
+        value = compute()  # outside the lock: a slow scan does not block the other keys
         with self._lock:
-            if len(self._items) >= self.size:
-                self._items.clear()
-            self._items[key] = (now + self.ttl, value)
+            self._items[key] = value
         return value
+
+
+_MISSING = object()

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
-from domain.model import STATUSES, HandedTo, PromiseKind
+from domain.model import STATUSES, CaseStatus, HandedTo, PromiseKind, Reason, Verdict
 
-Status = Literal[tuple(sorted(STATUSES))]  # type: ignore[valid-type]
-Kind = Literal[tuple(k.value for k in PromiseKind)]  # type: ignore[valid-type]
+if TYPE_CHECKING:  # made from the domain's vocabularies at run time: plain strings to the type checker
+    Status: TypeAlias = str
+    Kind: TypeAlias = str
+    CaseStatusName: TypeAlias = str
+    VerdictName: TypeAlias = str
+    ReasonName: TypeAlias = str
+else:  # enums in the OpenAPI document
+    Status = Literal[tuple(sorted(STATUSES))]
+    Kind = Literal[tuple(k.value for k in PromiseKind)]
+    CaseStatusName = Literal[tuple(s.value for s in CaseStatus)]
+    VerdictName = Literal[tuple(v.value for v in Verdict)]
+    ReasonName = Literal[tuple(r.value for r in Reason)]
 Text200 = Field(min_length=1, max_length=200)
 MAX_BATCH = 1000  # updates per batch, and per transaction
 # A reference as every other field takes it: 1 to 200 characters, no NUL (PostgreSQL stores none).
@@ -38,9 +48,49 @@ class ComplaintIn(Strict):
     tracking_numbers: list[TrackingNumber] = Field(default_factory=list, max_length=50)
 
 
+class ErrorBody(BaseModel):
+    code: str = Field(description="stable, machine-readable: unauthorized, forbidden, not_found, invalid_input, ...")
+    message: str
+    details: Any = None
+
+
+class ErrorOut(BaseModel):
+    """Every error answer of the API."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"error": {"code": "unauthorized", "message": "a Bearer token is required", "details": None}}]})
+
+    error: ErrorBody
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"model": ErrorOut, "description": description}
+
+
+# Declared on every route (app.include_router): the error envelope and when it comes.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _error("malformed JSON or a refused domain operation"),
+    401: _error("no token, or an unknown or revoked one"),
+    403: _error("the token's role may not do this"),
+    404: _error("no such case, promise, suggestion or playbook"),
+    409: _error("conflicts with the current state"),
+    413: _error("the body is over 5 MiB"),
+    422: _error("the request does not match the schema"),
+    503: _error("the database is unavailable: retry after Retry-After seconds"),
+}
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok"]
+
+
+class ReadyOut(BaseModel):
+    status: Literal["ready"]
+
+
 class ComplaintOut(BaseModel):
     case_id: str
-    status: str
+    status: CaseStatusName
     linked_to: str | None = None
 
 
@@ -66,7 +116,7 @@ class PromiseIn(Strict):
 
 class PromiseCreated(BaseModel):
     promise_id: str
-    verdict: str
+    verdict: VerdictName
 
 
 class PlaybookPromisesCreated(BaseModel):
@@ -75,7 +125,7 @@ class PlaybookPromisesCreated(BaseModel):
 
 class CaseClosedOut(BaseModel):
     case_id: str
-    status: str
+    status: CaseStatusName
 
 
 class ComplaintView(BaseModel):
@@ -90,14 +140,14 @@ class ComplaintView(BaseModel):
 
 class PromiseView(BaseModel):
     promise_id: str
-    kind: str
+    kind: Kind
     partner: str
     reference: str
     due_at: datetime
     expect: dict[str, str]
     said: str | None = None
-    verdict: str
-    reason: str | None = None
+    verdict: VerdictName
+    reason: ReasonName | None = None
     fulfilled_at: datetime | None = None
     evidence: dict[str, Any] | None = None
     unverified: list[str] = Field(default_factory=list, description="kept, but these could not be verified: "
@@ -131,7 +181,7 @@ class SuggestionView(BaseModel):
 
 class CaseView(BaseModel):
     case_id: str
-    status: str
+    status: CaseStatusName
     reopen_count: int
     linked_to: str | None = None
     complaints: list[ComplaintView]
@@ -182,3 +232,74 @@ class IngestOut(BaseModel):
     accepted: int
     duplicates: int
     matched: int
+
+
+class StepView(BaseModel):
+    """One of a partner's own steps: what it must do, by when, how it is judged so far."""
+
+    promise_id: str
+    kind: Kind
+    reference: str
+    due_at: datetime
+    expect: dict[str, Any]
+    verdict: VerdictName
+    reason: ReasonName | None = None
+    fulfilled_at: datetime | None = None
+    step_of: str | None = Field(default=None, description="the promise this step carries on (a handoff to this partner)")
+
+
+class StepsOut(BaseModel):
+    partner: str
+    steps: list[StepView]
+
+
+class AssignedOut(BaseModel):
+    case_id: str
+    owner: str | None
+
+
+class SnoozeOut(BaseModel):
+    promise_id: str
+    snoozed_until: datetime | None
+
+
+class NoteOut(BaseModel):
+    case_id: str
+    at: datetime
+    actor: str
+    text: str
+
+
+class ResentOut(BaseModel):
+    promise_id: str
+    partner: str
+    state: Literal["pending"]
+
+
+class NextStepOut(BaseModel):
+    promises: list[PromiseCreated]
+
+
+class OpsItemsOut(BaseModel):
+    """Rows of an ops list (their fields are those of the dashboard's tables)."""
+
+    items: list[dict[str, Any]]
+
+
+class ScorecardOut(BaseModel):
+    partner: str
+    promises: int
+    kept: int
+    broken: int
+    pending: int
+    kept_rate: float | None
+    median_seconds_to_keep: float | None
+    broken_by_reason: dict[str, int]
+
+
+class ScorecardsOut(BaseModel):
+    partners: list[ScorecardOut]
+
+
+class PlaybooksOut(BaseModel):
+    playbooks: list[dict[str, Any]]

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from integrations.cli.context import console, engine, ensure_secret_key, settings
+from integrations.cli.context import console, engine, ensure_secret_key, read_only_engine, settings
 from integrations.cli.secrets_input import SPEC_HELP, SecretInputError, read_secret
 from integrations.db import credentials
 from integrations.db.migrate import upgrade
@@ -69,8 +69,7 @@ def keys_create(role: Role = typer.Option(..., "--role"),
 @keys_app.command("list")
 def keys_list() -> None:
     """Every key: id, role, partner, person, alert target, created, last used, revoked (never a token)."""
-    upgrade(settings().sqlalchemy_url)
-    rows = credentials.list_keys(engine())
+    rows = credentials.list_keys(read_only_engine())  # read-only: never migrates
     table = Table(title=f"API keys ({len(rows)})")
     for column in ("id", "role", "partner", "name", "alert", "created", "last used", "revoked"):
         table.add_column(column, overflow="fold")

@@ -1,4 +1,4 @@
-"""What every command needs: settings, a migrated engine, the console."""
+"""What every command needs: settings, an engine (checked at the migration head for read-only commands), the console."""
 
 from __future__ import annotations
 
@@ -19,6 +19,20 @@ def settings() -> Settings:
 
 def engine() -> Engine:
     return engine_for(settings().sqlalchemy_url)
+
+
+def read_only_engine() -> Engine:
+    """For commands that only read: they never migrate, and say so when the schema is behind
+    (exit status 2) instead of reading a schema they do not know."""
+    from integrations.db.migrate import SchemaBehind, require_head
+
+    ready = engine()
+    try:
+        require_head(ready)
+    except SchemaBehind as behind:
+        console.print(f"[red]{behind}[/]")
+        raise typer.Exit(2) from None
+    return ready
 
 
 def ensure_secret_key() -> None:

@@ -13,7 +13,7 @@ from rich.table import Table
 from domain.errors import DomainError
 from domain.model import PromiseKind, Reason
 from integrations.api.routes.ops import parse_duration
-from integrations.cli.context import console, engine, settings
+from integrations.cli.context import console, engine, read_only_engine, settings
 from integrations.db import queries, scorecard_stats
 from integrations.db.migrate import upgrade
 from integrations.localtime import local
@@ -76,7 +76,8 @@ def _wrap(label: str, text: str | None, width: int) -> list[str]:
 
 
 def _facts(view: dict[str, str] | None) -> str:
-    return ", ".join(f"{k} {view[k]}" for k in ("place", "recipient", "amount") if (view or {}).get(k))
+    view = view or {}
+    return ", ".join(f"{k} {view[k]}" for k in ("place", "recipient", "amount") if view.get(k))
 
 
 def print_items(items: list[dict], title: str, *, tz: str, width: int) -> None:
@@ -120,9 +121,8 @@ def stuck(partner: str | None = typer.Option(None, "--partner"),
     --at-risk / --to-check, the early warnings and the keeps to verify). Times in TERRAIN_TIMEZONE."""
     kind, reason = _one_of("--kind", kind, KINDS), _one_of("--reason", reason, REASONS)
     config = settings()
-    upgrade(config.sqlalchemy_url)
     books = load_playbooks(config.playbooks_file).values()
-    with engine().connect() as conn:
+    with read_only_engine().connect() as conn:  # read-only: never migrates
         if at_risk:
             items = queries.at_risk_promises(conn, utc_now(), partner=partner, kind=kind, limit=limit)
             title = f"At risk ({len(items)})"
@@ -145,8 +145,7 @@ def scorecard(since: str | None = typer.Option(None, "--since", help="promises m
               as_json: bool = typer.Option(False, "--json", help="machine-readable output")) -> None:
     """Per partner: promises, kept, broken, kept rate, median time to keep, broken by reason."""
     when = _since(since)
-    upgrade(settings().sqlalchemy_url)
-    with engine().connect() as conn:
+    with read_only_engine().connect() as conn:  # read-only: never migrates
         cards = queries.scorecards(conn, when)
     if as_json:
         out.print_json(data={"since": when.isoformat() if when else None, "partners": cards})

@@ -12,23 +12,20 @@ from pathlib import Path
 
 import typer
 
+from integrations import logging_setup
 from integrations.cli.context import console, engine, ensure_secret_key, settings
 from integrations.db import credentials
 from integrations.db.migrate import upgrade
 from integrations.db.unit_of_work import uow_factory
-from integrations.redaction import RedactingFormatter
 from integrations.services.clock import utc_now
 from integrations.settings import UP_STATUS_FILE_ENV
 
 
 def _log_to_stderr() -> None:
-    """Terrain's own loggers (supervision, scheduler, alerts without a target) on standard error."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    terrain_log = logging.getLogger("terrain")
-    terrain_log.addHandler(handler)
-    terrain_log.setLevel(logging.INFO)
-    terrain_log.propagate = False
+    """Terrain's own loggers (supervision, scheduler, alerts without a target) on standard error,
+    in the process's log format (integrations/logging_setup.py: context, redaction)."""
+    logging_setup.configure()
+    logging.getLogger("terrain").setLevel(logging.INFO)
 
 
 def _first_ops_key(base_url: str) -> None:

@@ -7,6 +7,8 @@ from functools import lru_cache
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import NullPool
 
+from integrations import tracing
+
 
 def make_engine(url: str, *, pool_size: int = 10, pre_ping: bool = True) -> Engine:
     """`pre_ping` tests each pooled connection with a round trip before use. The API turns it
@@ -16,9 +18,9 @@ def make_engine(url: str, *, pool_size: int = 10, pre_ping: bool = True) -> Engi
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
                                poolclass=NullPool if ":memory:" not in url else None)
         _sqlite_pragmas(engine)
-        return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=pre_ping,
-                         pool_recycle=1800)
+        return tracing.instrument_engine(engine)
+    return tracing.instrument_engine(create_engine(url, pool_size=pool_size, max_overflow=pool_size,
+                                                   pool_pre_ping=pre_ping, pool_recycle=1800))
 
 
 def _sqlite_pragmas(engine: Engine) -> None:

@@ -8,10 +8,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, select, update
 
-LEASE = timedelta(seconds=60)
 
-
-def claim(conn: Connection, table: Table, now: datetime, limit: int, lease: timedelta = LEASE) -> list[Any]:
+def claim(conn: Connection, table: Table, now: datetime, limit: int, lease: timedelta) -> list[Any]:
     """Take up to `limit` due rows: their next attempt moves past the lease, so another worker
     only gets them if this one dies. SKIP LOCKED on PostgreSQL; SQLite serialises writers."""
     key = table.primary_key.columns.values()[0]

@@ -34,7 +34,7 @@ from domain.model import (
 )
 from domain.ops import merge_alert
 from domain.verdicts import silence_check_at
-from integrations import secret_box
+from integrations import secret_box, tracing
 from integrations.db import outbox_store
 from integrations.db import tables as t
 from integrations.services import ports
@@ -541,7 +541,7 @@ class SqlOutboxRepository(SqlWorkQueue, ports.OutboxRepository):
         stmt = dialect_insert(self.conn, t.outbox).on_conflict_do_nothing().returning(t.outbox.c.key)
         return set(self.conn.execute(stmt, [
             {"key": a.key, "case_id": a.case_id, "promise_id": a.promise_id, "kind": a.kind,
-             "payload": a.payload, "state": "pending", "attempts": 0, "created_at": now,
+             "payload": tracing.with_trace(a.payload), "state": "pending", "attempts": 0, "created_at": now,
              "next_attempt_at": now} for a in alerts]).scalars())
 
 

@@ -64,7 +64,7 @@ class KeepTimes:
 
     def add(self, bucket: int, n: int, seconds: float) -> None:
         self.counts[bucket] += n
-        self.seconds[bucket] += seconds
+        self.seconds[bucket] += seconds  # type: ignore[assignment]
 
 
 @dataclass

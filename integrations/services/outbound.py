@@ -8,7 +8,13 @@ from typing import Any, Callable
 
 from domain.model import EntryType, TimelineEntry
 from integrations import metrics
-from integrations.outbound.partner_api import STRIPE_SCHEME, RequestFailed, create_stripe_refund, send_signed
+from integrations.outbound.partner_api import (
+    STRIPE_SCHEME,
+    RequestFailed,
+    RequestRefused,
+    create_stripe_refund,
+    send_signed,
+)
 from integrations.redaction import redact_text, redact_url
 from integrations.services import work_queues
 from integrations.services.ports import UnitOfWork
@@ -49,7 +55,8 @@ def _record(uow_factory: Callable[[], UnitOfWork], request: dict[str, Any], now:
 
 def attempt_request(uow_factory: Callable[[], UnitOfWork], settings: Settings, request: dict[str, Any],
                     now: datetime, attempt: int) -> str:
-    """One attempt; returns the final state ("sent" or "skipped"), "lost" when the claim is no
+    """One attempt; returns the final state ("sent", "skipped", or "refused" when the partner
+    refused for good and retrying cannot help), "lost" when the claim is no
     longer this worker's (it expired and another worker took the request), or raises
     RequestFailed. The claim is renewed before the partner is called."""
     with uow_factory() as uow:
@@ -77,6 +84,11 @@ def attempt_request(uow_factory: Callable[[], UnitOfWork], settings: Settings, r
         else:
             sent = send_signed(endpoint.action_url, secret, promise, now, settings.outbound_timeout_seconds)
             target = redact_url(endpoint.action_url)  # shown to every agent: no credentials
+    except RequestRefused as exc:
+        _record(uow_factory, request, now, state="failed",
+                detail={"outcome": "refused", "attempt": attempt, "error": str(exc)})
+        metrics.OUTBOUND_REQUESTS.labels("refused").inc()
+        return "refused"
     except RequestFailed as exc:
         _record(uow_factory, request, now, state=None,
                 detail={"outcome": "failed", "attempt": attempt, "error": str(exc)})

@@ -84,3 +84,22 @@ def test_keys_are_printed_alone_on_the_last_line_and_stored_hashed(db, database_
     assert run(["webhooks", "set", "--partner", "ups", "--provider", "aftership", "--secret", "s"],
                database_url, monkeypatch).exit_code == 2  # never a literal secret on the command line
     assert run(["partners", "set", "ups", "--action-url", "http://x"], database_url, monkeypatch).exit_code != 0
+
+
+def test_read_only_commands_never_migrate_and_say_when_the_schema_is_behind(tmp_path, monkeypatch):
+    from sqlalchemy import create_engine
+
+    from integrations.db.migrate import upgrade
+
+    behind = f"sqlite:///{tmp_path / 'behind.db'}"
+    upgrade(behind, "0010_people_sessions")
+    for args in (["stuck"], ["stuck", "--at-risk"], ["scorecard"], ["keys", "list"]):
+        result = run(args, behind, monkeypatch)
+        assert result.exit_code == 2, (args, result.output)
+        assert "terrain db upgrade" in result.output and "does not migrate" in result.output
+    engine = create_engine(behind)
+    with engine.connect() as conn:  # still at 0009: nothing was migrated
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0010_people_sessions"
+    never = f"sqlite:///{tmp_path / 'never.db'}"
+    result = run(["stuck"], never, monkeypatch)
+    assert result.exit_code == 2 and "never migrated" in result.output

@@ -324,3 +324,28 @@ def test_carrier_poll_flow_a_carrier_that_hangs_blocks_no_other(db, env, monkeyp
     assert accounts["hangpost"].backoff_until is not None and accounts["hangpost"].failures == 1
     assert "ReadTimeout" in accounts["hangpost"].last_error
     assert run(carrier_poll) == []  # zippost polled a moment ago, hangpost backing off
+
+
+def test_flow_logs_are_json_lines_with_the_flow_run_the_case_and_the_promise(db, env):
+    import io
+    import json
+    import logging
+
+    from integrations import logging_setup
+
+    buffer = io.StringIO()
+    logging_setup.configure(fmt="json", stream=buffer, force=True)
+    try:
+        with HttpReceiver() as http:
+            env(alert_urls=f"json://127.0.0.1:{http.port}/alerts")
+            case_id = broken_case(db)
+            assert run(alert_delivery) == {"sent": 1, "failed": 0}
+        lines = [json.loads(line) for line in buffer.getvalue().splitlines() if line.startswith("{")]
+        [sent] = [line for line in lines if line["logger"] == "terrain.alerts"]
+        assert sent["msg"] == "alert sent" and sent["case_id"] == case_id and sent["promise_id"]
+        assert len(sent["flow_run_id"]) == 36 and sent["alert_kind"] == "promise_broken"
+    finally:
+        root = logging.getLogger()
+        for handler in [h for h in root.handlers if h.get_name() == "terrain"]:
+            root.removeHandler(handler)
+        logging_setup._configured = False

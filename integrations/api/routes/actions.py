@@ -12,7 +12,15 @@ from pydantic import AwareDatetime, Field
 from domain.errors import InvalidInput
 from integrations.api.auth import require_roles
 from integrations.api.routes.replies import playbooks_of
-from integrations.api.schemas import PromiseCreated, Strict
+from integrations.api.schemas import (
+    AssignedOut,
+    NextStepOut,
+    NoteOut,
+    PromiseCreated,
+    ResentOut,
+    SnoozeOut,
+    Strict,
+)
 from integrations.services.ops_actions import (
     NOTE_MAX,
     acknowledge_promise,
@@ -59,7 +67,7 @@ def owner_name(key, owner: str | None) -> str | None:
     return owner
 
 
-@router.post("/v1/cases/{case_id}/assign")
+@router.post("/v1/cases/{case_id}/assign", response_model=AssignedOut)
 def post_assign(case_id: str, body: AssignIn, key: Person, request: Request) -> dict:
     """Take the case (`"me"`), give it to someone (their name), or to nobody (`null`)."""
     state = request.app.state
@@ -67,7 +75,7 @@ def post_assign(case_id: str, body: AssignIn, key: Person, request: Request) -> 
     return {"case_id": case.case_id, "owner": case.owner}
 
 
-@router.post("/v1/promises/{promise_id}/acknowledge")
+@router.post("/v1/promises/{promise_id}/acknowledge", response_model=SnoozeOut)
 def post_acknowledge(promise_id: str, body: AcknowledgeIn, key: Person, request: Request) -> dict:
     """Acknowledge a stuck promise with a note; with `snooze_until` it leaves the stuck list
     until then (ownership and acknowledgement alone do not hide it)."""
@@ -78,7 +86,7 @@ def post_acknowledge(promise_id: str, body: AcknowledgeIn, key: Person, request:
             "snoozed_until": promise.snoozed_until.isoformat() if promise.snoozed_until else None}
 
 
-@router.post("/v1/promises/{promise_id}/unsnooze")
+@router.post("/v1/promises/{promise_id}/unsnooze", response_model=SnoozeOut)
 def post_unsnooze(promise_id: str, key: Person, request: Request) -> dict:
     """End a snooze now: the promise is back on the stuck list."""
     state = request.app.state
@@ -86,14 +94,14 @@ def post_unsnooze(promise_id: str, key: Person, request: Request) -> dict:
     return {"promise_id": promise.promise_id, "snoozed_until": None}
 
 
-@router.post("/v1/cases/{case_id}/notes", status_code=201)
+@router.post("/v1/cases/{case_id}/notes", status_code=201, response_model=NoteOut)
 def post_note(case_id: str, body: NoteIn, key: Person, request: Request) -> dict:
     state = request.app.state
     entry = add_note(state.uow_factory, case_id, body.text, key.actor, state.clock)
     return {"case_id": case_id, "at": entry.at.isoformat(), "actor": entry.actor, "text": entry.detail["text"]}
 
 
-@router.post("/v1/promises/{promise_id}/resend", status_code=202)
+@router.post("/v1/promises/{promise_id}/resend", status_code=202, response_model=ResentOut)
 def post_resend(promise_id: str, key: Person, request: Request) -> dict:
     """Queue the promise's partner request again; the partner-request worker sends it."""
     state = request.app.state
@@ -101,7 +109,7 @@ def post_resend(promise_id: str, key: Person, request: Request) -> dict:
     return {"promise_id": promise.promise_id, "partner": promise.partner, "state": "pending"}
 
 
-@router.post("/v1/promises/{promise_id}/next-step", status_code=201)
+@router.post("/v1/promises/{promise_id}/next-step", status_code=201, response_model=NextStepOut)
 def post_next_step(promise_id: str, key: Person, request: Request) -> dict:
     """Record the new promise(s) of the playbook that fits this stuck promise's kind and reason,
     due from now, same partner, reference and expectations: it is addressed and leaves the list."""

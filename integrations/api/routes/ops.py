@@ -13,6 +13,7 @@ from domain import values
 from domain.errors import InvalidInput
 from integrations.api.auth import require_roles
 from integrations.api.routes.replies import playbooks_of
+from integrations.api.schemas import Kind, OpsItemsOut, ReasonName, ScorecardsOut
 from integrations.db import queries
 
 router = APIRouter(tags=["ops"])
@@ -36,11 +37,11 @@ def parse_duration(text: str | None) -> timedelta | None:
     return timedelta(seconds=seconds)
 
 
-@router.get("/v1/ops/stuck")
+@router.get("/v1/ops/stuck", response_model=OpsItemsOut)
 def get_stuck(_key: Ops, request: Request,
               partner: str | None = Query(None, max_length=200),
-              kind: str | None = Query(None, max_length=32),
-              reason: str | None = Query(None, max_length=32),
+              kind: Kind | None = Query(None),
+              reason: ReasonName | None = Query(None),
               overdue_for: str | None = Query(None, max_length=20, examples=["2h"]),
               owner: str | None = Query(None, max_length=200, description='one person\'s cases (a name, or "me")'),
               limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0, le=1_000_000)) -> dict:
@@ -61,10 +62,10 @@ def for_people(request: Request, conn, items: list[dict]) -> list[dict]:
     return queries.for_people(conn, items, playbooks_of(request).values(), request.app.state.settings.language)
 
 
-@router.get("/v1/ops/at-risk")
+@router.get("/v1/ops/at-risk", response_model=OpsItemsOut)
 def get_at_risk(_key: Ops, request: Request,
                 partner: str | None = Query(None, max_length=200),
-                kind: str | None = Query(None, max_length=32),
+                kind: Kind | None = Query(None),
                 limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0, le=1_000_000)) -> dict:
     """Pending promises at risk before their deadline (a worrying carrier status, or no news past
     half the promised delay), soonest due first."""
@@ -74,10 +75,10 @@ def get_at_risk(_key: Ops, request: Request,
         return {"items": for_people(request, conn, items)}
 
 
-@router.get("/v1/ops/to-check")
+@router.get("/v1/ops/to-check", response_model=OpsItemsOut)
 def get_to_check(_key: Ops, request: Request,
                  partner: str | None = Query(None, max_length=200),
-                 kind: str | None = Query(None, max_length=32),
+                 kind: Kind | None = Query(None),
                  limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0, le=1_000_000)) -> dict:
     """Promises kept by an update that could not confirm the place or the recipient."""
     with request.app.state.engine.connect() as conn:
@@ -85,7 +86,7 @@ def get_to_check(_key: Ops, request: Request,
         return {"items": for_people(request, conn, items)}
 
 
-@router.get("/v1/ops/scorecards")
+@router.get("/v1/ops/scorecards", response_model=ScorecardsOut)
 async def get_scorecards(_key: Ops, request: Request,
                          since: Annotated[Any, Query(description="RFC 3339 with offset")] = None) -> dict:
     """Per partner: promises, kept, broken, kept_rate, median time from promise to keep

@@ -10,6 +10,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from domain.extraction import extract_promises
 from integrations.api.auth import require_roles
+from integrations.api.schemas import PlaybooksOut
 from integrations.playbooks.loader import load_playbooks
 from integrations.services.calendar import check_timezone, holiday_check
 from integrations.services.replies import record_reply
@@ -163,7 +164,7 @@ def playbooks_of(request: Request) -> dict:
     return state.playbooks
 
 
-@router.get("/v1/playbooks")
+@router.get("/v1/playbooks", response_model=PlaybooksOut)
 def get_playbooks(_key: Agent, request: Request) -> dict:
     """Typical problems with their standard promises and default deadlines."""
     return {"playbooks": [p.describe() for p in playbooks_of(request).values()]}

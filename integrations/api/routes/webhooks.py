@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import logging
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from integrations import logging_setup
 from integrations.api.errors import ApiError
 from integrations.api.hot_path import count_ingested
 from integrations.api.ingesting import MAX_UPDATES, ingest
 from integrations.api.routes.updates import UpdateIn, to_field_update
-from integrations.api.schemas import IngestOut
+from integrations.api.schemas import ErrorOut, IngestOut
 from integrations.db.credentials import webhook_secret
 from integrations.secret_box import SecretKeyError
 from integrations.services.ingest import IngestSummary
@@ -20,13 +22,19 @@ from integrations.webhooks.base import MalformedJson, PayloadError, SignatureErr
 from integrations.webhooks.registry import PROVIDERS
 
 router = APIRouter(tags=["webhooks"])
+# The schema lists the providers (an enum for client generators); an unknown one stays a 404
+# `unknown_provider` at run time, as it always was.
+Provider = Annotated[str, Path(description="the provider whose signature and payload format the body has",
+                               json_schema_extra={"enum": sorted(PROVIDERS)})]
 log = logging.getLogger(__name__)
 
 
 @router.post("/v1/webhooks/{provider}/{partner}", response_model=IngestOut,
-             responses={401: {"description": "signature missing, wrong or too old"},
-                        400: {"description": "malformed_json, or bad_payload: not the provider's format"}})
-async def post_webhook(provider: str, partner: str, request: Request) -> IngestOut:
+             responses={400: {"model": ErrorOut, "description": "malformed_json, or bad_payload: not the provider's format"},
+                        401: {"model": ErrorOut, "description": "signature missing, wrong or too old"},
+                        404: {"model": ErrorOut, "description": "unknown provider"}})
+async def post_webhook(provider: Provider, partner: Annotated[str, Path(min_length=1, max_length=200)],
+                       request: Request) -> IngestOut:
     """Verified with the secret set for (partner, provider) over the raw body. The provider's
     event id, in the provider's namespace (`stripe:evt_…`), is the event_id, so a redelivery
     counts as a duplicate. An event that fans out into more than 1,000 updates is stored in
@@ -34,6 +42,7 @@ async def post_webhook(provider: str, partner: str, request: Request) -> IngestO
     adapter = PROVIDERS.get(provider)
     if adapter is None:
         raise ApiError(404, "unknown_provider", f"no provider {provider!r}", {"known": sorted(PROVIDERS)})
+    logging_setup.bind(partner=partner)
     state = request.app.state
     try:
         secret = await run_in_threadpool(webhook_secret, state.engine, partner, provider)

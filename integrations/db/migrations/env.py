@@ -16,7 +16,7 @@ def run_migrations_online() -> None:
         return
     from integrations.db.engine import make_engine
 
-    engine = make_engine(config.get_main_option("sqlalchemy.url"))
+    engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
     with engine.connect() as conn:
         _run(conn)
 
