@@ -100,7 +100,7 @@ def run_tests(extra: list[str]) -> int:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     # Lint everything; type-check the layers that hold the rules (domain, use cases).
     checks = [[python, "-m", "ruff", "check", "domain", "integrations", "flows", "tests", "scripts", "run.py"],
-              [python, "-m", "mypy", "domain", "integrations/services"]]
+              [python, "-m", "mypy"]]  # the files of pyproject's [tool.mypy]: domain, integrations, flows
     for check in checks:
         if subprocess.run(check, cwd=ROOT, env=env).returncode:
             return 1
