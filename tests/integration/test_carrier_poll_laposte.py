@@ -79,7 +79,7 @@ def test_a_delivery_with_di1_keeps_the_promise_and_the_reference_is_polled_no_mo
         assert again.due == 0 and len(server.requests) == 1  # settled: not asked again
 
 
-def test_seed_000_a_reroute_while_the_parcel_stays_at_the_sorting_centre_is_broken_at_its_deadline(db, clock):
+def test_seed_000_a_reroute_while_the_parcel_stays_at_the_sorting_centre_is_at_risk_then_broken(db, clock):
     clock.now = datetime(2023, 3, 8, 17, 0, tzinfo=UTC)  # the last event then: ET1 at 16:25 Paris
     promise(db, clock, "parcel.reroute", DELIVERED, clock() + timedelta(hours=24),
             location="Bureau de poste Lille Vauban")
@@ -87,7 +87,14 @@ def test_seed_000_a_reroute_while_the_parcel_stays_at_the_sorting_centre_is_brok
         server.track(DELIVERED, body=history_until("2023-03-08T17:00:00+01:00"))
         report = poll(db, clock, server)
     assert report.stored >= 1 and verdicts(db) == {DELIVERED: ("pending", None)}
-    clock.advance(hours=25)
+    clock.advance(hours=12, minutes=1)  # half the promised delay, and no news since the promise
+    sweep_deadlines(uow_factory(db), clock)
+    with db.connect() as conn:
+        [risk] = conn.execute(select(t.promises.c.at_risk)).scalars()
+        alerts = [(r.kind, r.key.rsplit(":", 2)[-2:]) for r in conn.execute(select(t.outbox))]
+    assert verdicts(db) == {DELIVERED: ("pending", None)} and risk["cause"] == "silence"
+    assert alerts == [("promise_at_risk", ["at_risk", "silence"])]
+    clock.advance(hours=13)
     sweep_deadlines(uow_factory(db), clock)
     assert verdicts(db) == {DELIVERED: ("broken", "deadline_missed")}
 
