@@ -23,7 +23,7 @@ from integrations.carriers.pull import (
     CarrierUnavailable,
     TrackingNotFound,
 )
-from integrations.webhooks.base import MAX_ID, PayloadError, load_object, signer, stable_id, text
+from integrations.webhooks.base import MAX_ID, PayloadError, in_range, load_object, signer, stable_id, text
 
 PARIS = ZoneInfo("Europe/Paris")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -89,16 +89,6 @@ def json_body(body: bytes) -> Any:
 
 # --- time -----------------------------------------------------------------------------------
 
-def _in_range(moment: datetime, field: str) -> datetime:
-    try:
-        year = moment.astimezone(UTC).year
-    except OverflowError:
-        year = 0
-    if not 1970 <= year <= 9998:
-        raise PayloadError(f"{field} is out of range")
-    return moment
-
-
 def local_time(value: Any, zone: timezone | ZoneInfo, field: str) -> datetime:
     """An ISO 8601 time from a carrier; one without an offset is the carrier's local time in
     `zone` (the DST fold, an hour that happens twice, reads as its first occurrence)."""
@@ -111,7 +101,7 @@ def local_time(value: Any, zone: timezone | ZoneInfo, field: str) -> datetime:
         raise PayloadError(f"{field} is not a timestamp: {raw[:40]!r}") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
-    return _in_range(moment, field)
+    return in_range(moment, field)
 
 
 def compact_time(day: Any, clock: Any, zone: timezone | ZoneInfo, field: str) -> datetime:
@@ -127,7 +117,7 @@ def compact_time(day: Any, clock: Any, zone: timezone | ZoneInfo, field: str) ->
         moment = datetime.strptime(day.strip() + clock, "%Y%m%d%H%M%S").replace(tzinfo=zone)
     except ValueError:
         raise PayloadError(f"{field} is not a valid date") from None
-    return _in_range(moment, field)
+    return in_range(moment, field)
 
 
 def offset_zone(value: Any) -> timezone | None:

@@ -153,7 +153,8 @@ def obj(value: Any, what: str) -> dict[str, Any]:
     return value
 
 
-def _in_range(moment: datetime, field: str) -> datetime:
+def in_range(moment: datetime, field: str) -> datetime:
+    """The moment (naive read as UTC), or PayloadError outside 1970-9998."""
     moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     try:
         year = moment.astimezone(UTC).year
@@ -178,7 +179,7 @@ def parse_time(value: Any, field: str) -> datetime:
         except ValueError:
             raise PayloadError(f"{field} is not a timestamp: {value[:50]!r}") from None
         moment = datetime(day.year, day.month, day.day)
-    return _in_range(moment, field)
+    return in_range(moment, field)
 
 
 def from_unix(value: Any, field: str) -> datetime:
@@ -188,7 +189,7 @@ def from_unix(value: Any, field: str) -> datetime:
         moment = datetime.fromtimestamp(value, UTC)
     except (OverflowError, OSError, ValueError):
         raise PayloadError(f"{field} is out of range") from None
-    return _in_range(moment, field)
+    return in_range(moment, field)
 
 
 def text(value: Any, max_len: int) -> str | None:
