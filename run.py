@@ -31,8 +31,21 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 LOCK = ROOT / "requirements.lock"
 # The one command that makes requirements.lock (`python3 run.py lock` runs it).
-COMPILE = ["-m", "piptools", "compile", "--quiet", "--extra", "test", "--generate-hashes", "--strip-extras",
-           "--no-emit-index-url", "--no-emit-find-links", "--output-file", "requirements.lock", "pyproject.toml"]
+COMPILE = [
+    "-m",
+    "piptools",
+    "compile",
+    "--quiet",
+    "--extra",
+    "test",
+    "--generate-hashes",
+    "--strip-extras",
+    "--no-emit-index-url",
+    "--no-emit-find-links",
+    "--output-file",
+    "requirements.lock",
+    "pyproject.toml",
+]
 PIP_TOOLS = "pip-tools>=7.6,<8"
 PG_URL = os.environ.get("TERRAIN_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 
@@ -59,11 +72,14 @@ def ensure_venv() -> None:
     subprocess.run([*pip, "--require-hashes", "-r", str(LOCK)], check=True)
     subprocess.run([*pip, "--no-deps", "-e", str(ROOT)], check=True)
     # A dependency added to pyproject.toml but not to the lock would be missing: say so.
-    check = subprocess.run([str(BIN / "python"), "-m", "pip", "check", "--disable-pip-version-check"],
-                           capture_output=True, text=True)
+    check = subprocess.run(
+        [str(BIN / "python"), "-m", "pip", "check", "--disable-pip-version-check"], capture_output=True, text=True
+    )
     if check.returncode:
-        sys.exit(f"{check.stdout}{check.stderr}requirements.lock does not hold what pyproject.toml needs: "
-                 "run `python3 run.py lock` and commit requirements.lock")
+        sys.exit(
+            f"{check.stdout}{check.stderr}requirements.lock does not hold what pyproject.toml needs: "
+            "run `python3 run.py lock` and commit requirements.lock"
+        )
     (VENV / ".installed").write_text(installed_digest())
 
 
@@ -90,8 +106,7 @@ def run_child(command: list[str], **kwargs) -> int:
 
 
 def postgres_reachable() -> bool:
-    code = ("import sqlalchemy,sys; e=sqlalchemy.create_engine(sys.argv[1]);"
-            "c=e.connect(); c.close()")
+    code = "import sqlalchemy,sys; e=sqlalchemy.create_engine(sys.argv[1]);c=e.connect(); c.close()"
     return subprocess.run([str(BIN / "python"), "-c", code, PG_URL], capture_output=True).returncode == 0
 
 
@@ -99,8 +114,10 @@ def run_tests(extra: list[str]) -> int:
     python = str(BIN / "python")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     # Lint everything; type-check the layers that hold the rules (domain, use cases).
-    checks = [[python, "-m", "ruff", "check", "domain", "integrations", "flows", "tests", "scripts", "run.py"],
-              [python, "-m", "mypy"]]  # the files of pyproject's [tool.mypy]: domain, integrations, flows
+    checks = [
+        [python, "-m", "ruff", "check", "domain", "integrations", "flows", "tests", "scripts", "run.py"],
+        [python, "-m", "mypy"],
+    ]  # the files of pyproject's [tool.mypy]: domain, integrations, flows
     for check in checks:
         if subprocess.run(check, cwd=ROOT, env=env).returncode:
             return 1
@@ -159,11 +176,9 @@ def run_mutation(extra: list[str]) -> int:
     env.setdefault("TERRAIN_PROPERTY_EXAMPLES", "50")  # once per mutant: the exact unit tests do the rest
     mutmut = [str(BIN / "python"), "-m", "mutmut"]
     started = time.monotonic()
-    code = subprocess.run([*mutmut, "run", "--max-children", str(os.cpu_count() or 2), *extra], cwd=ROOT,
-                          env=env).returncode
+    code = subprocess.run([*mutmut, "run", "--max-children", str(os.cpu_count() or 2), *extra], cwd=ROOT, env=env).returncode
     elapsed = time.monotonic() - started
-    listing = subprocess.run([*mutmut, "results", "--all", "true"], cwd=ROOT, env=env, capture_output=True,
-                             text=True).stdout
+    listing = subprocess.run([*mutmut, "results", "--all", "true"], cwd=ROOT, env=env, capture_output=True, text=True).stdout
     statuses = [line.strip().rsplit(": ", 1) for line in listing.splitlines() if ": " in line]
     if not statuses:
         print("no mutation results (see mutmut's output above)", file=sys.stderr)
@@ -175,16 +190,19 @@ def run_mutation(extra: list[str]) -> int:
         detected = sum(counts[s] for s in DETECTED)
         judged = detected + counts["survived"] + counts["no tests"]
         score = detected / judged if judged else 0.0
-        print(f"{area:20} {score:6.1%}  ({detected} of {judged} detected; "
-              + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) + ")")
+        print(
+            f"{area:20} {score:6.1%}  ({detected} of {judged} detected; "
+            + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+            + ")"
+        )
     survivors = [name for name, status in statuses if status in ("survived", "no tests")]
-    print(f"\n{len(survivors)} surviving mutants (python -m mutmut show NAME; equivalent ones are listed "
-          "in tests/MUTATION.md):")
+    print(f"\n{len(survivors)} surviving mutants (python -m mutmut show NAME; equivalent ones are listed in tests/MUTATION.md):")
     for name in survivors:
         print(f"  {name}")
     (ROOT / "test-artifacts").mkdir(exist_ok=True)
-    (ROOT / "test-artifacts" / "mutation.json").write_text(json.dumps(
-        {"minutes": round(elapsed / 60, 1), "results": dict(statuses)}, indent=1))
+    (ROOT / "test-artifacts" / "mutation.json").write_text(
+        json.dumps({"minutes": round(elapsed / 60, 1), "results": dict(statuses)}, indent=1)
+    )
     return code
 
 

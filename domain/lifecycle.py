@@ -13,12 +13,23 @@ AUTO_CLOSE_AFTER = timedelta(days=30)
 
 S = CaseStatus
 # Explicit (from, to) pairs; `closed` is terminal and nothing goes back to `open`.
-TRANSITIONS: frozenset[tuple[CaseStatus, CaseStatus]] = frozenset({
-    (S.OPEN, S.IN_PROGRESS), (S.OPEN, S.RESOLVED), (S.OPEN, S.REOPENED), (S.OPEN, S.CLOSED),
-    (S.IN_PROGRESS, S.RESOLVED), (S.IN_PROGRESS, S.REOPENED), (S.IN_PROGRESS, S.CLOSED),
-    (S.REOPENED, S.IN_PROGRESS), (S.REOPENED, S.RESOLVED), (S.REOPENED, S.CLOSED),
-    (S.RESOLVED, S.IN_PROGRESS), (S.RESOLVED, S.REOPENED), (S.RESOLVED, S.CLOSED),
-})
+TRANSITIONS: frozenset[tuple[CaseStatus, CaseStatus]] = frozenset(
+    {
+        (S.OPEN, S.IN_PROGRESS),
+        (S.OPEN, S.RESOLVED),
+        (S.OPEN, S.REOPENED),
+        (S.OPEN, S.CLOSED),
+        (S.IN_PROGRESS, S.RESOLVED),
+        (S.IN_PROGRESS, S.REOPENED),
+        (S.IN_PROGRESS, S.CLOSED),
+        (S.REOPENED, S.IN_PROGRESS),
+        (S.REOPENED, S.RESOLVED),
+        (S.REOPENED, S.CLOSED),
+        (S.RESOLVED, S.IN_PROGRESS),
+        (S.RESOLVED, S.REOPENED),
+        (S.RESOLVED, S.CLOSED),
+    }
+)
 
 
 def derive_status(case: Case, promises: Iterable[Promise]) -> CaseStatus:
@@ -26,8 +37,7 @@ def derive_status(case: Case, promises: Iterable[Promise]) -> CaseStatus:
     if case.status is CaseStatus.CLOSED:
         return CaseStatus.CLOSED
     promises = list(promises)
-    unaddressed = case.disputed or any(
-        p.outcome.unaddressed_break and not p.addressed for p in promises)
+    unaddressed = case.disputed or any(p.outcome.unaddressed_break and not p.addressed for p in promises)
     if unaddressed:
         return CaseStatus.REOPENED
     if any(p.outcome.verdict is Verdict.PENDING for p in promises):
@@ -50,8 +60,9 @@ def transition(case: Case, to_status: CaseStatus, now: datetime) -> Transition |
     if case.status is to_status:
         return None
     if (case.status, to_status) not in TRANSITIONS:
-        raise IllegalTransition(f"a {case.status} case cannot become {to_status}",
-                                {"from": case.status.value, "to": to_status.value})
+        raise IllegalTransition(
+            f"a {case.status} case cannot become {to_status}", {"from": case.status.value, "to": to_status.value}
+        )
     step = Transition(case.status, to_status)
     case.status = to_status
     case.status_changed_at = now
@@ -67,5 +78,4 @@ def transition(case: Case, to_status: CaseStatus, now: datetime) -> Transition |
 
 
 def due_for_auto_close(case: Case, now: datetime) -> bool:
-    return (case.status is CaseStatus.RESOLVED and case.resolved_at is not None
-            and now - case.resolved_at >= AUTO_CLOSE_AFTER)
+    return case.status is CaseStatus.RESOLVED and case.resolved_at is not None and now - case.resolved_at >= AUTO_CLOSE_AFTER

@@ -47,15 +47,34 @@ class CaseStatus(StrEnum):
     CLOSED = "closed"
 
 
-PARCEL_STATUSES = frozenset({
-    "pre_transit", "in_transit", "out_for_delivery", "available_for_pickup", "delivered",
-    "attempt_failed", "exception", "returned_to_sender", "lost",
-    # v1.1: what real carriers say and v1 could not
-    "held_at_depot", "customs_hold", "damaged", "refused", "address_issue",
-})
-REFUND_STATUSES = frozenset({
-    "refund_pending", "refund_succeeded", "refund_failed", "refund_canceled", "refund_reversed",
-})
+PARCEL_STATUSES = frozenset(
+    {
+        "pre_transit",
+        "in_transit",
+        "out_for_delivery",
+        "available_for_pickup",
+        "delivered",
+        "attempt_failed",
+        "exception",
+        "returned_to_sender",
+        "lost",
+        # v1.1: what real carriers say and v1 could not
+        "held_at_depot",
+        "customs_hold",
+        "damaged",
+        "refused",
+        "address_issue",
+    }
+)
+REFUND_STATUSES = frozenset(
+    {
+        "refund_pending",
+        "refund_succeeded",
+        "refund_failed",
+        "refund_canceled",
+        "refund_reversed",
+    }
+)
 STEP_STATUSES = frozenset({"in_progress", "done", "failed"})
 STATUSES = PARCEL_STATUSES | REFUND_STATUSES | STEP_STATUSES
 
@@ -74,6 +93,7 @@ class HandedTo(StrEnum):
 
 HANDED_TO = frozenset(h.value for h in HandedTo)
 
+
 def parse_kind(kind: str) -> PromiseKind:
     try:
         return PromiseKind(kind)
@@ -85,8 +105,19 @@ def parse_kind(kind: str) -> PromiseKind:
 
 
 # Optional text fields of an update, as quoted in evidence (amount and handoff are added apart).
-EVIDENCE_TEXT_FIELDS = ("location", "address", "signed_by", "currency", "detail", "postal_code", "city",
-                        "country", "pickup_point_id", "handed_to", "carrier_code")
+EVIDENCE_TEXT_FIELDS = (
+    "location",
+    "address",
+    "signed_by",
+    "currency",
+    "detail",
+    "postal_code",
+    "city",
+    "country",
+    "pickup_point_id",
+    "handed_to",
+    "carrier_code",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,8 +156,7 @@ class FieldUpdate:
         """Validate raw input; raises a typed error and builds nothing when it is bad."""
         status = data.get("status")
         if status not in STATUSES:
-            raise UnknownStatus(f"unknown status {status!r}",
-                                {"status": status, "allowed": sorted(STATUSES)})
+            raise UnknownStatus(f"unknown status {status!r}", {"status": status, "allowed": sorted(STATUSES)})
         occurred_at = data.get("occurred_at")
         if not isinstance(occurred_at, datetime):
             raise InvalidInput("occurred_at must be an RFC 3339 timestamp", {"field": "occurred_at"})
@@ -149,8 +179,7 @@ class FieldUpdate:
             signed_by=values.text(data.get("signed_by"), "signed_by", max_len=200),
             amount=values.amount(data.get("amount")),
             currency=values.currency(data.get("currency")),
-            detail=values.text(detail if detail is None or isinstance(detail, str) else str(detail),
-                               "detail", max_len=2000),
+            detail=values.text(detail if detail is None or isinstance(detail, str) else str(detail), "detail", max_len=2000),
             postal_code=values.text(data.get("postal_code"), "postal_code", max_len=20),
             city=values.text(data.get("city"), "city", max_len=200),
             country=values.country(data.get("country")),
@@ -164,8 +193,11 @@ class FieldUpdate:
     def evidence(self) -> dict[str, Any]:
         """The update as it is quoted on a timeline or in an alert."""
         out: dict[str, Any] = {
-            "event_id": self.event_id, "partner": self.partner, "reference": self.reference,
-            "status": self.status, "occurred_at": self.occurred_at.isoformat(),
+            "event_id": self.event_id,
+            "partner": self.partner,
+            "reference": self.reference,
+            "status": self.status,
+            "occurred_at": self.occurred_at.isoformat(),
         }
         for key in EVIDENCE_TEXT_FIELDS:
             value = getattr(self, key)
@@ -187,8 +219,11 @@ class AtRisk:
     evidence: FieldUpdate | None = None
 
     def detail(self) -> dict[str, Any]:
-        return {"cause": self.cause, "since": self.since.isoformat(),
-                "evidence": self.evidence.evidence() if self.evidence else None}
+        return {
+            "cause": self.cause,
+            "since": self.since.isoformat(),
+            "evidence": self.evidence.evidence() if self.evidence else None,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,22 +286,40 @@ class Promise:
         return self.parent_id or self.promise_id
 
     @classmethod
-    def create(cls, *, promise_id: str, case_id: str, kind: str, partner: str, reference: str,
-               due_at: datetime, expect: Mapping[str, Any] | None, said: str | None,
-               created_at: datetime, plan: Sequence[PlannedStep] = (), replaces: str | None = None) -> Promise:
+    def create(
+        cls,
+        *,
+        promise_id: str,
+        case_id: str,
+        kind: str,
+        partner: str,
+        reference: str,
+        due_at: datetime,
+        expect: Mapping[str, Any] | None,
+        said: str | None,
+        created_at: datetime,
+        plan: Sequence[PlannedStep] = (),
+        replaces: str | None = None,
+    ) -> Promise:
         from domain.kinds import validate_expect  # the kinds' modules import this one
 
         parsed = parse_kind(kind)
         due = values.aware(due_at, "due_at")
         if due < created_at:
-            raise DueBeforeSaid("due_at is before the promise was made",
-                                {"due_at": due.isoformat(), "said_at": created_at.isoformat()})
+            raise DueBeforeSaid(
+                "due_at is before the promise was made", {"due_at": due.isoformat(), "said_at": created_at.isoformat()}
+            )
         return cls(
-            promise_id=promise_id, case_id=case_id, kind=parsed,
+            promise_id=promise_id,
+            case_id=case_id,
+            kind=parsed,
             partner=values.text(partner, "partner", required=True, max_len=200) or "",
             reference=values.text(reference, "reference", required=True, max_len=200) or "",
-            due_at=due, expect=validate_expect(parsed, expect),
-            said=values.text(said, "said", max_len=5000), created_at=created_at, plan=tuple(plan),
+            due_at=due,
+            expect=validate_expect(parsed, expect),
+            said=values.text(said, "said", max_len=5000),
+            created_at=created_at,
+            plan=tuple(plan),
             replaces=replaces,
         )
 

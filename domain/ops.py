@@ -45,8 +45,11 @@ def next_step(kind: str, reason: str | None, playbooks: Iterable[Playbook], lang
     first = chosen.promises[0]
     if first.due_in_business_days is not None:
         days = first.due_in_business_days
-        unit = ("jour ouvré" if days == 1 else "jours ouvrés") if language == "fr" else (
-            "business day" if days == 1 else "business days")
+        unit = (
+            ("jour ouvré" if days == 1 else "jours ouvrés")
+            if language == "fr"
+            else ("business day" if days == 1 else "business days")
+        )
         due_in = f"{days} {unit}"
     else:
         due_in = f"{first.due_in_hours} h"
@@ -60,9 +63,8 @@ def stuck_since(verdict: str, reason: str | None, due_at: datetime, verdict_at: 
     return due_at
 
 
-def case_title(author: str | None, customer_ref: str | None, order_ref: str | None,
-               reference: str | None) -> str:
-    """"@tgouritin · order 4471 · 1Z999": who complained and what about, never an id of ours."""
+def case_title(author: str | None, customer_ref: str | None, order_ref: str | None, reference: str | None) -> str:
+    """ "@tgouritin · order 4471 · 1Z999": who complained and what about, never an id of ours."""
     who = author or customer_ref or "customer"
     parts = [who]
     if order_ref:
@@ -80,8 +82,12 @@ def _join(*values: Any) -> str | None:
 def expected_view(kind: str, expect: Mapping[str, Any]) -> dict[str, str]:
     """What was promised, by field: place, recipient, amount (only those the promise names)."""
     out = {}
-    place = _join(expect.get("location") or expect.get("address"), expect.get("pickup_point_id"),
-                  expect.get("postal_code"), expect.get("country"))
+    place = _join(
+        expect.get("location") or expect.get("address"),
+        expect.get("pickup_point_id"),
+        expect.get("postal_code"),
+        expect.get("country"),
+    )
     if place:
         out["place"] = place
     if expect.get("recipient"):
@@ -100,8 +106,9 @@ def observed_view(evidence: Mapping[str, Any] | None, last_update: Mapping[str, 
     out = {"status": str(seen.get("status")), "at": str(seen.get("occurred_at"))}
     if seen.get("partner"):
         out["partner"] = str(seen["partner"])
-    place = _join(*dict.fromkeys(seen.get(k) for k in ("address", "location", "pickup_point_id", "postal_code",
-                                                       "city", "country")))
+    place = _join(
+        *dict.fromkeys(seen.get(k) for k in ("address", "location", "pickup_point_id", "postal_code", "city", "country"))
+    )
     if place:
         out["place"] = place
     person = seen.get("signed_by") or seen.get("handed_to")
@@ -117,8 +124,11 @@ def observed_view(evidence: Mapping[str, Any] | None, last_update: Mapping[str, 
 def merge_alert(previous: dict[str, Any] | None, entry: TimelineEntry) -> dict[str, Any]:
     """An alert's timeline detail after one more attempt: the latest outcome on top, every
     attempt (when, outcome, error) listed under `attempts`."""
-    attempt = {"attempt": entry.detail.get("attempt"), "at": entry.at.isoformat(),
-               "outcome": entry.detail.get("outcome"),
-               **({"error": entry.detail["error"]} if entry.detail.get("error") else {})}
+    attempt = {
+        "attempt": entry.detail.get("attempt"),
+        "at": entry.at.isoformat(),
+        "outcome": entry.detail.get("outcome"),
+        **({"error": entry.detail["error"]} if entry.detail.get("error") else {}),
+    }
     attempts = [*((previous or {}).get("attempts") or []), attempt]
     return {**entry.detail, "attempts": attempts}

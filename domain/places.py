@@ -84,10 +84,25 @@ class Place:
 
 # Letters that Unicode does not decompose into a base letter and an accent, so that `tokens`
 # would cut the word in two on them: "København", "Łódź", "Œuvre".
-_TRANSLITERATE = str.maketrans({
-    "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ł": "l", "Ł": "L",
-    "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "TH", "ı": "i",
-})
+_TRANSLITERATE = str.maketrans(
+    {
+        "ø": "o",
+        "Ø": "O",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "ł": "l",
+        "Ł": "L",
+        "đ": "d",
+        "Đ": "D",
+        "ð": "d",
+        "Ð": "D",
+        "þ": "th",
+        "Þ": "TH",
+        "ı": "i",
+    }
+)
 
 # Italian dotted abbreviations would otherwise fold into two words: "P.za" -> "p", "za".
 _DOTTED = re.compile(r"\b([pvcl])\.(zz?a|le|so|go|lo)\b", re.IGNORECASE)
@@ -236,7 +251,7 @@ def _whole_word(word: str) -> tuple[str, ...]:
 
 
 def _is_us_region(seg_tokens: tuple[str, ...]) -> bool:
-    """"CA 94043", "GA", "TX 75001-1234": a US state or Canadian province and maybe a ZIP code."""
+    """ "CA 94043", "GA", "TX 75001-1234": a US state or Canadian province and maybe a ZIP code."""
     if not seg_tokens or seg_tokens[0].upper() not in US_REGIONS:
         return False
     rest = seg_tokens[1:]
@@ -419,15 +434,21 @@ def _read(text: str, is_location: bool) -> _Text:
             cut = raw[i].index(postal) if postal and postal in raw[i] else None
             part = _words(" ".join(raw[i][:cut])) if cut is not None else words
             street = _read_street(part, i == 0, is_location, postal)
-            if street is not None and street.kind is None and (
-                all(w in _CITY_COUNTRY for w in street.name) or (postal is None and len(segments) == 1)
+            if (
+                street is not None
+                and street.kind is None
+                and (all(w in _CITY_COUNTRY for w in street.name) or (postal is None and len(segments) == 1))
             ):
                 street = None  # "PARIS 11", "Lyon 3": a city and its arrondissement, not "Bruul 5"
             if street is not None and street.number is None:
                 # The number in a segment of its own: "14, rue des Lilas", "Via Dante, 7".
                 for k in (i - 1, i + 1):
-                    if 0 <= k < len(canon) and len(canon[k]) == 1 and (n := _house_number(canon[k][0])) is not None \
-                            and len(raw[k][0]) < 4:
+                    if (
+                        0 <= k < len(canon)
+                        and len(canon[k]) == 1
+                        and (n := _house_number(canon[k][0])) is not None
+                        and len(raw[k][0]) < 4
+                    ):
                         street = _Street(street.kind, street.name, (n, n))
                         break
             if street is not None:
@@ -440,9 +461,15 @@ def _read(text: str, is_location: bool) -> _Text:
         for i in range(len(segments) - 1, 0, -1):
             if i in country_segments:
                 continue
-            if i != street_segment and i != postal_segment and not typed[i] and canon[i] \
-                    and canon[i][0] not in BUILDING_WORDS and all(w.isalpha() or w.isdigit() for w in canon[i]) \
-                    and not (len(raw[i]) == 1 and len(raw[i][0]) <= 3):  # "CA", "NY", "SRY": a region code
+            if (
+                i != street_segment
+                and i != postal_segment
+                and not typed[i]
+                and canon[i]
+                and canon[i][0] not in BUILDING_WORDS
+                and all(w.isalpha() or w.isdigit() for w in canon[i])
+                and not (len(raw[i]) == 1 and len(raw[i][0]) <= 3)
+            ):  # "CA", "NY", "SRY": a region code
                 city, city_segment = _city_words(canon[i]), i
             break
 
@@ -512,7 +539,7 @@ def _norm_country(value: str | None) -> str | None:
 
 
 def _norm_postal(value: str | None) -> str | None:
-    """"75011", "75011 Paris", "F-75011", "1012 AB", "SW1A 1AA" -> a comparable code."""
+    """ "75011", "75011 Paris", "F-75011", "1012 AB", "SW1A 1AA" -> a comparable code."""
     if not value:
         return None
     m = _PREFIXED_POSTAL.search(value)
@@ -634,8 +661,10 @@ def _postal_differs(e: _Facts, o: _Facts) -> bool:
         return False
     if not both_digits and (e.postal.isdigit() or o.postal.isdigit()):
         return False
-    french = both_digits and len(e.postal) == 5 and (
-        {e.country, o.country} - {None} == {"FR"} or (e.country is None and o.country is None and (e.french or o.french))
+    french = (
+        both_digits
+        and len(e.postal) == 5
+        and ({e.country, o.country} - {None} == {"FR"} or (e.country is None and o.country is None and (e.french or o.french)))
     )
     if o.postal_firm and e.postal_firm:
         if e.cedex or o.cedex:
@@ -819,6 +848,7 @@ def is_home_delivery_address(observed_address: str, expected: Place) -> bool:
 # --------------------------------------------------------------------------------------------
 # People
 # --------------------------------------------------------------------------------------------
+
 
 def _person_words(name: str) -> tuple[str, ...]:
     words = tokens(name.translate(_TRANSLITERATE))

@@ -48,13 +48,24 @@ class Playbook:
     next_step: Mapping[str, str] = field(default_factory=dict)
 
     def describe(self) -> dict[str, Any]:
-        return {"name": self.name, "title": self.title, "problem": self.problem,
-                "fits": [{"kind": k, "reason": r} for k, r in self.fits], "next_step": dict(self.next_step),
-                "promises": [
-            {"kind": p.kind, "said": p.said, "due_in_hours": p.due_in_hours,
-             "due_in_business_days": p.due_in_business_days, "expect": dict(p.expect or {}),
-             "then": [step.detail() for step in p.then]}
-            for p in self.promises]}
+        return {
+            "name": self.name,
+            "title": self.title,
+            "problem": self.problem,
+            "fits": [{"kind": k, "reason": r} for k, r in self.fits],
+            "next_step": dict(self.next_step),
+            "promises": [
+                {
+                    "kind": p.kind,
+                    "said": p.said,
+                    "due_in_hours": p.due_in_hours,
+                    "due_in_business_days": p.due_in_business_days,
+                    "expect": dict(p.expect or {}),
+                    "then": [step.detail() for step in p.then],
+                }
+                for p in self.promises
+            ],
+        }
 
 
 def parse_playbooks(data: Any) -> dict[str, Playbook]:
@@ -64,8 +75,7 @@ def parse_playbooks(data: Any) -> dict[str, Playbook]:
     out: dict[str, Playbook] = {}
     for index, item in enumerate(data):
         where = f"playbooks[{index}]"
-        if not isinstance(item, dict) or not all(isinstance(item.get(k), str) and item[k]
-                                                 for k in ("name", "title", "problem")):
+        if not isinstance(item, dict) or not all(isinstance(item.get(k), str) and item[k] for k in ("name", "title", "problem")):
             raise InvalidInput(f"{where} needs name, title and problem", {"at": where})
         promises = item.get("promises")
         if not isinstance(promises, list) or not promises:
@@ -80,23 +90,34 @@ def parse_playbooks(data: Any) -> dict[str, Playbook]:
             kind = parse_kind(str(p.get("kind")))
             hours, days = p.get("due_in_hours"), p.get("due_in_business_days")
             delay = hours if hours is not None else days
-            if ((hours is None) == (days is None) or not isinstance(delay, int) or isinstance(delay, bool)
-                    or delay <= 0):
+            if (hours is None) == (days is None) or not isinstance(delay, int) or isinstance(delay, bool) or delay <= 0:
                 raise InvalidInput(f"{at} needs one positive due_in_hours or due_in_business_days", {"at": at})
             defaults = p.get("expect_defaults", p.get("expect")) or {}
             if not isinstance(defaults, dict) or not all(isinstance(v, str) for v in defaults.values()):
                 raise InvalidInput(f"{at}.expect_defaults must map field names to strings", {"at": at})
             unknown = sorted(set(defaults) - EXPECT_FIELDS[kind][0])
             if unknown:
-                raise InvalidInput(f"{at}: {kind.value} does not take expect fields {unknown}",
-                                   {"at": at, "unknown": unknown})
-            parsed.append(StandardPromise(kind=kind.value, said=p["said"], due_in_hours=hours,
-                                          due_in_business_days=days, expect=dict(defaults) or None,
-                                          then=_plan(p.get("then"), at, hours)))
+                raise InvalidInput(f"{at}: {kind.value} does not take expect fields {unknown}", {"at": at, "unknown": unknown})
+            parsed.append(
+                StandardPromise(
+                    kind=kind.value,
+                    said=p["said"],
+                    due_in_hours=hours,
+                    due_in_business_days=days,
+                    expect=dict(defaults) or None,
+                    then=_plan(p.get("then"), at, hours),
+                )
+            )
         if item["name"] in out:
             raise InvalidInput(f"{where}: duplicate playbook name {item['name']!r}", {"at": where})
-        out[item["name"]] = Playbook(item["name"], item["title"], item["problem"], tuple(parsed),
-                                     _fits(item.get("fits"), where), _next_step(item.get("next_step"), where))
+        out[item["name"]] = Playbook(
+            item["name"],
+            item["title"],
+            item["problem"],
+            tuple(parsed),
+            _fits(item.get("fits"), where),
+            _next_step(item.get("next_step"), where),
+        )
     return out
 
 
@@ -136,17 +157,23 @@ def _plan(data: Any, at: str, first_hours: int | None) -> tuple[PlannedStep, ...
     for k, step in enumerate(data):
         where = f"{at}.then[{k}]"
         hours = step.get("due_in_hours") if isinstance(step, dict) else None
-        if (not isinstance(step, dict) or not isinstance(step.get("role"), str) or not step["role"].strip()
-                or not isinstance(hours, (int, float)) or isinstance(hours, bool) or hours <= last):
-            raise InvalidInput(f"{where} needs a role, a kind and a due_in_hours later than the step before",
-                               {"at": where})
+        if (
+            not isinstance(step, dict)
+            or not isinstance(step.get("role"), str)
+            or not step["role"].strip()
+            or not isinstance(hours, (int, float))
+            or isinstance(hours, bool)
+            or hours <= last
+        ):
+            raise InvalidInput(f"{where} needs a role, a kind and a due_in_hours later than the step before", {"at": where})
         steps.append(PlannedStep(role=step["role"], kind=parse_kind(str(step.get("kind"))), due_in_hours=hours))
         last = hours
     return tuple(steps)
 
 
-def expand(playbook: Playbook, partner: str, reference: str, now: datetime,
-           expect_overrides: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+def expand(
+    playbook: Playbook, partner: str, reference: str, now: datetime, expect_overrides: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
     """The playbook's promises for one partner and reference, due from `now`.
 
     A promise whose kind needs facts the playbook cannot know (a refund's amount) takes them
@@ -158,6 +185,15 @@ def expand(playbook: Playbook, partner: str, reference: str, now: datetime,
         expect = {**(promise.expect or {}), **(expect_overrides or {})}
         allowed = EXPECT_FIELDS[kind][0]
         expect = validate_expect(kind, {k: v for k, v in expect.items() if k in allowed})
-        specs.append({"kind": kind.value, "partner": partner, "reference": reference,
-                      "due_at": promise.due_at(now), "expect": expect, "said": promise.said, "plan": promise.then})
+        specs.append(
+            {
+                "kind": kind.value,
+                "partner": partner,
+                "reference": reference,
+                "due_at": promise.due_at(now),
+                "expect": expect,
+                "said": promise.said,
+                "plan": promise.then,
+            }
+        )
     return specs

@@ -53,9 +53,13 @@ def risk_alert_key(promise: Promise, risk: AtRisk) -> str:
 
 def promise_detail(promise: Promise) -> dict:
     detail: dict[str, Any] = {
-        "promise_id": promise.promise_id, "kind": promise.kind.value, "partner": promise.partner,
-        "reference": promise.reference, "due_at": promise.due_at.isoformat(),
-        "expect": promise.expect, "said": promise.said,
+        "promise_id": promise.promise_id,
+        "kind": promise.kind.value,
+        "partner": promise.partner,
+        "reference": promise.reference,
+        "due_at": promise.due_at.isoformat(),
+        "expect": promise.expect,
+        "said": promise.said,
     }
     if promise.parent_id:
         detail["step_of"] = promise.parent_id
@@ -83,12 +87,24 @@ def _risk_cause(outcome: Outcome) -> str | None:
 
 
 def same_outcome(a: Outcome, b: Outcome) -> bool:
-    return ((a.verdict, a.reason, a.fulfilled_at, a.unverified, _risk_cause(a))
-            == (b.verdict, b.reason, b.fulfilled_at, b.unverified, _risk_cause(b)))
+    return (a.verdict, a.reason, a.fulfilled_at, a.unverified, _risk_cause(a)) == (
+        b.verdict,
+        b.reason,
+        b.fulfilled_at,
+        b.unverified,
+        _risk_cause(b),
+    )
 
 
-def _follow_handoffs(case: Case, promises: list[Promise], updates_by_ref: Mapping[RefKey, Sequence[FieldUpdate]],
-                     now: datetime, actor: str, new_id: Callable[[], str], changes: CaseChanges) -> None:
+def _follow_handoffs(
+    case: Case,
+    promises: list[Promise],
+    updates_by_ref: Mapping[RefKey, Sequence[FieldUpdate]],
+    now: datetime,
+    actor: str,
+    new_id: Callable[[], str],
+    changes: CaseChanges,
+) -> None:
     """Create the follow-on step of every step handed over by a keeping update (once per target)."""
     roots = {p.promise_id: p for p in promises if p.parent_id is None}
     taken = {(p.root_id, p.partner, p.reference) for p in promises}
@@ -103,15 +119,25 @@ def _follow_handoffs(case: Case, promises: list[Promise], updates_by_ref: Mappin
                 continue
             siblings = sum(1 for p in promises if p.root_id == root.promise_id)
             child = follow_on(step, root, siblings, target, new_id)
-            child.created_at = update.occurred_at if update.occurred_at > (root.created_at or update.occurred_at) \
-                else root.created_at
+            child.created_at = (
+                update.occurred_at if update.occurred_at > (root.created_at or update.occurred_at) else root.created_at
+            )
             taken.add((root.promise_id, *target))
             promises.append(child)
             work.append(child)
             changes.new_promises.append(child)
-            changes.timeline.append(TimelineEntry(case.case_id, now, EntryType.STEP, actor, {
-                **promise_detail(child), "handed_over_by": {"partner": step.partner, "reference": step.reference,
-                                                             "event_id": update.event_id}}))
+            changes.timeline.append(
+                TimelineEntry(
+                    case.case_id,
+                    now,
+                    EntryType.STEP,
+                    actor,
+                    {
+                        **promise_detail(child),
+                        "handed_over_by": {"partner": step.partner, "reference": step.reference, "event_id": update.event_id},
+                    },
+                )
+            )
 
 
 def reevaluate(
@@ -139,8 +165,9 @@ def reevaluate(
     keys = {(p.partner, p.reference) for p in promises}
     for update in new_updates:
         if (update.partner, update.reference) in keys:
-            changes.timeline.append(TimelineEntry(case.case_id, now, EntryType.FIELD_UPDATE,
-                                                  f"partner:{update.partner}", update.evidence()))
+            changes.timeline.append(
+                TimelineEntry(case.case_id, now, EntryType.FIELD_UPDATE, f"partner:{update.partner}", update.evidence())
+            )
     newly_broken: list[Promise] = []
     newly_at_risk: list[Promise] = []
     for promise in promises:
@@ -152,13 +179,27 @@ def reevaluate(
         changes.changed_promises.append(promise)
         if new.at_risk is not None and _risk_cause(old) != new.at_risk.cause:
             newly_at_risk.append(promise)
-            changes.timeline.append(TimelineEntry(case.case_id, now, EntryType.AT_RISK, actor, {
-                "promise_id": promise.promise_id, **new.at_risk.detail(), "due_at": promise.due_at.isoformat()}))
+            changes.timeline.append(
+                TimelineEntry(
+                    case.case_id,
+                    now,
+                    EntryType.AT_RISK,
+                    actor,
+                    {"promise_id": promise.promise_id, **new.at_risk.detail(), "due_at": promise.due_at.isoformat()},
+                )
+            )
         elif new.at_risk is None and old.at_risk is not None and new.verdict is Verdict.PENDING:
-            changes.timeline.append(TimelineEntry(case.case_id, now, EntryType.AT_RISK, actor, {
-                "promise_id": promise.promise_id, "cleared": old.at_risk.cause}))
+            changes.timeline.append(
+                TimelineEntry(
+                    case.case_id, now, EntryType.AT_RISK, actor, {"promise_id": promise.promise_id, "cleared": old.at_risk.cause}
+                )
+            )
         if (new.verdict, new.reason, new.fulfilled_at, new.unverified) == (
-                old.verdict, old.reason, old.fulfilled_at, old.unverified):
+            old.verdict,
+            old.reason,
+            old.fulfilled_at,
+            old.unverified,
+        ):
             continue  # only the early warning changed
         detail = {"promise_id": promise.promise_id, "from": old.verdict.value, **_outcome_detail(new)}
         if old.reason is Reason.DEADLINE_MISSED and old.fulfilled_at is None and new.verdict is Verdict.KEPT:
@@ -176,25 +217,46 @@ def reevaluate(
         changes.status_changed = True
         reasons = sorted({p.outcome.reason.value for p in newly_broken if p.outcome.reason})
         why = reason_hint if step.is_reopen and not reasons else ",".join(reasons) or reason_hint
-        changes.timeline.append(TimelineEntry(case.case_id, now, EntryType.STATUS, actor, {
-            "from": step.from_status.value, "to": step.to_status.value, "reason": why,
-            "reopen_count": case.reopen_count,
-            "evidence": [_outcome_detail(p.outcome) | {"promise_id": p.promise_id} for p in newly_broken],
-        }))
+        changes.timeline.append(
+            TimelineEntry(
+                case.case_id,
+                now,
+                EntryType.STATUS,
+                actor,
+                {
+                    "from": step.from_status.value,
+                    "to": step.to_status.value,
+                    "reason": why,
+                    "reopen_count": case.reopen_count,
+                    "evidence": [_outcome_detail(p.outcome) | {"promise_id": p.promise_id} for p in newly_broken],
+                },
+            )
+        )
     for promise in newly_at_risk:
         risk = promise.outcome.at_risk
         assert risk is not None
-        changes.alerts.append(Alert(
-            key=risk_alert_key(promise, risk), case_id=case.case_id, promise_id=promise.promise_id,
-            kind="promise_at_risk",
-            payload={"case_id": case.case_id, "promise": promise_detail(promise), "verdict": "pending",
-                     "at_risk": risk.detail()},
-        ))
+        changes.alerts.append(
+            Alert(
+                key=risk_alert_key(promise, risk),
+                case_id=case.case_id,
+                promise_id=promise.promise_id,
+                kind="promise_at_risk",
+                payload={
+                    "case_id": case.case_id,
+                    "promise": promise_detail(promise),
+                    "verdict": "pending",
+                    "at_risk": risk.detail(),
+                },
+            )
+        )
     for promise in newly_broken:
-        changes.alerts.append(Alert(
-            key=alert_key(promise), case_id=case.case_id, promise_id=promise.promise_id,
-            kind="promise_broken",
-            payload={"case_id": case.case_id, "promise": promise_detail(promise),
-                     **_outcome_detail(promise.outcome)},
-        ))
+        changes.alerts.append(
+            Alert(
+                key=alert_key(promise),
+                case_id=case.case_id,
+                promise_id=promise.promise_id,
+                kind="promise_broken",
+                payload={"case_id": case.case_id, "promise": promise_detail(promise), **_outcome_detail(promise.outcome)},
+            )
+        )
     return changes

@@ -27,15 +27,26 @@ def handoffs(promise: Promise, updates: Iterable[FieldUpdate]) -> list[tuple[Ref
     """The (partner, reference) this step was handed over to by keeping updates, in field order."""
     rules = rules_for(promise.kind)
     found: dict[RefKey, FieldUpdate] = {}
-    for update in sorted((u for u in updates if (u.partner, u.reference) == (promise.partner, promise.reference)
-                          and u.handoff_partner and u.handoff_reference), key=lambda u: u.order_key):
+    for update in sorted(
+        (
+            u
+            for u in updates
+            if (u.partner, u.reference) == (promise.partner, promise.reference) and u.handoff_partner and u.handoff_reference
+        ),
+        key=lambda u: u.order_key,
+    ):
         if rules.effect(promise.expect, update).keeps:
             found.setdefault((update.handoff_partner or "", update.handoff_reference or ""), update)
     return list(found.items())
 
 
-def follow_on(step: Promise, root: Promise, steps_so_far: int, target: RefKey, new_id: Callable[[], str],
-              ) -> Promise:
+def follow_on(
+    step: Promise,
+    root: Promise,
+    steps_so_far: int,
+    target: RefKey,
+    new_id: Callable[[], str],
+) -> Promise:
     """The step that carries on `step` with `target`'s partner and reference."""
     rules = rules_for(step.kind)
     planned = root.plan[steps_so_far - 1] if steps_so_far - 1 < len(root.plan) else None
@@ -44,9 +55,18 @@ def follow_on(step: Promise, root: Promise, steps_so_far: int, target: RefKey, n
     if planned is not None and root.created_at is not None:
         due_at = root.created_at + timedelta(hours=planned.due_in_hours)
     expect = rules_for(kind).carried_expect(root.expect)
-    return Promise(promise_id=new_id(), case_id=root.case_id, kind=kind, partner=target[0], reference=target[1],
-                   due_at=due_at, expect=expect, said=root.said, created_at=step.outcome.fulfilled_at or root.created_at,
-                   parent_id=root.promise_id)
+    return Promise(
+        promise_id=new_id(),
+        case_id=root.case_id,
+        kind=kind,
+        partner=target[0],
+        reference=target[1],
+        due_at=due_at,
+        expect=expect,
+        said=root.said,
+        created_at=step.outcome.fulfilled_at or root.created_at,
+        parent_id=root.promise_id,
+    )
 
 
 def chains(promises: Sequence[Promise]) -> dict[str, list[Promise]]:
@@ -54,6 +74,7 @@ def chains(promises: Sequence[Promise]) -> dict[str, list[Promise]]:
     out: dict[str, list[Promise]] = {}
     for p in promises:
         out.setdefault(p.root_id, [])
+
     def order(p: Promise) -> tuple[bool, float, str]:
         return (p.parent_id is not None, p.created_at.timestamp() if p.created_at else 0.0, p.promise_id)
 

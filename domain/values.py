@@ -32,8 +32,9 @@ def amount(value: str | Decimal | int | None, field: str = "amount") -> Decimal 
         return None
     text = str(value).strip()
     if isinstance(value, float) or not _AMOUNT.match(text):
-        raise InvalidAmount(f"{field} must be a non-negative decimal string such as \"12.50\"",
-                            {"field": field, "value": str(value)})
+        raise InvalidAmount(
+            f'{field} must be a non-negative decimal string such as "12.50"', {"field": field, "value": str(value)}
+        )
     try:
         return Decimal(text)
     except InvalidOperation as exc:  # pragma: no cover - the regex already guards this

@@ -22,8 +22,14 @@ def evaluate(promise: Promise, updates: Iterable[FieldUpdate], now: datetime) ->
     verdict, reason, fulfilled_at, evidence = Verdict.PENDING, None, None, None
     unverified: tuple[str, ...] = ()
     risk: AtRisk | None = None
-    relevant = sorted((u for u in updates if u.partner == promise.partner and u.reference == promise.reference
-                       and not _about_the_replaced_one(promise, u)), key=lambda u: u.order_key)
+    relevant = sorted(
+        (
+            u
+            for u in updates
+            if u.partner == promise.partner and u.reference == promise.reference and not _about_the_replaced_one(promise, u)
+        ),
+        key=lambda u: u.order_key,
+    )
     for update in relevant:
         effect = rules.effect(promise.expect, update)
         if effect.keeps:
@@ -38,8 +44,7 @@ def evaluate(promise: Promise, updates: Iterable[FieldUpdate], now: datetime) ->
         if effect.breaks is not None:
             if fulfilled_at is not None:
                 if effect.undoes_keep:
-                    verdict, reason, fulfilled_at, evidence, unverified = (
-                        Verdict.BROKEN, effect.breaks, None, update, ())
+                    verdict, reason, fulfilled_at, evidence, unverified = (Verdict.BROKEN, effect.breaks, None, update, ())
                 continue
             # The field's own reason is more telling than a missed deadline, and the latest
             # contradiction is the current one.
@@ -53,15 +58,20 @@ def evaluate(promise: Promise, updates: Iterable[FieldUpdate], now: datetime) ->
         risk = None
     elif risk is None and rules.warns_on_silence:
         risk = _silence(promise, relevant, now)
-    return Outcome(verdict=verdict, reason=reason, fulfilled_at=fulfilled_at, evidence=evidence,
-                   unverified=unverified if verdict is Verdict.KEPT else (), at_risk=risk)
+    return Outcome(
+        verdict=verdict,
+        reason=reason,
+        fulfilled_at=fulfilled_at,
+        evidence=evidence,
+        unverified=unverified if verdict is Verdict.KEPT else (),
+        at_risk=risk,
+    )
 
 
 def _about_the_replaced_one(promise: Promise, update: FieldUpdate) -> bool:
     """A promise made to answer a stuck one (same parcel, a new try) is not judged on what the
     field said before it was made: that broke the promise it replaces."""
-    return (promise.replaces is not None and promise.created_at is not None
-            and update.occurred_at <= promise.created_at)
+    return promise.replaces is not None and promise.created_at is not None and update.occurred_at <= promise.created_at
 
 
 def silence_check_at(promise: Promise) -> datetime | None:

@@ -36,11 +36,20 @@ def deliver_batch(limit: int) -> dict[str, int]:
     outcomes: Counter[str] = Counter()
     for alert in alerts:
         # The trace of the update that queued the alert goes on here (when tracing is on).
-        with logging_setup.bound(case_id=alert["case_id"], promise_id=alert["promise_id"]), \
-                tracing.continued(alert["payload"], "alert.deliver", **{
-                    "terrain.case_id": alert["case_id"], "terrain.promise_id": alert["promise_id"],
-                    "terrain.alert_kind": alert["kind"], "terrain.attempt": alert["attempts"],
-                    "terrain.verdict": alert["payload"].get("verdict")}):
+        with (
+            logging_setup.bound(case_id=alert["case_id"], promise_id=alert["promise_id"]),
+            tracing.continued(
+                alert["payload"],
+                "alert.deliver",
+                **{
+                    "terrain.case_id": alert["case_id"],
+                    "terrain.promise_id": alert["promise_id"],
+                    "terrain.alert_kind": alert["kind"],
+                    "terrain.attempt": alert["attempts"],
+                    "terrain.verdict": alert["payload"].get("verdict"),
+                },
+            ),
+        ):
             outcome = deliver_alert(uows, settings, notifier, alert, utc_now(), lease)
             log.info("alert %s", outcome, extra={"alert_kind": alert["kind"], "attempt": alert["attempts"]})
         outcomes[outcome] += 1

@@ -29,9 +29,18 @@ def _pass(partner: str) -> dict[str, Any]:
         return {"partner": partner, "error": "no carrier account"}
     report = polling.poller(engine, settings).poll_account(accounts[0], stopping=context.stopping)
     polling.count(report)
-    return {"partner": report.partner, "carrier": report.carrier, "due": report.due, "fetched": report.fetched,
-            "mapped": report.mapped, "stored": report.stored, "duplicates": report.duplicates,
-            "skipped": dict(report.skipped), "errors": dict(report.errors), "last_error": report.last_error}
+    return {
+        "partner": report.partner,
+        "carrier": report.carrier,
+        "due": report.due,
+        "fetched": report.fetched,
+        "mapped": report.mapped,
+        "stored": report.stored,
+        "duplicates": report.duplicates,
+        "skipped": dict(report.skipped),
+        "errors": dict(report.errors),
+        "last_error": report.last_error,
+    }
 
 
 # The pass records carrier failures itself and never raises for them: a retry here is for the
@@ -51,5 +60,7 @@ async def carrier_poll(partner: str | None = None) -> list[dict[str, Any]]:
     """A pass for every partner whose pass is due (or `partner`'s), side by side."""
     partners = await asyncio.to_thread(partners_due, partner)
     results = await asyncio.gather(*(poll_partner(p) for p in partners), return_exceptions=True)
-    return [r if isinstance(r, dict) else {"partner": p, "error": f"{type(r).__name__}: {r}"}
-            for p, r in zip(partners, results, strict=True)]
+    return [
+        r if isinstance(r, dict) else {"partner": p, "error": f"{type(r).__name__}: {r}"}
+        for p, r in zip(partners, results, strict=True)
+    ]

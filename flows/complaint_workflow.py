@@ -32,12 +32,19 @@ async def send_request(request: dict) -> str:
     run = TaskRunContext.get()
     attempt = (request["attempts"] - 1) * TRIES_PER_CLAIM + (run.task_run.run_count if run else 1)
     # The HTTP call blocks: off the event loop, so that other cases' requests go on meanwhile.
-    with logging_setup.bound(case_id=request["case_id"], promise_id=request["promise_id"], partner=request["partner"]), \
-            tracing.span("partner.request", **{"terrain.case_id": request["case_id"],
-                                               "terrain.promise_id": request["promise_id"],
-                                               "terrain.partner": request["partner"], "terrain.attempt": attempt}):
-        return await asyncio.to_thread(attempt_request, context.uow_factory(), context.settings(), request, utc_now(),
-                                       attempt)
+    with (
+        logging_setup.bound(case_id=request["case_id"], promise_id=request["promise_id"], partner=request["partner"]),
+        tracing.span(
+            "partner.request",
+            **{
+                "terrain.case_id": request["case_id"],
+                "terrain.promise_id": request["promise_id"],
+                "terrain.partner": request["partner"],
+                "terrain.attempt": attempt,
+            },
+        ),
+    ):
+        return await asyncio.to_thread(attempt_request, context.uow_factory(), context.settings(), request, utc_now(), attempt)
 
 
 async def _send(request: dict) -> str:
@@ -46,10 +53,10 @@ async def _send(request: dict) -> str:
         log.info("partner request %s", outcome, extra={"promise_id": request["promise_id"], "partner": request["partner"]})
         return outcome
     except RequestFailed as exc:  # retried later with backoff; blocks nothing else
-        log.warning("partner request failed: %s", exc, extra={"promise_id": request["promise_id"],
-                                                               "partner": request["partner"]})
-        return await asyncio.to_thread(reschedule_request, context.uow_factory(), context.settings(), request,
-                                       utc_now(), str(exc))
+        log.warning("partner request failed: %s", exc, extra={"promise_id": request["promise_id"], "partner": request["partner"]})
+        return await asyncio.to_thread(
+            reschedule_request, context.uow_factory(), context.settings(), request, utc_now(), str(exc)
+        )
 
 
 @flow(name="complaint-workflow", flow_run_name="case-{case_id}")

@@ -31,8 +31,7 @@ async def deadline_sweep(max_batches: int = 1000) -> dict[str, int]:
     the verdicts that changed into the scorecards' aggregate."""
     context.bind_flow_run()
     start = time.perf_counter()
-    totals = {"cases_checked": 0, "promises_broken": 0, "cases_reopened": 0, "cases_closed": 0,
-              "scorecard_deltas_folded": 0}
+    totals = {"cases_checked": 0, "promises_broken": 0, "cases_reopened": 0, "cases_closed": 0, "scorecard_deltas_folded": 0}
     for _ in range(max_batches):
         report = sweep_batch()
         for key in ("cases_checked", "promises_broken", "cases_reopened", "cases_closed"):

@@ -22,13 +22,29 @@ DEFAULT_HOME = Path(".terrain") / "prefect"
 # Terrain's loops start their flow runs themselves: the server-side services that schedule
 # deployments, chase late runs or watch workers only cost CPU here. Kept: the UI, and the
 # services that record task runs and events so the UI shows every run.
-IDLE_SERVICES = ("SCHEDULER", "LATE_RUNS", "FOREMAN", "CANCELLATION_CLEANUP", "PAUSE_EXPIRATIONS", "REPOSSESSOR",
-                 "DB_VACUUM", "TRIGGERS", "CLEANUP_RECONCILER", "EVENT_LOGGER")
+IDLE_SERVICES = (
+    "SCHEDULER",
+    "LATE_RUNS",
+    "FOREMAN",
+    "CANCELLATION_CLEANUP",
+    "PAUSE_EXPIRATIONS",
+    "REPOSSESSOR",
+    "DB_VACUUM",
+    "TRIGGERS",
+    "CLEANUP_RECONCILER",
+    "EVENT_LOGGER",
+)
 
 
 class LocalPrefectServer:
-    def __init__(self, api_url: str, process: subprocess.Popen | None, log_path: Path | None,
-                 home: Path | None = None, port: int | None = None) -> None:
+    def __init__(
+        self,
+        api_url: str,
+        process: subprocess.Popen | None,
+        log_path: Path | None,
+        home: Path | None = None,
+        port: int | None = None,
+    ) -> None:
         self.api_url = api_url
         self.process = process
         self.log_path = log_path
@@ -145,11 +161,20 @@ def ensure(timeout: float = 120.0) -> LocalPrefectServer:
 
 
 def _spawn(home: Path, port: int, log_path: Path) -> subprocess.Popen:
-    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-           "PREFECT_SERVER_API_HOST": "127.0.0.1", "PREFECT_SERVER_API_PORT": str(port),
-           **{f"PREFECT_SERVER_SERVICES_{name}_ENABLED": "false" for name in IDLE_SERVICES}}
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(home),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_SERVER_API_HOST": "127.0.0.1",
+        "PREFECT_SERVER_API_PORT": str(port),
+        **{f"PREFECT_SERVER_SERVICES_{name}_ENABLED": "false" for name in IDLE_SERVICES},
+    }
     env.pop("PREFECT_API_URL", None)
     with open(log_path, "ab") as log:
-        return subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-                                 "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL)
+        return subprocess.Popen(
+            [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )

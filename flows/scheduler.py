@@ -146,11 +146,13 @@ def run_forever(stop: threading.Event, grace_seconds: float = 15.0, loops: list[
     logging_setup.configure(force=True)  # importing prefect replaced the root logger's handlers
     settings = context.settings()
     context.stop_event().clear()
-    loops = loops or [("sweep", _sweep, settings.sweep_interval_seconds),
-                      ("escalation", _escalate, settings.escalation_interval_seconds),
-                      ("alerts", _deliver_if_due, settings.alert_poll_seconds),
-                      ("partner-requests", _dispatch_if_due, settings.partner_request_poll_seconds),
-                      ("carrier-polls", _start_due_carrier_polls, settings.carrier_check_seconds)]
+    loops = loops or [
+        ("sweep", _sweep, settings.sweep_interval_seconds),
+        ("escalation", _escalate, settings.escalation_interval_seconds),
+        ("alerts", _deliver_if_due, settings.alert_poll_seconds),
+        ("partner-requests", _dispatch_if_due, settings.partner_request_poll_seconds),
+        ("carrier-polls", _start_due_carrier_polls, settings.carrier_check_seconds),
+    ]
 
     def start(name: str, step: Callable[[], Awaitable[None]], every: float) -> threading.Thread:
         thread = threading.Thread(target=_loop, args=(name, step, every, stop), name=f"terrain-{name}", daemon=True)

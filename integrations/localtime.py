@@ -16,7 +16,7 @@ def zone(name: str) -> ZoneInfo:
 
 
 def local(moment: datetime | str | None, tz: str = "Europe/Paris", language: str = "en") -> str:
-    """"2026-03-03 10:00 CET" (en) or "03/03/2026 10:00 CET" (fr); "" for nothing."""
+    """ "2026-03-03 10:00 CET" (en) or "03/03/2026 10:00 CET" (fr); "" for nothing."""
     if moment is None or moment == "":
         return ""
     if isinstance(moment, str):

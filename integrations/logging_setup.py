@@ -71,7 +71,10 @@ class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname.lower(), "logger": record.name, "msg": record.getMessage()}
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
         line.update(current())
         line.update(_extras(record))
         if record.exc_info:
@@ -83,8 +86,10 @@ class ConsoleFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         fields = {**current(), **_extras(record)}
         tail = " ".join(f"{k}={v}" for k, v in fields.items())
-        text = f"{time.strftime('%H:%M:%S', time.localtime(record.created))} {record.levelname:<7} " \
-               f"{record.name}: {record.getMessage()}" + (f"  {tail}" if tail else "")
+        text = (
+            f"{time.strftime('%H:%M:%S', time.localtime(record.created))} {record.levelname:<7} "
+            f"{record.name}: {record.getMessage()}" + (f"  {tail}" if tail else "")
+        )
         if record.exc_info:
             text += "\n" + self.formatException(record.exc_info)
         return redact(text)

@@ -17,11 +17,34 @@ from urllib.parse import urlsplit, urlunsplit
 
 MASK = "***"
 # Query parameters whose value is a credential (compared lower-case, `-` read as `_`).
-SECRET_PARAMS = frozenset({
-    "api_key", "apikey", "key", "token", "access_token", "refresh_token", "id_token", "auth", "authorization",
-    "secret", "client_secret", "password", "passwd", "pass", "pwd", "signature", "sig", "x_api_key",
-    "private_token", "session", "sessionid", "code", "credential", "credentials",
-})
+SECRET_PARAMS = frozenset(
+    {
+        "api_key",
+        "apikey",
+        "key",
+        "token",
+        "access_token",
+        "refresh_token",
+        "id_token",
+        "auth",
+        "authorization",
+        "secret",
+        "client_secret",
+        "password",
+        "passwd",
+        "pass",
+        "pwd",
+        "signature",
+        "sig",
+        "x_api_key",
+        "private_token",
+        "session",
+        "sessionid",
+        "code",
+        "credential",
+        "credentials",
+    }
+)
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s'\"<>`]+")
 
 
@@ -49,8 +72,15 @@ def redact_url(url: str) -> str:
         userinfo, _, host = netloc.rpartition("@")
         user, has_password, _ = userinfo.partition(":")
         netloc = f"{user}:{MASK}@{host}" if has_password else f"{MASK}@{host}"
-    return urlunsplit((parts.scheme, netloc, parts.path, _redact_query(parts.query) if parts.query else "",
-                       _redact_query(parts.fragment) if "=" in parts.fragment else parts.fragment))
+    return urlunsplit(
+        (
+            parts.scheme,
+            netloc,
+            parts.path,
+            _redact_query(parts.query) if parts.query else "",
+            _redact_query(parts.fragment) if "=" in parts.fragment else parts.fragment,
+        )
+    )
 
 
 def redact_text(text: str) -> str:
@@ -66,8 +96,11 @@ _SECRETS = [
     (re.compile(r"\b(sk|rk|pk)_(live|test)_[A-Za-z0-9]{4,}"), r"\1_\2_***", ("_live_", "_test_")),
     (re.compile(r"\bwhsec_[A-Za-z0-9+/=]{4,}"), "whsec_***", ("whsec_",)),
     (re.compile(r"\btrn_[A-Za-z0-9_-]{8,}"), "trn_***", ("trn_",)),
-    (re.compile(r"(?i)\b(secret|token|password|passwd|api[_-]?key|authorization)([\"']?\s*[=:]\s*[\"']?)[^\s,;\"'&}]+"),
-     r"\1\2***", ("secret", "token", "passw", "api", "authorization")),
+    (
+        re.compile(r"(?i)\b(secret|token|password|passwd|api[_-]?key|authorization)([\"']?\s*[=:]\s*[\"']?)[^\s,;\"'&}]+"),
+        r"\1\2***",
+        ("secret", "token", "passw", "api", "authorization"),
+    ),
 ]
 _ANY_WORD = re.compile("|".join(re.escape(word) for _p, _r, words in _SECRETS for word in words) + "|://")
 

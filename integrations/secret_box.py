@@ -25,7 +25,7 @@ from integrations.settings import get_settings
 
 PREFIX = "enc:v1:"
 log = logging.getLogger("terrain.secrets")
-GENERATE_HINT = ('python3 -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"')
+GENERATE_HINT = 'python3 -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
 
 
 class SecretKeyError(RuntimeError):
@@ -56,8 +56,11 @@ def ensure_key() -> Path | None:
             return path
         with os.fdopen(fd, "wb") as out:
             out.write(Fernet.generate_key() + b"\n")
-        log.warning("made a new secret key in %s (mode 0600) for the secrets stored in the database; keep it, "
-                    "or set TERRAIN_SECRET_KEY (the same on every machine in production)", path)
+        log.warning(
+            "made a new secret key in %s (mode 0600) for the secrets stored in the database; keep it, "
+            "or set TERRAIN_SECRET_KEY (the same on every machine in production)",
+            path,
+        )
     return path
 
 
@@ -67,8 +70,10 @@ def _key_material() -> str:
     try:
         return key_path().read_text().strip()
     except FileNotFoundError:
-        raise SecretKeyError(f"no secret key: set TERRAIN_SECRET_KEY (generate one with {GENERATE_HINT}) "
-                             f"or run `terrain up` once to create {key_path()}") from None
+        raise SecretKeyError(
+            f"no secret key: set TERRAIN_SECRET_KEY (generate one with {GENERATE_HINT}) "
+            f"or run `terrain up` once to create {key_path()}"
+        ) from None
 
 
 @lru_cache(maxsize=8)
@@ -76,8 +81,10 @@ def _fernet(material: str) -> MultiFernet:
     try:
         return MultiFernet([Fernet(part.strip().encode()) for part in material.split(",") if part.strip()])
     except (ValueError, TypeError):
-        raise SecretKeyError("TERRAIN_SECRET_KEY (or the key file) is not a Fernet key: 32 url-safe base64-encoded "
-                             f"bytes; generate one with {GENERATE_HINT}") from None
+        raise SecretKeyError(
+            "TERRAIN_SECRET_KEY (or the key file) is not a Fernet key: 32 url-safe base64-encoded "
+            f"bytes; generate one with {GENERATE_HINT}"
+        ) from None
 
 
 def _box() -> MultiFernet:
@@ -97,8 +104,10 @@ def decrypt(stored: str) -> str:
     if not is_encrypted(stored):
         return stored  # written before encryption at rest
     try:
-        return _box().decrypt(stored[len(PREFIX):].encode()).decode()
+        return _box().decrypt(stored[len(PREFIX) :].encode()).decode()
     except InvalidToken:
-        raise SecretKeyError("a stored secret does not decrypt with TERRAIN_SECRET_KEY / the key file: "
-                             "the key changed since it was written (set the old key after the new one, "
-                             "comma-separated, or set the secret again)") from None
+        raise SecretKeyError(
+            "a stored secret does not decrypt with TERRAIN_SECRET_KEY / the key file: "
+            "the key changed since it was written (set the old key after the new one, "
+            "comma-separated, or set the secret again)"
+        ) from None

@@ -80,7 +80,7 @@ class Settings(BaseSettings):
         url = self.database_url
         for prefix in ("postgres://", "postgresql://"):
             if url.startswith(prefix):
-                return "postgresql+psycopg2://" + url[len(prefix):]
+                return "postgresql+psycopg2://" + url[len(prefix) :]
         return url
 
 

@@ -88,8 +88,9 @@ def instrument_app(app: Any) -> None:
         return
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
-    FastAPIInstrumentor.instrument_app(app, tracer_provider=_state["provider"], excluded_urls="livez,readyz,healthz,metrics",
-                                       exclude_spans=["receive", "send"])
+    FastAPIInstrumentor.instrument_app(
+        app, tracer_provider=_state["provider"], excluded_urls="livez,readyz,healthz,metrics", exclude_spans=["receive", "send"]
+    )
     app.state.traced = True
 
 
@@ -114,8 +115,9 @@ def wrap_batcher(batcher: Any) -> None:
 
         contexts = [origins.get(id(u)) for u in updates]
         links = [trace.Link(trace.get_current_span(c).get_span_context()) for c in contexts[1:] if c is not None]
-        with _tracer().start_as_current_span("ingest.group", context=contexts[0], links=links,
-                                              attributes={"terrain.updates": len(updates)}):
+        with _tracer().start_as_current_span(
+            "ingest.group", context=contexts[0], links=links, attributes={"terrain.updates": len(updates)}
+        ):
             return ingest(updates)
 
     batcher.submit, batcher.ingest = traced_submit, traced_ingest
@@ -148,7 +150,5 @@ def continued(payload: dict[str, Any], name: str, **attributes: Any) -> Iterator
     from opentelemetry.propagate import extract
 
     parent = extract(payload.get(TRACE_KEY) or {})
-    with _tracer().start_as_current_span(name, context=parent,
-                                         attributes={k: v for k, v in attributes.items() if v is not None}):
+    with _tracer().start_as_current_span(name, context=parent, attributes={k: v for k, v in attributes.items() if v is not None}):
         yield
-

@@ -59,12 +59,22 @@ def main() -> None:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     port = 18090
-    env = {**os.environ, "TERRAIN_DATABASE_URL": url, "PYTHONPATH": str(ROOT),
-           "TERRAIN_ALERT_URLS": f"json://127.0.0.1:{server.server_address[1]}/alerts",
-           "PREFECT_HOME": str(workdir / "prefect")}
+    env = {
+        **os.environ,
+        "TERRAIN_DATABASE_URL": url,
+        "PYTHONPATH": str(ROOT),
+        "TERRAIN_ALERT_URLS": f"json://127.0.0.1:{server.server_address[1]}/alerts",
+        "PREFECT_HOME": str(workdir / "prefect"),
+    }
     up_log = open(workdir / "up.log", "w")  # noqa: SIM115
-    up = subprocess.Popen([sys.executable, "-m", "integrations.cli.main", "up", "--port", str(port)], cwd=workdir,
-                          env=env, stdout=up_log, stderr=subprocess.STDOUT, start_new_session=True)
+    up = subprocess.Popen(
+        [sys.executable, "-m", "integrations.cli.main", "up", "--port", str(port)],
+        cwd=workdir,
+        env=env,
+        stdout=up_log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     sent: dict[str, float] = {}
     try:
@@ -84,16 +94,39 @@ def main() -> None:
                         time.sleep(0.2)
                     sent.clear()
                 tag = f"bench-{i}"
-                case = http.post("/v1/complaints", headers=agent, json={
-                    "channel": "twitter", "external_id": tag, "author": "@c", "text": f"{tag} where is it",
-                    "posted_at": datetime.now(UTC).isoformat()}).json()
-                http.post(f"/v1/cases/{case['case_id']}/promises", headers=agent, json={
-                    "kind": "parcel.deliver", "partner": "ups", "reference": tag,
-                    "due_at": (datetime.now(UTC) + timedelta(days=1)).isoformat(),
-                    "expect": {"recipient": "Thomas Gouritin"}}).raise_for_status()
-                http.post("/v1/updates", headers=partner, json={
-                    "event_id": tag, "reference": tag, "status": "delivered", "signed_by": "ROLAND",
-                    "occurred_at": datetime.now(UTC).isoformat()}).raise_for_status()
+                case = http.post(
+                    "/v1/complaints",
+                    headers=agent,
+                    json={
+                        "channel": "twitter",
+                        "external_id": tag,
+                        "author": "@c",
+                        "text": f"{tag} where is it",
+                        "posted_at": datetime.now(UTC).isoformat(),
+                    },
+                ).json()
+                http.post(
+                    f"/v1/cases/{case['case_id']}/promises",
+                    headers=agent,
+                    json={
+                        "kind": "parcel.deliver",
+                        "partner": "ups",
+                        "reference": tag,
+                        "due_at": (datetime.now(UTC) + timedelta(days=1)).isoformat(),
+                        "expect": {"recipient": "Thomas Gouritin"},
+                    },
+                ).raise_for_status()
+                http.post(
+                    "/v1/updates",
+                    headers=partner,
+                    json={
+                        "event_id": tag,
+                        "reference": tag,
+                        "status": "delivered",
+                        "signed_by": "ROLAND",
+                        "occurred_at": datetime.now(UTC).isoformat(),
+                    },
+                ).raise_for_status()
                 sent[tag] = time.perf_counter()
                 time.sleep(0.2)
         deadline = time.monotonic() + 60
@@ -111,8 +144,9 @@ def main() -> None:
     print(f"{len(latencies)}/{len(sent)} alerts received (terrain up log: {workdir / 'up.log'})")
     if latencies:
         q = statistics.quantiles(latencies, n=100, method="inclusive") if len(latencies) > 1 else latencies * 99
-        print(f"contradiction → alert received: p50 {q[49]:.2f} s, p99 {q[98]:.2f} s, max {latencies[-1]:.2f} s "
-              f"(target p99 ≤ 2 s)")
+        print(
+            f"contradiction → alert received: p50 {q[49]:.2f} s, p99 {q[98]:.2f} s, max {latencies[-1]:.2f} s (target p99 ≤ 2 s)"
+        )
 
 
 if __name__ == "__main__":

@@ -53,8 +53,10 @@ def answer_for(carrier: str, reference: str) -> bytes:
         return path.read_text().replace(number, reference).encode()
     from tests.fake_carriers import events_body  # the JSON test carrier
 
-    return events_body({"id": "1", "status": "in_transit", "at": "2023-02-18T12:27:00+01:00", "code": "ET2"},
-                       {"id": "2", "status": "delivered", "at": "2023-03-09T09:38:00+01:00", "code": "DI1"})
+    return events_body(
+        {"id": "1", "status": "in_transit", "at": "2023-02-18T12:27:00+01:00", "code": "ET2"},
+        {"id": "2", "status": "delivered", "at": "2023-03-09T09:38:00+01:00", "code": "DI1"},
+    )
 
 
 def serve(carrier: str, port_out) -> None:
@@ -85,18 +87,33 @@ def serve(carrier: str, port_out) -> None:
 def seed(engine, partner: str, references: int) -> None:
     uow = uow_factory(engine)
     for i in range(references // 10):
-        case = open_complaint(uow, Complaint.create({
-            "channel": "twitter", "external_id": f"bench-{i}", "author": "@c", "text": "où est mon colis ?",
-            "posted_at": T0}), "bench", lambda: T0)
-        record_promises(uow, case.case_id, [PromiseSpec(
-            "parcel.deliver", partner, f"BENCH{i * 10 + j:07d}FR", T0 + timedelta(days=30),
-            {"recipient": "Claire Dupont"}) for j in range(10)], "bench", lambda: T0)
+        case = open_complaint(
+            uow,
+            Complaint.create(
+                {"channel": "twitter", "external_id": f"bench-{i}", "author": "@c", "text": "où est mon colis ?", "posted_at": T0}
+            ),
+            "bench",
+            lambda: T0,
+        )
+        record_promises(
+            uow,
+            case.case_id,
+            [
+                PromiseSpec(
+                    "parcel.deliver", partner, f"BENCH{i * 10 + j:07d}FR", T0 + timedelta(days=30), {"recipient": "Claire Dupont"}
+                )
+                for j in range(10)
+            ],
+            "bench",
+            lambda: T0,
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--url", default=os.environ.get(
-        "TERRAIN_BENCH_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"))
+    parser.add_argument(
+        "--url", default=os.environ.get("TERRAIN_BENCH_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
+    )
     parser.add_argument("--references", type=int, default=10_000)
     parser.add_argument("--carrier", default="laposte")
     parser.add_argument("--workers", type=int, default=8)
@@ -118,15 +135,23 @@ def main() -> None:
             started = time.perf_counter()
             seed(engine, "bench-carrier", args.references)
             print(f"seeded {args.references} references with pending promises in {time.perf_counter() - started:.0f}s")
-            credentials.set_carrier_account(engine, "bench-carrier", adapter.name, api_url, api_key="bench",
-                                            client_id="bench", client_secret="bench", poll_every_seconds=900,
-                                            now=T0)
+            credentials.set_carrier_account(
+                engine,
+                "bench-carrier",
+                adapter.name,
+                api_url,
+                api_key="bench",
+                client_id="bench",
+                client_secret="bench",
+                poll_every_seconds=900,
+                now=T0,
+            )
             account = SqlCarrierPollStore(engine).accounts("bench-carrier")[0]
-            settings = Settings(database_url=url, carrier_default_rate=1e9, carrier_poll_workers=args.workers,
-                                carrier_poll_chunk=args.chunk)
+            settings = Settings(
+                database_url=url, carrier_default_rate=1e9, carrier_poll_workers=args.workers, carrier_poll_chunk=args.chunk
+            )
             poller = polling.build_poller(engine, settings, clock=lambda: T0 + timedelta(days=1))
-            references = SqlCarrierPollStore(engine).due_references("bench-carrier", T0 + timedelta(days=1),
-                                                                    args.references)
+            references = SqlCarrierPollStore(engine).due_references("bench-carrier", T0 + timedelta(days=1), args.references)
             assert len(references) == args.references, len(references)
 
             # Baseline: the same requests on the same client and threads, no mapping, no storing.
@@ -140,7 +165,7 @@ def main() -> None:
                 list(pool.map(ask, references[:200]))  # warm the connections
                 started = time.perf_counter()
                 for i in range(0, len(references), args.chunk):
-                    list(pool.map(ask, references[i:i + args.chunk]))
+                    list(pool.map(ask, references[i : i + args.chunk]))
                 fetch_only = time.perf_counter() - started
 
             started = time.perf_counter()
@@ -152,9 +177,14 @@ def main() -> None:
 
     print(report.summary())
     result = {
-        "carrier": args.carrier, "references": args.references, "workers": args.workers, "chunk": args.chunk,
-        "poll_seconds": round(full, 2), "references_per_second": round(args.references / full),
-        "mapped_updates": report.mapped, "mapped_updates_per_second": round(report.mapped / full),
+        "carrier": args.carrier,
+        "references": args.references,
+        "workers": args.workers,
+        "chunk": args.chunk,
+        "poll_seconds": round(full, 2),
+        "references_per_second": round(args.references / full),
+        "mapped_updates": report.mapped,
+        "mapped_updates_per_second": round(report.mapped / full),
         "fetch_only_seconds": round(fetch_only, 2),
         "fetch_only_references_per_second": round(args.references / fetch_only),
         "ratio_poll_to_fetch_only": round(full / fetch_only, 2),

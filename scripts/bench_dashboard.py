@@ -80,8 +80,12 @@ def explain(engine, label: str, statements: list[tuple[str, object]]) -> None:
 
 def seed(url: str, cases: int) -> None:
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "integrations.cli.main", "seed", "--cases", str(cases)],
-                   cwd=ROOT, env={**os.environ, "TERRAIN_DATABASE_URL": url, "PYTHONPATH": str(ROOT)}, check=True)
+    subprocess.run(
+        [sys.executable, "-m", "integrations.cli.main", "seed", "--cases", str(cases)],
+        cwd=ROOT,
+        env={**os.environ, "TERRAIN_DATABASE_URL": url, "PYTHONPATH": str(ROOT)},
+        check=True,
+    )
     elapsed = time.perf_counter() - start
     print(f"seeded {cases:,} cases in {elapsed:.0f} s ({cases / elapsed:,.0f} cases/s)", flush=True)
 
@@ -99,10 +103,15 @@ def take_some(engine, share: float = 0.02) -> None:
         for n, case_id in enumerate(case_ids[::step]):
             conn.execute(update(c).where(c.c.case_id == case_id).values(owner=people[n % len(people)], owned_at=now))
         promise_ids = conn.execute(select(p.c.promise_id).where(stuck).order_by(p.c.promise_id.desc())).scalars().all()
-        conn.execute(update(p).where(p.c.promise_id.in_(promise_ids[::step])).values(
-            snoozed_until=now + timedelta(days=1), acknowledged_by="agent:Claire Martin", acknowledged_at=now))
-    print(f"taken: {len(case_ids[::step]):,} cases by {len(people)} people; snoozed: {len(promise_ids[::step]):,} "
-          "stuck promises", flush=True)
+        conn.execute(
+            update(p)
+            .where(p.c.promise_id.in_(promise_ids[::step]))
+            .values(snoozed_until=now + timedelta(days=1), acknowledged_by="agent:Claire Martin", acknowledged_at=now)
+        )
+    print(
+        f"taken: {len(case_ids[::step]):,} cases by {len(people)} people; snoozed: {len(promise_ids[::step]):,} stuck promises",
+        flush=True,
+    )
 
 
 def measure(url: str, runs: int) -> None:
@@ -111,15 +120,26 @@ def measure(url: str, runs: int) -> None:
     with engine.connect() as conn:
         conn.execute(text("ANALYZE"))
         conn.commit()
-        sizes = {t.name: conn.execute(select(func.count()).select_from(t)).scalar()
-                 for t in (tables.cases, tables.promises, tables.updates, tables.timeline)}
-        case_id = conn.execute(select(tables.promises.c.case_id).where(tables.promises.c.verdict == "broken")
-                               .order_by(tables.promises.c.due_at.desc()).limit(1)).scalar()
-        stuck_total = conn.execute(select(func.count()).select_from(tables.promises).where(
-            tables.promises.c.verdict == "broken", ~tables.promises.c.addressed,
-            tables.promises.c.fulfilled_at.is_(None))).scalar()
-    print("rows: " + ", ".join(f"{name} {count:,}" for name, count in sizes.items())
-          + f"; unaddressed broken promises {stuck_total:,}")
+        sizes = {
+            t.name: conn.execute(select(func.count()).select_from(t)).scalar()
+            for t in (tables.cases, tables.promises, tables.updates, tables.timeline)
+        }
+        case_id = conn.execute(
+            select(tables.promises.c.case_id)
+            .where(tables.promises.c.verdict == "broken")
+            .order_by(tables.promises.c.due_at.desc())
+            .limit(1)
+        ).scalar()
+        stuck_total = conn.execute(
+            select(func.count())
+            .select_from(tables.promises)
+            .where(tables.promises.c.verdict == "broken", ~tables.promises.c.addressed, tables.promises.c.fulfilled_at.is_(None))
+        ).scalar()
+    print(
+        "rows: "
+        + ", ".join(f"{name} {count:,}" for name, count in sizes.items())
+        + f"; unaddressed broken promises {stuck_total:,}"
+    )
     now = datetime.now(UTC)
     twelve_weeks = (now - timedelta(weeks=12)).replace(hour=0, minute=0, second=0, microsecond=0)
     uow = uow_factory(engine)
@@ -128,25 +148,29 @@ def measure(url: str, runs: int) -> None:
         def run():
             with engine.connect() as conn:
                 return fn(conn)
+
         return run
 
     cases = {
-        "primary-key lookup (baseline)": on_conn(lambda c: c.execute(
-            select(tables.cases).where(tables.cases.c.case_id == case_id)).first()),
+        "primary-key lookup (baseline)": on_conn(
+            lambda c: c.execute(select(tables.cases).where(tables.cases.c.case_id == case_id)).first()
+        ),
         "stuck list, first 100, oldest due": on_conn(lambda c: queries.stuck_promises(c, now)),
         "stuck list, by partner": on_conn(lambda c: queries.stuck_promises(c, now, order="partner")),
         "stuck list, by kind": on_conn(lambda c: queries.stuck_promises(c, now, order="kind")),
         "stuck list, by reason": on_conn(lambda c: queries.stuck_promises(c, now, order="reason")),
-        "stuck list, partner=ups reason=wrong_recipient": on_conn(lambda c: queries.stuck_promises(
-            c, now, partner="ups", reason="wrong_recipient")),
+        "stuck list, partner=ups reason=wrong_recipient": on_conn(
+            lambda c: queries.stuck_promises(c, now, partner="ups", reason="wrong_recipient")
+        ),
         "stuck list, kind=refund.issue": on_conn(lambda c: queries.stuck_promises(c, now, kind="refund.issue")),
-        "stuck list, overdue for 30 days": on_conn(lambda c: queries.stuck_promises(
-            c, now, overdue_for=timedelta(days=30))),
+        "stuck list, overdue for 30 days": on_conn(lambda c: queries.stuck_promises(c, now, overdue_for=timedelta(days=30))),
         "stuck list, page 11 (offset 1000)": on_conn(lambda c: queries.stuck_promises(c, now, offset=1000)),
-        "stuck list, one person's (owner=Claire Martin)": on_conn(lambda c: queries.stuck_promises(
-            c, now, owner="Claire Martin")),
-        "stuck list for people (titles, words, next steps)": on_conn(lambda c: queries.for_people(
-            c, queries.stuck_promises(c, now), PLAYBOOKS, "en")),
+        "stuck list, one person's (owner=Claire Martin)": on_conn(
+            lambda c: queries.stuck_promises(c, now, owner="Claire Martin")
+        ),
+        "stuck list for people (titles, words, next steps)": on_conn(
+            lambda c: queries.for_people(c, queries.stuck_promises(c, now), PLAYBOOKS, "en")
+        ),
         "snoozed list": on_conn(lambda c: queries.snoozed_promises(c, now)),
         "case page read model (case, complaints, promises, timeline)": lambda: read_case(uow, case_id),
         "reopen feed (latest 30)": on_conn(lambda c: queries.recent_reopens(c)),
@@ -164,24 +188,28 @@ def measure(url: str, runs: int) -> None:
     http = http_figures(engine, case_id, runs)
     figures.update(http)
     base = figures["primary-key lookup (baseline)"]
-    print(f"\n{'p95 over ' + str(runs) + ' runs (heavy ones: ' + str(max(5, runs // 4)) + ')':64} "
-          f"{'ms':>8} {'x baseline':>10} {'target':>8}")
+    print(
+        f"\n{'p95 over ' + str(runs) + ' runs (heavy ones: ' + str(max(5, runs // 4)) + ')':64} "
+        f"{'ms':>8} {'x baseline':>10} {'target':>8}"
+    )
     for label, value in figures.items():
         verdict = "" if label.startswith("primary") else ("ok" if value <= TARGET_MS else "OVER")
         print(f"{label:64} {value:8.1f} {value / base:10.1f} {verdict:>8}")
 
     print("\n--- plans of the statements the dashboard sends ---")
-    for label, fn in (("stuck list (oldest due)", cases["stuck list, first 100, oldest due"]),
-                      ("stuck list by partner", cases["stuck list, by partner"]),
-                      ("stuck list by kind", cases["stuck list, by kind"]),
-                      ("stuck list, partner + reason", cases["stuck list, partner=ups reason=wrong_recipient"]),
-                      ("stuck list, one person's", cases["stuck list, one person's (owner=Claire Martin)"]),
-                      ("stuck list for people", cases["stuck list for people (titles, words, next steps)"]),
-                      ("snoozed list", cases["snoozed list"]),
-                      ("case page", cases["case page read model (case, complaints, promises, timeline)"]),
-                      ("reopen feed", cases["reopen feed (latest 30)"]),
-                      ("scorecards 12 weeks", cases["scorecards, 12 weeks (uncached)"]),
-                      ("weekly kept rate", cases["weekly kept rate, 12 weeks (uncached)"])):
+    for label, fn in (
+        ("stuck list (oldest due)", cases["stuck list, first 100, oldest due"]),
+        ("stuck list by partner", cases["stuck list, by partner"]),
+        ("stuck list by kind", cases["stuck list, by kind"]),
+        ("stuck list, partner + reason", cases["stuck list, partner=ups reason=wrong_recipient"]),
+        ("stuck list, one person's", cases["stuck list, one person's (owner=Claire Martin)"]),
+        ("stuck list for people", cases["stuck list for people (titles, words, next steps)"]),
+        ("snoozed list", cases["snoozed list"]),
+        ("case page", cases["case page read model (case, complaints, promises, timeline)"]),
+        ("reopen feed", cases["reopen feed (latest 30)"]),
+        ("scorecards 12 weeks", cases["scorecards, 12 weeks (uncached)"]),
+        ("weekly kept rate", cases["weekly kept rate, 12 weeks (uncached)"]),
+    ):
         statements = captured_sql(engine, fn)
         # The case page and the feed send several statements: show each (the feed's first page only).
         explain(engine, label, statements[:1] if label == "reopen feed" else statements)
@@ -201,16 +229,20 @@ def http_figures(engine, case_id: str, runs: int) -> dict[str, float]:
     out = {}
     with contextlib.ExitStack() as stack:
         client = stack.enter_context(TestClient(app))
-        for label, path in (("HTTP GET / (stuck page)", "/"),
-                            ("HTTP GET /?sort=kind&reason=wrong_location", "/?sort=kind&reason=wrong_location"),
-                            ("HTTP GET /?owner=Claire Martin", "/?owner=Claire+Martin"),
-                            ("HTTP GET /warnings (at risk, to check)", "/warnings"),
-                            ("HTTP GET /cases/{id}", f"/cases/{case_id}"),
-                            ("HTTP GET /feed (htmx fragment)", "/feed"),
-                            ("HTTP GET /scorecards (30 s aggregate cache)", "/scorecards")):
+        for label, path in (
+            ("HTTP GET / (stuck page)", "/"),
+            ("HTTP GET /?sort=kind&reason=wrong_location", "/?sort=kind&reason=wrong_location"),
+            ("HTTP GET /?owner=Claire Martin", "/?owner=Claire+Martin"),
+            ("HTTP GET /warnings (at risk, to check)", "/warnings"),
+            ("HTTP GET /cases/{id}", f"/cases/{case_id}"),
+            ("HTTP GET /feed (htmx fragment)", "/feed"),
+            ("HTTP GET /scorecards (30 s aggregate cache)", "/scorecards"),
+        ):
+
             def get(path=path):
                 response = client.get(path, headers={**headers, **({"HX-Request": "true"} if "feed" in path else {})})
                 assert response.status_code == 200, (path, response.status_code)
+
             out[label] = p95(get, runs)
             print(f"  measured {label}: {out[label]:.1f} ms", flush=True)
     return out
@@ -218,9 +250,11 @@ def http_figures(engine, case_id: str, runs: int) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--url", default=os.environ.get("TERRAIN_BENCH_POSTGRES_URL",
-                                                        "postgresql+psycopg2://postgres@127.0.0.1:5432/test"),
-                        help="admin URL: a scratch database is created next to it")
+    parser.add_argument(
+        "--url",
+        default=os.environ.get("TERRAIN_BENCH_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"),
+        help="admin URL: a scratch database is created next to it",
+    )
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--keep", action="store_true", help="keep the scratch database afterwards")

@@ -48,8 +48,7 @@ def main() -> None:
     checks = {country: holiday_check(country) for _, _, _, country in items}
     for text, said, tz, country in items[:50]:  # warm the regex and zoneinfo caches
         extract_promises(text, said, tz=tz, holiday=checks[country])
-    for label, local in (("baseline: in said_at's zone, no holidays", False),
-                         ("brand's time zone and holidays", True)):
+    for label, local in (("baseline: in said_at's zone, no holidays", False), ("brand's time zone and holidays", True)):
         timings = []
         started = time.perf_counter()
         for _ in range(args.rounds):
@@ -62,9 +61,11 @@ def main() -> None:
                 timings.append(time.perf_counter() - t0)
         elapsed = time.perf_counter() - started
         timings.sort()
-        print(f"{label}: {len(items)} replies x {args.rounds} rounds on one core: "
-              f"p50 {statistics.median(timings) * 1000:.2f} ms, p95 {timings[int(len(timings) * 0.95)] * 1000:.2f} ms, "
-              f"max {timings[-1] * 1000:.2f} ms per reply; {len(timings) / elapsed:,.0f} replies/s")
+        print(
+            f"{label}: {len(items)} replies x {args.rounds} rounds on one core: "
+            f"p50 {statistics.median(timings) * 1000:.2f} ms, p95 {timings[int(len(timings) * 0.95)] * 1000:.2f} ms, "
+            f"max {timings[-1] * 1000:.2f} ms per reply; {len(timings) / elapsed:,.0f} replies/s"
+        )
 
 
 if __name__ == "__main__":

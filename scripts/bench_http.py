@@ -33,15 +33,15 @@ from scratch_db import scratch_database  # noqa: E402
 from integrations.db import credentials  # noqa: E402
 from integrations.db.engine import make_engine  # noqa: E402
 
-BARE_APP = textwrap.dedent('''
+BARE_APP = textwrap.dedent("""
     from fastapi import FastAPI
     from integrations.api.schemas import UpdateIn
     app = FastAPI()
     @app.post("/v1/updates")
     async def updates(body: UpdateIn):
         return {"accepted": 1, "duplicates": 0, "matched": 0}
-''')
-LUA = textwrap.dedent('''
+""")
+LUA = textwrap.dedent("""
     counter = 0
     local thread_id = 0
     setup = function(thread) thread_id = thread_id + 1; thread:set("tid", thread_id) end
@@ -52,7 +52,7 @@ LUA = textwrap.dedent('''
       return wrk.format("POST", "/v1/updates", {["Content-Type"]="application/json",
         ["Authorization"]="Bearer %s"}, body)
     end
-''')
+""")
 
 
 def wait(url: str) -> None:
@@ -66,20 +66,26 @@ def wait(url: str) -> None:
 
 
 def wrk(url: str, script: Path, seconds: int) -> dict:
-    output = subprocess.run(["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency", "-s", str(script), url],
-                            capture_output=True, text=True, check=True).stdout
+    output = subprocess.run(
+        ["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency", "-s", str(script), url], capture_output=True, text=True, check=True
+    ).stdout
 
     def ms(label: str) -> float:
         value, unit = re.search(rf"{label}%\s+([\d.]+)(us|ms|s)", output).groups()
         return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
 
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
-            "p50_ms": ms("50"), "p99_ms": ms("99"), "non_2xx": int(errors.group(1)) if errors else 0}
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50_ms": ms("50"),
+        "p99_ms": ms("99"),
+        "non_2xx": int(errors.group(1)) if errors else 0,
+    }
 
 
 def run_clients(clients: int, batches: int, post) -> float:
     """`clients` threads, each posting `batches` batches in turn; the wall time of the whole."""
+
     def client(n: int) -> None:
         state: dict = {}
         try:
@@ -99,12 +105,26 @@ def post_batch(token: str, stamp: str, state: dict, client: int, b: int) -> None
     """Each client reports on parcels of its own (as separate partners' systems would), so
     batches do not queue on each other's reference locks."""
     if "http" not in state:
-        state["http"] = httpx.Client(base_url="http://127.0.0.1:18080", timeout=60,
-                                     headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        state["http"] = httpx.Client(
+            base_url="http://127.0.0.1:18080",
+            timeout=60,
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        )
         state["close"] = state["http"].close
-    body = json.dumps({"updates": [{"event_id": f"b{b}-{i}", "reference": f"C{client}-REF{i}",
-                                    "status": "in_transit", "occurred_at": stamp, "location": "Centre de tri"}
-                                   for i in range(1000)]})
+    body = json.dumps(
+        {
+            "updates": [
+                {
+                    "event_id": f"b{b}-{i}",
+                    "reference": f"C{client}-REF{i}",
+                    "status": "in_transit",
+                    "occurred_at": stamp,
+                    "location": "Centre de tri",
+                }
+                for i in range(1000)
+            ]
+        }
+    )
     answer = state["http"].post("/v1/updates", content=body)
     assert answer.json()["accepted"] == 1000, answer.text
 
@@ -114,18 +134,25 @@ def raw_insert(dsn: str, stamp: str, state: dict, client: int, b: int) -> None:
     if "conn" not in state:
         state["conn"] = psycopg2.connect(dsn)
         state["close"] = state["conn"].close
-    rows = [("carrier", f"r{b}-{i}", f"C{client}-REF{i}", "in_transit", stamp, stamp, "Centre de tri", None, None, None,
-             None, None) for i in range(1000)]
+    rows = [
+        ("carrier", f"r{b}-{i}", f"C{client}-REF{i}", "in_transit", stamp, stamp, "Centre de tri", None, None, None, None, None)
+        for i in range(1000)
+    ]
     with state["conn"], state["conn"].cursor() as cur:
         psycopg2.extras.execute_values(
-            cur, "INSERT INTO raw_updates (partner, event_id, reference, status, occurred_at, received_at, "
-            "location, address, signed_by, amount, currency, detail) VALUES %s", rows, page_size=1000)
+            cur,
+            "INSERT INTO raw_updates (partner, event_id, reference, status, occurred_at, received_at, "
+            "location, address, signed_by, amount, currency, detail) VALUES %s",
+            rows,
+            page_size=1000,
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--url", default=os.environ.get("TERRAIN_BENCH_POSTGRES_URL",
-                                                        "postgresql+psycopg2://postgres@127.0.0.1:5432/test"))
+    parser.add_argument(
+        "--url", default=os.environ.get("TERRAIN_BENCH_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
+    )
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--batches", type=int, default=30, help="batches of 1,000 per client")
@@ -142,11 +169,38 @@ def main() -> None:
             stamp = datetime.now(UTC).isoformat()
             script = workdir / "post.lua"
             script.write_text(LUA % (stamp, "%s", token))
-            bare = subprocess.Popen([sys.executable, "-m", "uvicorn", "bare_app:app", "--port", "18081", "--workers",
-                                     str(args.workers), "--log-level", "warning", "--no-access-log"],
-                                    cwd=workdir, env={**env, "PYTHONPATH": f"{workdir}:{ROOT}"})
-            api = subprocess.Popen([sys.executable, "-m", "integrations.cli.main", "serve", "--port", "18080",
-                                    "--workers", str(args.workers), "--no-migrate"], cwd=ROOT, env=env)
+            bare = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "bare_app:app",
+                    "--port",
+                    "18081",
+                    "--workers",
+                    str(args.workers),
+                    "--log-level",
+                    "warning",
+                    "--no-access-log",
+                ],
+                cwd=workdir,
+                env={**env, "PYTHONPATH": f"{workdir}:{ROOT}"},
+            )
+            api = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "integrations.cli.main",
+                    "serve",
+                    "--port",
+                    "18080",
+                    "--workers",
+                    str(args.workers),
+                    "--no-migrate",
+                ],
+                cwd=ROOT,
+                env=env,
+            )
             processes += [bare, api]
             wait("http://127.0.0.1:18081/docs")
             wait("http://127.0.0.1:18080/healthz")
@@ -154,14 +208,16 @@ def main() -> None:
             bare_run = wrk("http://127.0.0.1:18081", script, args.seconds)
             api_run = wrk("http://127.0.0.1:18080", script, args.seconds)
 
-            batch_elapsed = run_clients(args.batch_clients, args.batches,
-                                        lambda state, n, b: post_batch(token, stamp, state, n, b))
+            batch_elapsed = run_clients(
+                args.batch_clients, args.batches, lambda state, n, b: post_batch(token, stamp, state, n, b)
+            )
             raw_dsn = url.replace("postgresql+psycopg2", "postgresql")
             with psycopg2.connect(raw_dsn) as raw, raw.cursor() as cur:
                 cur.execute("CREATE TABLE raw_updates (LIKE updates INCLUDING ALL)")
             raw.close()
-            raw_elapsed = run_clients(args.batch_clients, args.batches,
-                                      lambda state, n, b: raw_insert(raw_dsn, stamp, state, n, b))
+            raw_elapsed = run_clients(
+                args.batch_clients, args.batches, lambda state, n, b: raw_insert(raw_dsn, stamp, state, n, b)
+            )
             engine.dispose()
         finally:
             for process in processes:
@@ -170,13 +226,17 @@ def main() -> None:
     total = 1000 * args.batches * args.batch_clients
     batch_rate, raw_rate = total / batch_elapsed, total / raw_elapsed
     print(f"single updates, 16 connections, {args.workers} workers, {args.seconds}s each (wrk):")
-    print(f"  terrain  : {api_run['rps']:8.0f} updates/s  p50 {api_run['p50_ms']:.1f} ms  p99 {api_run['p99_ms']:.1f} ms"
-          f"  non-2xx {api_run['non_2xx']}")
+    print(
+        f"  terrain  : {api_run['rps']:8.0f} updates/s  p50 {api_run['p50_ms']:.1f} ms  p99 {api_run['p99_ms']:.1f} ms"
+        f"  non-2xx {api_run['non_2xx']}"
+    )
     print(f"  bare app : {bare_run['rps']:8.0f} req/s      p50 {bare_run['p50_ms']:.1f} ms  p99 {bare_run['p99_ms']:.1f} ms")
     print(f"  ratio    : {api_run['rps'] / bare_run['rps']:.2f}  (target >= 0.3; >= 1,000/s; p99 <= 50 ms)")
-    print(f"batches of 1,000 over HTTP, {args.batch_clients} clients: {batch_rate:8.0f} updates/s; "
-          f"raw multi-row INSERT, {args.batch_clients} connections: {raw_rate:8.0f} rows/s; "
-          f"ratio {batch_rate / raw_rate:.2f}  (target >= 0.2; >= 20,000/s)")
+    print(
+        f"batches of 1,000 over HTTP, {args.batch_clients} clients: {batch_rate:8.0f} updates/s; "
+        f"raw multi-row INSERT, {args.batch_clients} connections: {raw_rate:8.0f} rows/s; "
+        f"ratio {batch_rate / raw_rate:.2f}  (target >= 0.2; >= 20,000/s)"
+    )
 
 
 if __name__ == "__main__":

@@ -46,8 +46,17 @@ def make_server(secret: str, host: str = "127.0.0.1", port: int = 9000) -> Threa
                 if first:  # here a real partner would act: reroute the parcel, book the call-back…
                     done[key] = {"accepted": True, "promise_id": request["promise_id"], "type": request["type"]}
             if first:
-                print(json.dumps({"received": request["type"], "promise_id": request["promise_id"],
-                                  "reference": request["reference"], "due_at": request["due_at"]}), flush=True)
+                print(
+                    json.dumps(
+                        {
+                            "received": request["type"],
+                            "promise_id": request["promise_id"],
+                            "reference": request["reference"],
+                            "due_at": request["due_at"],
+                        }
+                    ),
+                    flush=True,
+                )
             self._answer(200, done[key])
 
         def _answer(self, status: int, payload: dict) -> None:

@@ -50,8 +50,7 @@ class _State:
 
 def _not_found(carrier: str, number: str) -> tuple[int, bytes]:
     if carrier == "laposte":
-        return 404, json.dumps({"returnCode": 404, "returnMessage": "Votre numéro est inconnu.",
-                                "idShip": number}).encode()
+        return 404, json.dumps({"returnCode": 404, "returnMessage": "Votre numéro est inconnu.", "idShip": number}).encode()
     if carrier == "dhl":
         return 404, (FIXTURES / "dhl" / "error-404-not-found.json").read_bytes()
     if carrier == "ups":
@@ -114,8 +113,7 @@ class CarrierServer:
                     return self._send(404, b'{"detail": "not found"}')
                 if self.headers.get("Authorization") != UPS_BASIC:
                     return self._send(401, _unauthorized("ups"))
-                self._send(200, json.dumps({"access_token": UPS_TOKEN, "token_type": "Bearer",
-                                            "expires_in": "14399"}).encode())
+                self._send(200, json.dumps({"access_token": UPS_TOKEN, "token_type": "Bearer", "expires_in": "14399"}).encode())
 
             def do_GET(self) -> None:  # noqa: N802
                 with state.lock:
@@ -155,8 +153,9 @@ class CarrierServer:
         with self.state.lock:
             self.state.answers[number] = data
 
-    def fail(self, number: str, status: int, times: int = 1, retry_after: int | None = None,
-             body: bytes = b'{"detail": "failure"}') -> None:
+    def fail(
+        self, number: str, status: int, times: int = 1, retry_after: int | None = None, body: bytes = b'{"detail": "failure"}'
+    ) -> None:
         """The next `times` requests for `number` answer `status` (429 with Retry-After…)."""
         with self.state.lock:
             self.state.failures[number] = Failure(status, times, retry_after, body)

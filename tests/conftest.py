@@ -23,8 +23,7 @@ from integrations.db.unit_of_work import uow_factory
 # in the environment so that the server processes the e2e tests start read it too.
 os.environ.setdefault("TERRAIN_SECRET_KEY", Fernet.generate_key().decode())
 
-PG_ADMIN_URL = os.environ.get("TERRAIN_TEST_POSTGRES_URL",
-                              "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
+PG_ADMIN_URL = os.environ.get("TERRAIN_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 
 
 def pytest_configure(config):

@@ -23,8 +23,7 @@ class JsonCarrier:
     auth = "api_key"
 
     def tracking_request(self, api_url, reference, credentials):
-        return httpx.Request("GET", f"{api_url}/track/{quote(reference, safe='')}",
-                             headers=self._auth(credentials))
+        return httpx.Request("GET", f"{api_url}/track/{quote(reference, safe='')}", headers=self._auth(credentials))
 
     def _auth(self, credentials):
         return {"X-Api-Key": credentials["api_key"]}
@@ -37,10 +36,17 @@ class JsonCarrier:
         events = load_object(body).get("events")
         if not isinstance(events, list):
             raise PayloadError("no events list")
-        return [make_update(event_id=f"{self.name}:{reference}:{e['id']}", reference=reference, status=e["status"],
-                            occurred_at=parse_time(e.get("at"), "at"), location=e.get("place"),
-                            carrier_code=e.get("code"))
-                for e in events]
+        return [
+            make_update(
+                event_id=f"{self.name}:{reference}:{e['id']}",
+                reference=reference,
+                status=e["status"],
+                occurred_at=parse_time(e.get("at"), "at"),
+                location=e.get("place"),
+                carrier_code=e.get("code"),
+            )
+            for e in events
+        ]
 
 
 class OAuthJsonCarrier(JsonCarrier):
@@ -49,8 +55,12 @@ class OAuthJsonCarrier(JsonCarrier):
 
     def token_request(self, api_url, client_id, client_secret):
         basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
-        return httpx.Request("POST", f"{api_url}/oauth/token", data={"grant_type": "client_credentials"},
-                             headers={"Authorization": f"Basic {basic}"})
+        return httpx.Request(
+            "POST",
+            f"{api_url}/oauth/token",
+            data={"grant_type": "client_credentials"},
+            headers={"Authorization": f"Basic {basic}"},
+        )
 
     def read_token(self, body):
         data = load_object(body)

@@ -52,21 +52,29 @@ class FakeCases(ports.CaseRepository):
             self.s.cases[case.case_id] = case
 
     def latest_by_refs(self, customer_ref, order_ref):
-        found = [c for c in self.s.cases.values()
-                 if (customer_ref and c.customer_ref == customer_ref) or (order_ref and c.order_ref == order_ref)]
+        found = [
+            c
+            for c in self.s.cases.values()
+            if (customer_ref and c.customer_ref == customer_ref) or (order_ref and c.order_ref == order_ref)
+        ]
         found.sort(key=lambda c: (c.status.value != "closed", c.created_at))
         return found[-1] if found else None
 
     def lock_resolved_before(self, before, limit):
-        return [c for c in self.s.cases.values()
-                if c.status.value == "resolved" and c.resolved_at and c.resolved_at < before][:limit]
+        return [c for c in self.s.cases.values() if c.status.value == "resolved" and c.resolved_at and c.resolved_at < before][
+            :limit
+        ]
 
     def assign(self, case_id, owner, at):
         self.s.cases[case_id] = dataclasses.replace(self.s.cases[case_id], owner=owner)
 
     def reopened_to_escalate(self, now, older_than, reopen_count, limit=200):
-        return [c for c in self.s.cases.values() if c.status.value == "reopened" and (
-            c.reopen_count >= reopen_count or (c.status_changed_at and c.status_changed_at <= now - older_than))][:limit]
+        return [
+            c
+            for c in self.s.cases.values()
+            if c.status.value == "reopened"
+            and (c.reopen_count >= reopen_count or (c.status_changed_at and c.status_changed_at <= now - older_than))
+        ][:limit]
 
 
 class FakeComplaints(ports.ComplaintRepository):
@@ -103,8 +111,11 @@ class FakePromises(ports.PromiseRepository):
 
     def for_references(self, refs):
         refs = set(refs)
-        return [p for p in self.s.promises.values() if (p.partner, p.reference) in refs
-                and self.s.cases[p.case_id].status.value != "closed"]
+        return [
+            p
+            for p in self.s.promises.values()
+            if (p.partner, p.reference) in refs and self.s.cases[p.case_id].status.value != "closed"
+        ]
 
     def for_cases(self, case_ids):
         ids = set(case_ids)
@@ -127,8 +138,11 @@ class FakePromises(ports.PromiseRepository):
     def overdue_case_ids(self, now, limit):
         pending = [p for p in self.s.promises.values() if p.outcome.verdict.value == "pending"]
         due = [p.case_id for p in sorted(pending, key=lambda p: p.due_at) if p.due_at < now]
-        checks = [p.case_id for p in sorted(pending, key=lambda p: self.s.risk_check_at.get(p.promise_id) or now)
-                  if p.promise_id in self.s.risk_check_at and self.s.risk_check_at[p.promise_id] <= now]
+        checks = [
+            p.case_id
+            for p in sorted(pending, key=lambda p: self.s.risk_check_at.get(p.promise_id) or now)
+            if p.promise_id in self.s.risk_check_at and self.s.risk_check_at[p.promise_id] <= now
+        ]
         return list(dict.fromkeys(due + checks))[:limit]
 
     def risk_checked(self, case_ids, now):
@@ -199,8 +213,9 @@ class FakeSuggestions(ports.SuggestionRepository):
         found = self.get(case_id, suggestion_id)
         if found is None or found.state is not SuggestionState.OPEN:
             return False
-        self.s.suggestions[suggestion_id] = dataclasses.replace(found, state=state, settled_at=at, settled_by=by,
-                                                                promise_id=promise_id)
+        self.s.suggestions[suggestion_id] = dataclasses.replace(
+            found, state=state, settled_at=at, settled_by=by, promise_id=promise_id
+        )
         return True
 
 
@@ -219,8 +234,13 @@ class FakeWorkQueue:
         return self.s.queue[(self.name, item_id)]
 
     def claim(self, now, limit, lease):
-        due = sorted(((row["next_attempt_at"], item_id) for (name, item_id), row in self.s.queue.items()
-                      if name == self.name and row["state"] == "pending" and row["next_attempt_at"] <= now))[:limit]
+        due = sorted(
+            (
+                (row["next_attempt_at"], item_id)
+                for (name, item_id), row in self.s.queue.items()
+                if name == self.name and row["state"] == "pending" and row["next_attempt_at"] <= now
+            )
+        )[:limit]
         claimed = []
         for _, item_id in due:
             row = self._row(item_id)
@@ -244,8 +264,10 @@ class FakeWorkQueue:
         return True
 
     def has_due(self, now):
-        return any(name == self.name and row["state"] == "pending" and row["next_attempt_at"] <= now
-                   for (name, _), row in self.s.queue.items())
+        return any(
+            name == self.name and row["state"] == "pending" and row["next_attempt_at"] <= now
+            for (name, _), row in self.s.queue.items()
+        )
 
 
 class FakeOutbox(FakeWorkQueue, ports.OutboxRepository):
@@ -260,8 +282,7 @@ class FakeOutbox(FakeWorkQueue, ports.OutboxRepository):
 
     def _describe(self, key):
         a = self.s.outbox[key]
-        return {"id": key, "key": key, "case_id": a.case_id, "promise_id": a.promise_id, "kind": a.kind,
-                "payload": a.payload}
+        return {"id": key, "key": key, "case_id": a.case_id, "promise_id": a.promise_id, "kind": a.kind, "payload": a.payload}
 
 
 class FakeOutbound(FakeWorkQueue, ports.OutboundRepository):
@@ -343,8 +364,7 @@ class FakeCarrierPollStore(ports.CarrierPollStore):
     def due_references(self, partner, polled_before, limit):
         due: dict = {}
         for p in self.s.promises.values():
-            if (p.partner != partner or p.outcome.verdict.value != "pending"
-                    or self.s.cases[p.case_id].status.value == "closed"):
+            if p.partner != partner or p.outcome.verdict.value != "pending" or self.s.cases[p.case_id].status.value == "closed":
                 continue
             last = self.polls.get((partner, p.reference), (None, None))[0]
             if last is None or last <= polled_before:
@@ -361,11 +381,20 @@ class FakeCarrierPollStore(ports.CarrierPollStore):
     def record_pass(self, partner, at, *, error, new_errors, failures, backoff_until):
         import dataclasses
 
-        self.passes.append({"partner": partner, "at": at, "error": error, "new_errors": new_errors,
-                            "failures": failures, "backoff_until": backoff_until})
+        self.passes.append(
+            {
+                "partner": partner,
+                "at": at,
+                "error": error,
+                "new_errors": new_errors,
+                "failures": failures,
+                "backoff_until": backoff_until,
+            }
+        )
         account = self.accounts_by_partner[partner]
-        self.accounts_by_partner[partner] = dataclasses.replace(account, last_pass_at=at, failures=failures,
-                                                                backoff_until=backoff_until)
+        self.accounts_by_partner[partner] = dataclasses.replace(
+            account, last_pass_at=at, failures=failures, backoff_until=backoff_until
+        )
 
 
 class FakeGateway(ports.CarrierGateway):

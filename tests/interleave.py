@@ -55,15 +55,24 @@ class Interleaving:
         if pid is None or self.watcher is None:
             return False
         with self.watcher.connect() as conn:
-            return conn.execute(text("SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = :pid"),
-                                {"pid": pid}).scalar() is True
+            return (
+                conn.execute(
+                    text("SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}
+                ).scalar()
+                is True
+            )
 
     # --- instrumenting one side ---------------------------------------------------------
 
-    def instrument(self, who: str, engine: Engine, *,
-                   before: dict[str, Callable[[], object]] | None = None,
-                   after: dict[str, Callable[[], object]] | None = None,
-                   at_commit: Callable[[], object] | None = None) -> None:
+    def instrument(
+        self,
+        who: str,
+        engine: Engine,
+        *,
+        before: dict[str, Callable[[], object]] | None = None,
+        after: dict[str, Callable[[], object]] | None = None,
+        at_commit: Callable[[], object] | None = None,
+    ) -> None:
         """Run `before[fragment]` before (`after[fragment]` after) the first statement of
         `engine` containing `fragment`, and `at_commit` just before its first commit."""
         before, after = dict(before or {}), dict(after or {})

@@ -37,8 +37,13 @@ class ScriptedServer:
 
             def _serve(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                seen = Seen(self.command, self.path, {k.lower(): v for k, v in self.headers.items()},
-                            self.rfile.read(length) if length else b"", time.monotonic())
+                seen = Seen(
+                    self.command,
+                    self.path,
+                    {k.lower(): v for k, v in self.headers.items()},
+                    self.rfile.read(length) if length else b"",
+                    time.monotonic(),
+                )
                 server.requests.append(seen)
                 try:
                     status, headers, body = server.answer(seen)
@@ -72,4 +77,3 @@ class ScriptedServer:
 
     def paths(self, prefix: str = "") -> list[str]:
         return [r.path for r in self.requests if r.path.startswith(prefix)]
-

@@ -61,8 +61,9 @@ def detect_language(text: str) -> str:
     return "fr" if len(_FRENCH.findall(text)) >= 2 else "en"
 
 
-def extract_promises(text: str, said_at: datetime, lang: str | None = None, *, tz: str | None = None,
-                     holiday: HolidayCheck | None = None) -> list[ExtractedPromise]:
+def extract_promises(
+    text: str, said_at: datetime, lang: str | None = None, *, tz: str | None = None, holiday: HolidayCheck | None = None
+) -> list[ExtractedPromise]:
     """Each promise `text` makes (at most one per kind), with its deadline, expectations and confidence.
 
     `tz` (e.g. "Europe/Paris") is the brand's time zone: "today", "tomorrow", "by Friday" are days
@@ -97,9 +98,13 @@ def extract_promises(text: str, said_at: datetime, lang: str | None = None, *, t
         due = max((d for k, _, d, _ in acts if k == kind and d is not None), default=None)
         if due is None and fallback is None:
             confidence -= WITHOUT_DEADLINE
-        promises[kind] = ExtractedPromise(kind=kind, due_at=due or fallback or DEFAULT_DELAY[kind](said, holiday),
-                                          expect=_expect(kind, sentence, text), evidence=sentence,
-                                          confidence=round(max(0.05, min(confidence, 0.99)), 2))
+        promises[kind] = ExtractedPromise(
+            kind=kind,
+            due_at=due or fallback or DEFAULT_DELAY[kind](said, holiday),
+            expect=_expect(kind, sentence, text),
+            evidence=sentence,
+            confidence=round(max(0.05, min(confidence, 0.99)), 2),
+        )
     return list(promises.values())
 
 

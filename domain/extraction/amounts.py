@@ -7,18 +7,53 @@ from __future__ import annotations
 import re
 
 # ISO 4217 active codes (list 1, 2024), so "IDR 6,000" and "3,087INR" are read.
-ISO_4217 = frozenset("""
+ISO_4217 = frozenset(
+    """
 AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN BZD CAD CDF
 CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD
 HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD
 MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN
 PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY
-TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XOF XPF YER ZAR ZMW ZWG""".split())
-SYMBOLS = {"€": "EUR", "$": "USD", "£": "GBP", "¥": "JPY", "₹": "INR", "₱": "PHP", "₩": "KRW", "₺": "TRY",
-           "₽": "RUB", "₪": "ILS", "₫": "VND", "฿": "THB", "₦": "NGN", "c$": "CAD", "ca$": "CAD", "a$": "AUD",
-           "au$": "AUD", "nz$": "NZD", "hk$": "HKD", "s$": "SGD", "r$": "BRL", "us$": "USD", "rm": "MYR"}
-WORDS = {"eur": "EUR", "euro": "EUR", "euros": "EUR", "dollar": "USD", "dollars": "USD", "pound": "GBP",
-         "pounds": "GBP", "yen": "JPY", "rupees": "INR", "pesos": "PHP", "ringgit": "MYR"}
+TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XOF XPF YER ZAR ZMW ZWG""".split()
+)
+SYMBOLS = {
+    "€": "EUR",
+    "$": "USD",
+    "£": "GBP",
+    "¥": "JPY",
+    "₹": "INR",
+    "₱": "PHP",
+    "₩": "KRW",
+    "₺": "TRY",
+    "₽": "RUB",
+    "₪": "ILS",
+    "₫": "VND",
+    "฿": "THB",
+    "₦": "NGN",
+    "c$": "CAD",
+    "ca$": "CAD",
+    "a$": "AUD",
+    "au$": "AUD",
+    "nz$": "NZD",
+    "hk$": "HKD",
+    "s$": "SGD",
+    "r$": "BRL",
+    "us$": "USD",
+    "rm": "MYR",
+}
+WORDS = {
+    "eur": "EUR",
+    "euro": "EUR",
+    "euros": "EUR",
+    "dollar": "USD",
+    "dollars": "USD",
+    "pound": "GBP",
+    "pounds": "GBP",
+    "yen": "JPY",
+    "rupees": "INR",
+    "pesos": "PHP",
+    "ringgit": "MYR",
+}
 _SYMBOL = r"(?:(?:C|CA|A|AU|NZ|HK|S|R|US)\$|RM(?=\s?\d)|[€$£¥₹₱₩₺₽₪₫฿₦])"
 # 1,200.50 / 1 200,50 / 89,90 / 3,087: a comma followed by exactly three digits groups thousands.
 _NUMBER = r"(\d{1,3}(?:[ ,.]\d{3})+(?:[.,]\d{1,2})?|\d{1,7}(?:[.,]\d{1,2})?)(?!\d)"

@@ -20,31 +20,106 @@ from typing import Callable
 HolidayCheck = Callable[[date], bool]
 
 NUM_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "ten": 10,
-    "a": 1, "an": 1, "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5,
-    "sept": 7, "dix": 10, "quinze": 15,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "ten": 10,
+    "a": 1,
+    "an": 1,
+    "un": 1,
+    "une": 1,
+    "deux": 2,
+    "trois": 3,
+    "quatre": 4,
+    "cinq": 5,
+    "sept": 7,
+    "dix": 10,
+    "quinze": 15,
 }
 _NUM = r"\b(?P<{}>\d+|one|two|three|four|five|six|seven|ten|an?|une?|deux|trois|quatre|cinq|sept|dix|quinze)"
 RANGE = rf"(?:{_NUM.format('low')}\s*(?:-|–|to|à|or|ou)\s*)?{_NUM.format('high')}"
 
 WEEKDAYS = {
-    "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,
-    "lundi": 0, "mardi": 1, "mercredi": 2, "jeudi": 3, "vendredi": 4, "samedi": 5, "dimanche": 6,
+    "monday": 0,
+    "tuesday": 1,
+    "wednesday": 2,
+    "thursday": 3,
+    "friday": 4,
+    "saturday": 5,
+    "sunday": 6,
+    "lundi": 0,
+    "mardi": 1,
+    "mercredi": 2,
+    "jeudi": 3,
+    "vendredi": 4,
+    "samedi": 5,
+    "dimanche": 6,
 }
 MONTHS = {
-    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
-    "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
-    "oct": 10, "nov": 11, "dec": 12,
-    "janvier": 1, "fevrier": 2, "février": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6,
-    "juillet": 7, "aout": 8, "août": 8, "septembre": 9, "octobre": 10, "novembre": 11,
-    "decembre": 12, "décembre": 12,
-    "janv": 1, "févr": 2, "fevr": 2, "avr": 4, "juil": 7, "déc": 12,
+    "january": 1,
+    "february": 2,
+    "march": 3,
+    "april": 4,
+    "may": 5,
+    "june": 6,
+    "july": 7,
+    "august": 8,
+    "september": 9,
+    "october": 10,
+    "november": 11,
+    "december": 12,
+    "jan": 1,
+    "feb": 2,
+    "mar": 3,
+    "apr": 4,
+    "jun": 6,
+    "jul": 7,
+    "aug": 8,
+    "sep": 9,
+    "sept": 9,
+    "oct": 10,
+    "nov": 11,
+    "dec": 12,
+    "janvier": 1,
+    "fevrier": 2,
+    "février": 2,
+    "mars": 3,
+    "avril": 4,
+    "mai": 5,
+    "juin": 6,
+    "juillet": 7,
+    "aout": 8,
+    "août": 8,
+    "septembre": 9,
+    "octobre": 10,
+    "novembre": 11,
+    "decembre": 12,
+    "décembre": 12,
+    "janv": 1,
+    "févr": 2,
+    "fevr": 2,
+    "avr": 4,
+    "juil": 7,
+    "déc": 12,
 }
 _MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
 # Parts of a day and when they end.
-PARTS = {"matin": 12, "morning": 12, "midi": 13, "noon": 13, "après-midi": 18, "apres-midi": 18,
-         "afternoon": 18, "soir": 23, "evening": 23, "night": 23}
+PARTS = {
+    "matin": 12,
+    "morning": 12,
+    "midi": 13,
+    "noon": 13,
+    "après-midi": 18,
+    "apres-midi": 18,
+    "afternoon": 18,
+    "soir": 23,
+    "evening": 23,
+    "night": 23,
+}
 _PART = r"(?:\s+(?P<part>matin|morning|midi|noon|soir|evening|après-midi|apres-midi|afternoon))?"
 
 _BUSINESS = r"(?:business|working|ouvr[ée]s?|ouvrables?)"
@@ -57,33 +132,40 @@ RELATIVE = re.compile(
     rf"(?P<pre>{_PREFIX}\s+)?(?:(?:les|the|next)\s+)?"
     rf"{RANGE}\s*(?P<business_before>{_BUSINESS}\s+)?(?P<unit>{_HOURS}|{_DAYS}|{_WEEKS})\s*(?P<business>{_BUSINESS})?"
     r"(?!\s*/)",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 DAY_OR_TWO = re.compile(r"\b(?:a|one|un) (?:day|jour) (?:or|ou) (?P<n>two|deux|\d)\b", re.IGNORECASE)
-WITHIN_HOUR = re.compile(r"\b(?:dans l'heure|within (?:the|an|one) hour|in the next hour|sous une heure)\b",
-                         re.IGNORECASE)
-TOMORROW = re.compile(r"\b(?:demain|tomorrow|le lendemain|dès le lendemain|the next day)\b" + _PART,
-                      re.IGNORECASE)
-TODAY = re.compile(r"\b(?:aujourd'hui|today|ce soir|tonight|dans la journée|by end of day|by eod|"
-                   r"end of (?:the )?day|later today|ce jour|this (?:afternoon|evening|morning)|"
-                   r"cet après-midi|ce matin|en fin de journée)\b", re.IGNORECASE)
-FIRST_THING = re.compile(r"\b(?:first thing(?P<tomorrow> tomorrow)?(?: in the morning)?|(?<!tomorrow )in the morning)\b",
-                         re.IGNORECASE)
+WITHIN_HOUR = re.compile(r"\b(?:dans l'heure|within (?:the|an|one) hour|in the next hour|sous une heure)\b", re.IGNORECASE)
+TOMORROW = re.compile(r"\b(?:demain|tomorrow|le lendemain|dès le lendemain|the next day)\b" + _PART, re.IGNORECASE)
+TODAY = re.compile(
+    r"\b(?:aujourd'hui|today|ce soir|tonight|dans la journée|by end of day|by eod|"
+    r"end of (?:the )?day|later today|ce jour|this (?:afternoon|evening|morning)|"
+    r"cet après-midi|ce matin|en fin de journée)\b",
+    re.IGNORECASE,
+)
+FIRST_THING = re.compile(
+    r"\b(?:first thing(?P<tomorrow> tomorrow)?(?: in the morning)?|(?<!tomorrow )in the morning)\b", re.IGNORECASE
+)
 # "it should reflect on your end of November statement": the end of that month.
 STATEMENT = re.compile(r"\b(?:end of |mid or end of )?(?P<m>" + _MONTH_NAMES + r")\b\.? (?:card )?statement", re.IGNORECASE)
-END_OF_WEEK = re.compile(r"\b(?:fin de (?:la )?semaine|end of (?:the |this )?week|this week|cette semaine)\b",
-                         re.IGNORECASE)
+END_OF_WEEK = re.compile(r"\b(?:fin de (?:la )?semaine|end of (?:the |this )?week|this week|cette semaine)\b", re.IGNORECASE)
 NEXT_WEEK = re.compile(r"\b(?:next week|la semaine prochaine|semaine prochaine)\b", re.IGNORECASE)
 FORTNIGHT = re.compile(r"\b(?:sous quinzaine|within a fortnight|in a fortnight)\b", re.IGNORECASE)
-WEEKDAY = re.compile(r"\b(?:by|on|before|avant|d'ici|pour|this|ce|next)?\s*(?P<day>" +
-                     "|".join(WEEKDAYS) + r")\b" + _PART, re.IGNORECASE)
-CLOCK = re.compile(r"\b(?:avant|before|by|d'ici|jusqu'à|until|no later than)\s+(?:(?P<noon>noon|midi)|(?P<h>\d{1,2})"
-                   r"(?:h(?P<m>\d{2})?|:(?P<m2>\d{2})\s*(?P<ap>am|pm)?|\s*(?P<ap2>am|pm)))", re.IGNORECASE)
-DATE_NUMERIC = re.compile(r"\b(?:(?P<pre>le|on|by|before|avant|au|du|jusqu'au|d'ici le|for)\s+)?"
-                          r"(?P<a>\d{1,2})/(?P<b>\d{1,2})(?:/(?P<y>\d{2,4}))?\b", re.IGNORECASE)
-DATE_WORDS_DM = re.compile(r"\b(?P<d>\d{1,2})(?:er|st|nd|rd|th)?\s+(?P<m>" + _MONTH_NAMES + r")\b\.?",
-                           re.IGNORECASE)
-DATE_WORDS_MD = re.compile(r"\b(?P<m>" + _MONTH_NAMES + r")\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?\b",
-                           re.IGNORECASE)
+WEEKDAY = re.compile(
+    r"\b(?:by|on|before|avant|d'ici|pour|this|ce|next)?\s*(?P<day>" + "|".join(WEEKDAYS) + r")\b" + _PART, re.IGNORECASE
+)
+CLOCK = re.compile(
+    r"\b(?:avant|before|by|d'ici|jusqu'à|until|no later than)\s+(?:(?P<noon>noon|midi)|(?P<h>\d{1,2})"
+    r"(?:h(?P<m>\d{2})?|:(?P<m2>\d{2})\s*(?P<ap>am|pm)?|\s*(?P<ap2>am|pm)))",
+    re.IGNORECASE,
+)
+DATE_NUMERIC = re.compile(
+    r"\b(?:(?P<pre>le|on|by|before|avant|au|du|jusqu'au|d'ici le|for)\s+)?"
+    r"(?P<a>\d{1,2})/(?P<b>\d{1,2})(?:/(?P<y>\d{2,4}))?\b",
+    re.IGNORECASE,
+)
+DATE_WORDS_DM = re.compile(r"\b(?P<d>\d{1,2})(?:er|st|nd|rd|th)?\s+(?P<m>" + _MONTH_NAMES + r")\b\.?", re.IGNORECASE)
+DATE_WORDS_MD = re.compile(r"\b(?P<m>" + _MONTH_NAMES + r")\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,8 +42,10 @@ def validate_expect(kind: PromiseKind, expect: Mapping[str, Any] | None) -> dict
     expect = dict(expect or {})
     unknown = sorted(set(expect) - rules.allowed_expect)
     if unknown:
-        raise InvalidInput(f"{kind} does not take expect fields {unknown}",
-                           {"kind": kind.value, "unknown": unknown, "allowed": sorted(rules.allowed_expect)})
+        raise InvalidInput(
+            f"{kind} does not take expect fields {unknown}",
+            {"kind": kind.value, "unknown": unknown, "allowed": sorted(rules.allowed_expect)},
+        )
     clean: dict[str, str] = {}
     for key, value in expect.items():
         if value is None or not str(value).strip():
@@ -53,8 +55,7 @@ def validate_expect(kind: PromiseKind, expect: Mapping[str, Any] | None) -> dict
         clean[key] = values.text(str(value), f"expect.{key}", max_len=500) or ""
     missing = sorted(rules.required_expect - set(clean))
     if missing:
-        raise MissingExpectation(f"{kind} requires expect fields {missing}",
-                                 {"kind": kind.value, "missing": missing})
+        raise MissingExpectation(f"{kind} requires expect fields {missing}", {"kind": kind.value, "missing": missing})
     rules.check_expect(clean)
     if "amount" in clean:
         clean["amount"] = str(values.amount(clean["amount"], "expect.amount"))

@@ -16,8 +16,7 @@ from domain.errors import MissingExpectation
 from domain.model import FieldUpdate, PromiseKind, Reason
 
 # Statuses that warn before the deadline breaks a parcel promise (DESIGN "At risk").
-RISK_STATUSES = frozenset({"attempt_failed", "exception", "held_at_depot", "customs_hold", "damaged",
-                           "address_issue"})
+RISK_STATUSES = frozenset({"attempt_failed", "exception", "held_at_depot", "customs_hold", "damaged", "address_issue"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,5 +64,7 @@ class KindRules(abc.ABC):
 
 def require_one_of(kind: PromiseKind, expect: Mapping[str, str], fields: tuple[str, ...]) -> None:
     if not any(expect.get(f) for f in fields):
-        raise MissingExpectation(f"{kind.value} requires one of expect.{' / expect.'.join(fields)}",
-                                 {"kind": kind.value, "missing": ["|".join(fields)]})
+        raise MissingExpectation(
+            f"{kind.value} requires one of expect.{' / expect.'.join(fields)}",
+            {"kind": kind.value, "missing": ["|".join(fields)]},
+        )

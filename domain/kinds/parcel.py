@@ -13,11 +13,21 @@ PLACE_EXPECT = frozenset({"postal_code", "country", "pickup_point_id"})
 
 
 def expected_place(expect: Mapping[str, str]) -> Place:
-    return Place(address=expect.get("address"), location=expect.get("location"),
-                 postal_code=expect.get("postal_code"), country=expect.get("country"),
-                 pickup_point_id=expect.get("pickup_point_id"))
+    return Place(
+        address=expect.get("address"),
+        location=expect.get("location"),
+        postal_code=expect.get("postal_code"),
+        country=expect.get("country"),
+        pickup_point_id=expect.get("pickup_point_id"),
+    )
 
 
 def observed_place(update: FieldUpdate) -> Place:
-    return Place(address=update.address, location=update.location, postal_code=update.postal_code,
-                 city=update.city, country=update.country, pickup_point_id=update.pickup_point_id)
+    return Place(
+        address=update.address,
+        location=update.location,
+        postal_code=update.postal_code,
+        city=update.city,
+        country=update.country,
+        pickup_point_id=update.pickup_point_id,
+    )

@@ -26,8 +26,8 @@ class ParcelReroute(KindRules):
         if status in ("available_for_pickup", "delivered"):
             expected = expected_place(expect)
             if status == "delivered" and (
-                    update.handed_to in _AT_A_HOME
-                    or (update.address and is_home_delivery_address(update.address, expected))):
+                update.handed_to in _AT_A_HOME or (update.address and is_home_delivery_address(update.address, expected))
+            ):
                 return Effect(breaks=Reason.WRONG_LOCATION)
             place = compare_pickup_place(expected, observed_place(update))
             if place is Match.DIFFERENT:

@@ -31,14 +31,12 @@ Authenticate with `Authorization: Bearer <token>` (`terrain keys create`). Error
 `{"error": {"code", "message", "details"}}`. Timestamps are RFC 3339 with an offset."""
 
 
-def create_app(settings: Settings | None = None, *, engine: Engine | None = None,
-               clock: Clock | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or get_settings()
     engine = engine or engine_for(settings.sqlalchemy_url, pre_ping=False)
     clock = clock or utc_now
     factory = uow_factory(engine)
-    batcher = UpdateBatcher(partial(ingest, factory, clock=clock),
-                            concurrent_flushes=settings.ingest_concurrent_commits)
+    batcher = UpdateBatcher(partial(ingest, factory, clock=clock), concurrent_flushes=settings.ingest_concurrent_commits)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
@@ -49,8 +47,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             await batcher.stop()
 
     # /docs is the dashboard's own page (Swagger UI served from here, no CDN); no ReDoc (CDN only).
-    app = FastAPI(title="Terrain", version="1.0", description=DESCRIPTION, lifespan=lifespan,
-                  docs_url=None, redoc_url=None)
+    app = FastAPI(title="Terrain", version="1.0", description=DESCRIPTION, lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings, app.state.engine, app.state.clock = settings, engine, clock
     app.state.uow_factory, app.state.batcher, app.state.key_cache = factory, batcher, KeyCache()
     app.state.aggregates = TtlCache(ttl=30.0)

@@ -70,13 +70,15 @@ def authenticate_request(request: Request) -> ApiKey | None:
 
 # Declares the scheme in OpenAPI (`securitySchemes`) and parses the header; auto_error off so
 # that a missing token is answered by us, in the error envelope, not by FastAPI's default 403.
-bearer_scheme = HTTPBearer(auto_error=False, scheme_name="bearer",
-                           description="a token from `terrain keys create` (roles agent, ops, partner)")
+bearer_scheme = HTTPBearer(
+    auto_error=False, scheme_name="bearer", description="a token from `terrain keys create` (roles agent, ops, partner)"
+)
 
 
 def require_roles(*roles: str) -> Callable[..., Awaitable[ApiKey]]:
-    async def dependency(request: Request,
-                         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]) -> ApiKey:
+    async def dependency(
+        request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
+    ) -> ApiKey:
         # Async so that the usual cache hit costs no thread hop; a miss reads the database in a thread.
         token = credentials.credentials.strip() if credentials else None
         if not token:
@@ -84,11 +86,13 @@ def require_roles(*roles: str) -> Callable[..., Awaitable[ApiKey]]:
         key = request.app.state.key_cache.get(token) or await run_in_threadpool(lookup, request, token)
         if key is None:
             raise ApiError(401, "unauthorized", "unknown or revoked token")
-        logging_setup.bind(partner=key.partner, key_id=key.key_id,
-                           **{name: request.path_params[name] for name in _ID_PARAMS if name in request.path_params})
+        logging_setup.bind(
+            partner=key.partner,
+            key_id=key.key_id,
+            **{name: request.path_params[name] for name in _ID_PARAMS if name in request.path_params},
+        )
         if key.role not in roles:
-            raise ApiError(403, "forbidden", f"this needs the role {' or '.join(roles)}",
-                           {"role": key.role})
+            raise ApiError(403, "forbidden", f"this needs the role {' or '.join(roles)}", {"role": key.role})
         return key
 
     dependency.__name__ = f"require_{'_or_'.join(roles)}"

@@ -23,8 +23,9 @@ IngestFn = Callable[[list[FieldUpdate]], list[ItemResult]]
 
 
 class UpdateBatcher:
-    def __init__(self, ingest: IngestFn, *, max_batch: int = 500, linger_seconds: float = 0.0,
-                 concurrent_flushes: int = 2) -> None:
+    def __init__(
+        self, ingest: IngestFn, *, max_batch: int = 500, linger_seconds: float = 0.0, concurrent_flushes: int = 2
+    ) -> None:
         self.ingest = ingest
         self.max_batch = max_batch
         self.linger = linger_seconds
@@ -93,8 +94,7 @@ class UpdateBatcher:
             if len(items) > 1 and not _database_down(exc):
                 # One bad update must not fail the others that shared its transaction: each is
                 # retried alone (idempotent: nothing of the failed transaction was committed).
-                log.warning("batch of %d updates failed (%s); retrying one by one",
-                            len(items), exc.__class__.__name__)
+                log.warning("batch of %d updates failed (%s); retrying one by one", len(items), exc.__class__.__name__)
                 for item in items:
                     await self._flush([item])
                 return

@@ -31,10 +31,10 @@ class ApiError(Exception):
         self.status, self.code, self.message, self.details = status, code, message, details
 
 
-def error_response(status: int, code: str, message: str, details: Any = None,
-                   headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message, "details": details}},
-                        status_code=status, headers=headers)
+def error_response(
+    status: int, code: str, message: str, details: Any = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message, "details": details}}, status_code=status, headers=headers)
 
 
 # A body that is one model or another (`UpdateIn | UpdateBatchIn`): pydantic reports every arm.
@@ -49,8 +49,11 @@ def _jsonable_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     arms = {err["loc"][1] for err in errs if len(err.get("loc", ())) > 1 and err["loc"][1] in UNION_ARMS}
     if arms:
         meant = "UpdateBatchIn" if isinstance(body, dict) and "updates" in body else "UpdateIn"
-        errs = [{**err, "loc": (err["loc"][0], *err["loc"][2:])} for err in errs
-                if len(err.get("loc", ())) > 1 and err["loc"][1] == meant] or errs
+        errs = [
+            {**err, "loc": (err["loc"][0], *err["loc"][2:])}
+            for err in errs
+            if len(err.get("loc", ())) > 1 and err["loc"][1] == meant
+        ] or errs
     return [{"loc": list(err.get("loc", ())), "msg": err.get("msg"), "type": err.get("type")} for err in errs]
 
 
@@ -81,11 +84,15 @@ def install(app: FastAPI) -> None:
         if exc.status_code == 400 and isinstance(exc.__cause__, (ValueError, RecursionError)):
             # FastAPI's answer to a body its JSON decoder cannot even start on (invalid UTF-8,
             # nesting deeper than the decoder goes): malformed JSON like any other.
-            return error_response(400, "malformed_json", "the body is not valid JSON",
-                                  [{"loc": ["body"], "msg": exc.__cause__.__class__.__name__, "type": "json_invalid"}])
-        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden",
-                413: "body_too_large"}.get(
-            exc.status_code, "http_error")
+            return error_response(
+                400,
+                "malformed_json",
+                "the body is not valid JSON",
+                [{"loc": ["body"], "msg": exc.__cause__.__class__.__name__, "type": "json_invalid"}],
+            )
+        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden", 413: "body_too_large"}.get(
+            exc.status_code, "http_error"
+        )
         return error_response(exc.status_code, code, str(exc.detail), None, getattr(exc, "headers", None))
 
     @app.exception_handler(ValueError)
@@ -101,5 +108,4 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DBAPIError)
     async def _database(_request: Request, exc: DBAPIError) -> JSONResponse:
         log.warning("database unavailable: %s", exc.__class__.__name__)
-        return error_response(503, "database_unavailable", "the database is unavailable, retry later",
-                              None, {"Retry-After": "1"})
+        return error_response(503, "database_unavailable", "the database is unavailable, retry later", None, {"Retry-After": "1"})

@@ -34,8 +34,9 @@ _ANSWERS = {
     ItemResult.ACCEPTED: orjson.dumps({"accepted": 1, "duplicates": 0, "matched": 0}),
     ItemResult.DUPLICATE: orjson.dumps({"accepted": 0, "duplicates": 1, "matched": 0}),
 }
-_UNAVAILABLE = orjson.dumps({"error": {"code": "database_unavailable",
-                                       "message": "the database is unavailable, retry later", "details": None}})
+_UNAVAILABLE = orjson.dumps(
+    {"error": {"code": "database_unavailable", "message": "the database is unavailable, retry later", "details": None}}
+)
 
 
 class UpdatesFastPath:
@@ -97,8 +98,11 @@ class UpdatesFastPath:
             await _answer(send, 200, _ANSWERS[results[0]])
         else:
             summary = IngestSummary.of(results)
-            await _answer(send, 200, orjson.dumps({"accepted": summary.accepted, "duplicates": summary.duplicates,
-                                                   "matched": summary.matched}))
+            await _answer(
+                send,
+                200,
+                orjson.dumps({"accepted": summary.accepted, "duplicates": summary.duplicates, "matched": summary.matched}),
+            )
 
 
 def count_ingested(updates, results) -> None:

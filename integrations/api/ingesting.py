@@ -24,11 +24,12 @@ from integrations.services.ports import UnitOfWork
 MAX_UPDATES = MAX_BATCH
 
 
-def ingest(uow_factory: Callable[[], UnitOfWork], updates: Sequence[FieldUpdate], clock: Clock,
-           *, per_transaction: int = MAX_UPDATES) -> list[ItemResult]:
+def ingest(
+    uow_factory: Callable[[], UnitOfWork], updates: Sequence[FieldUpdate], clock: Clock, *, per_transaction: int = MAX_UPDATES
+) -> list[ItemResult]:
     """One result per update, in order; returning means every transaction committed."""
     results: list[ItemResult] = []
     for start in range(0, len(updates), per_transaction):
-        part = updates[start:start + per_transaction]
+        part = updates[start : start + per_transaction]
         results += retried(partial(ingest_updates, uow_factory, part, clock), what=f"ingest of {len(part)} updates")
     return results

@@ -61,10 +61,24 @@ class BodySizeLimit:
                 await self._refuse(send)
 
     async def _refuse(self, send) -> None:
-        body = json.dumps({"error": {"code": "body_too_large",
-                                     "message": f"the body is over {self.max_bytes} bytes",
-                                     "details": {"max_bytes": self.max_bytes}}}).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(body)).encode()), (b"connection", b"close")]})
+        body = json.dumps(
+            {
+                "error": {
+                    "code": "body_too_large",
+                    "message": f"the body is over {self.max_bytes} bytes",
+                    "details": {"max_bytes": self.max_bytes},
+                }
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})

@@ -32,8 +32,9 @@ class RequestTiming:
             await self.app(scope, receive, observing_send)
         finally:
             route = scope.get("route")
-            metrics.HTTP_DURATION.labels(scope.get("method", ""), getattr(route, "path", "unmatched"),
-                                         str(status)).observe(time.perf_counter() - start)
+            metrics.HTTP_DURATION.labels(scope.get("method", ""), getattr(route, "path", "unmatched"), str(status)).observe(
+                time.perf_counter() - start
+            )
 
 
 access_log = logging.getLogger("terrain.access")
@@ -77,8 +78,16 @@ class RequestContext:
         finally:
             if self.access_log and access_log.isEnabledFor(logging.INFO):
                 path = getattr(scope.get("route"), "path", "unmatched")
-                access_log.info("%s %s %s", scope["method"], path, status,
-                                extra={"method": scope["method"], "path": path,
-                                       "status": status,
-                                       "duration_ms": round((time.perf_counter() - start) * 1000, 2)})
+                access_log.info(
+                    "%s %s %s",
+                    scope["method"],
+                    path,
+                    status,
+                    extra={
+                        "method": scope["method"],
+                        "path": path,
+                        "status": status,
+                        "duration_ms": round((time.perf_counter() - start) * 1000, 2),
+                    },
+                )
             logging_setup._context.reset(token)

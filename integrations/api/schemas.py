@@ -32,11 +32,22 @@ class Strict(BaseModel):
 
 
 class ComplaintIn(Strict):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "channel": "twitter", "external_id": "1187459930", "author": "@tgouritin",
-        "text": "@lisalaposte mon colis est au centre de tri, jamais ouvert !",
-        "posted_at": "2026-03-02T09:00:00+01:00", "order_ref": "vinyl-texas",
-        "tracking_numbers": ["6A12345678901"]}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "channel": "twitter",
+                    "external_id": "1187459930",
+                    "author": "@tgouritin",
+                    "text": "@lisalaposte mon colis est au centre de tri, jamais ouvert !",
+                    "posted_at": "2026-03-02T09:00:00+01:00",
+                    "order_ref": "vinyl-texas",
+                    "tracking_numbers": ["6A12345678901"],
+                }
+            ]
+        },
+    )
 
     channel: str = Field(min_length=1, max_length=100)
     external_id: str = Field(min_length=1, max_length=200)
@@ -57,8 +68,11 @@ class ErrorBody(BaseModel):
 class ErrorOut(BaseModel):
     """Every error answer of the API."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [
-        {"error": {"code": "unauthorized", "message": "a Bearer token is required", "details": None}}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"error": {"code": "unauthorized", "message": "a Bearer token is required", "details": None}}]
+        }
+    )
 
     error: ErrorBody
 
@@ -97,13 +111,29 @@ class ComplaintOut(BaseModel):
 class PromiseIn(Strict):
     """A promise as said, or a playbook's standard promises (`playbook` instead of `kind`)."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"kind": "parcel.reroute", "partner": "laposte", "reference": "6A12345678901",
-         "due_at": "2026-03-03T09:00:00+01:00", "expect": {"location": "Bureau de poste Lille Vauban"},
-         "said": "vous pouvez demander à rapatrier votre colis au bureau de votre choix dans les 24h"},
-        {"kind": "refund.issue", "partner": "stripe", "reference": "ch_3Nx", "due_at": "2026-03-09T18:00:00Z",
-         "expect": {"amount": "89.90", "currency": "EUR"}},
-        {"playbook": "parcel_stuck_at_depot", "partner": "laposte", "reference": "6A12345678901"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "parcel.reroute",
+                    "partner": "laposte",
+                    "reference": "6A12345678901",
+                    "due_at": "2026-03-03T09:00:00+01:00",
+                    "expect": {"location": "Bureau de poste Lille Vauban"},
+                    "said": "vous pouvez demander à rapatrier votre colis au bureau de votre choix dans les 24h",
+                },
+                {
+                    "kind": "refund.issue",
+                    "partner": "stripe",
+                    "reference": "ch_3Nx",
+                    "due_at": "2026-03-09T18:00:00Z",
+                    "expect": {"amount": "89.90", "currency": "EUR"},
+                },
+                {"playbook": "parcel_stuck_at_depot", "partner": "laposte", "reference": "6A12345678901"},
+            ]
+        },
+    )
 
     kind: Kind | None = None
     playbook: str | None = Field(default=None, min_length=1, max_length=100)
@@ -150,15 +180,19 @@ class PromiseView(BaseModel):
     reason: ReasonName | None = None
     fulfilled_at: datetime | None = None
     evidence: dict[str, Any] | None = None
-    unverified: list[str] = Field(default_factory=list, description="kept, but these could not be verified: "
-                                  "\"place\", \"recipient\" (ops check them)")
+    unverified: list[str] = Field(
+        default_factory=list, description='kept, but these could not be verified: "place", "recipient" (ops check them)'
+    )
     at_risk: dict[str, Any] | None = Field(default=None, description="pending and at risk: {cause, since, evidence}")
-    steps: list[dict[str, Any]] = Field(default_factory=list, description="each partner's step, in order: a handoff "
-                                        "(`handoff` on an update) adds the step that carries the promise on")
+    steps: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="each partner's step, in order: a handoff (`handoff` on an update) adds the step that carries the promise on",
+    )
     where: str | None = Field(default=None, description="where the promise is, step by step")
     blocking_step: dict[str, Any] | None = Field(default=None, description="the step it waits on or that broke it")
-    plan: list[dict[str, Any]] | None = Field(default=None, description="a playbook's later steps: role, kind, "
-                                              "deadline in hours from when the promise was made")
+    plan: list[dict[str, Any]] | None = Field(
+        default=None, description="a playbook's later steps: role, kind, deadline in hours from when the promise was made"
+    )
 
 
 class TimelineEntryView(BaseModel):
@@ -187,15 +221,27 @@ class CaseView(BaseModel):
     complaints: list[ComplaintView]
     promises: list[PromiseView]
     timeline: list[TimelineEntryView]
-    suggestions: list[SuggestionView] = Field(default_factory=list, description="open suggestions: promises a "
-                                              "reply may have made, to confirm or dismiss")
+    suggestions: list[SuggestionView] = Field(
+        default_factory=list, description="open suggestions: promises a reply may have made, to confirm or dismiss"
+    )
 
 
 class UpdateIn(Strict):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "event_id": "evt_0001", "reference": "1Z999AA10123456784", "status": "delivered",
-        "occurred_at": "2026-03-03T14:05:00+01:00", "address": "45 avenue de Dunkerque, Lomme",
-        "signed_by": "ROLAND"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "event_id": "evt_0001",
+                    "reference": "1Z999AA10123456784",
+                    "status": "delivered",
+                    "occurred_at": "2026-03-03T14:05:00+01:00",
+                    "address": "45 avenue de Dunkerque, Lomme",
+                    "signed_by": "ROLAND",
+                }
+            ]
+        },
+    )
 
     event_id: str = Text200
     reference: str = Text200
@@ -204,8 +250,7 @@ class UpdateIn(Strict):
     location: str | None = Field(default=None, max_length=500)
     address: str | None = Field(default=None, max_length=500)
     signed_by: str | None = Field(default=None, max_length=200)
-    amount: str | None = Field(default=None, max_length=40, pattern=r"^\d+(\.\d+)?$",
-                               description="decimal string, e.g. \"89.90\"")
+    amount: str | None = Field(default=None, max_length=40, pattern=r"^\d+(\.\d+)?$", description='decimal string, e.g. "89.90"')
     currency: str | None = Field(default=None, pattern="^[A-Za-z]{3}$")
     detail: str | None = Field(default=None, max_length=2000)
     # v1.1 (all optional): see "Field truth, v1.1"
@@ -215,8 +260,9 @@ class UpdateIn(Strict):
     pickup_point_id: str | None = Field(default=None, max_length=100)
     handed_to: Literal[tuple(h.value for h in HandedTo)] | None = None  # type: ignore[valid-type]
     carrier_code: str | None = Field(default=None, max_length=50, description="the carrier's own event code")
-    handoff: HandoffIn | None = Field(default=None, description="our part is done; it continues with this "
-                                      "partner's reference (a follow-on step is created)")
+    handoff: HandoffIn | None = Field(
+        default=None, description="our part is done; it continues with this partner's reference (a follow-on step is created)"
+    )
 
 
 class HandoffIn(Strict):

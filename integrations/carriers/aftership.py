@@ -71,9 +71,14 @@ from integrations.webhooks.base import (
 )
 
 TAGS = {
-    "Pending": "pre_transit", "InfoReceived": "pre_transit", "InTransit": "in_transit",
-    "OutForDelivery": "out_for_delivery", "AvailableForPickup": "available_for_pickup",
-    "Delivered": "delivered", "AttemptFail": "attempt_failed", "Exception": "exception",
+    "Pending": "pre_transit",
+    "InfoReceived": "pre_transit",
+    "InTransit": "in_transit",
+    "OutForDelivery": "out_for_delivery",
+    "AvailableForPickup": "available_for_pickup",
+    "Delivered": "delivered",
+    "AttemptFail": "attempt_failed",
+    "Exception": "exception",
     "Expired": "exception",
 }
 # Subtags that say more than their tag (AfterShip's "Delivery sub-statuses" list).
@@ -89,19 +94,71 @@ SUBTAGS = {
     "Exception_013": "lost",  # shipment lost
     "Exception_018": "customs_hold",  # incorrect / missing documents
 }
-HANDED_TO = {"Delivered_002": "pickup_point", "Delivered_003": "addressee", "Delivered_004": "addressee",
-             "Delivered_005": "neighbour"}
+HANDED_TO = {
+    "Delivered_002": "pickup_point",
+    "Delivered_003": "addressee",
+    "Delivered_004": "addressee",
+    "Delivered_005": "neighbour",
+}
 # ISO 3166-1 alpha-3 → alpha-2 for the countries AfterShip checkpoints name most (others: left out).
 ALPHA3 = {
-    "FRA": "FR", "DEU": "DE", "ITA": "IT", "ESP": "ES", "BEL": "BE", "NLD": "NL", "LUX": "LU", "CHE": "CH",
-    "AUT": "AT", "GBR": "GB", "IRL": "IE", "PRT": "PT", "POL": "PL", "CZE": "CZ", "DNK": "DK", "SWE": "SE",
-    "NOR": "NO", "FIN": "FI", "GRC": "GR", "HUN": "HU", "ROU": "RO", "BGR": "BG", "SVK": "SK", "SVN": "SI",
-    "HRV": "HR", "USA": "US", "CAN": "CA", "MEX": "MX", "BRA": "BR", "ARG": "AR", "CHN": "CN", "HKG": "HK",
-    "TWN": "TW", "JPN": "JP", "KOR": "KR", "SGP": "SG", "IND": "IN", "AUS": "AU", "NZL": "NZ", "ZAF": "ZA",
-    "ARE": "AE", "TUR": "TR", "ISR": "IL", "MAR": "MA", "TUN": "TN", "DZA": "DZ", "RUS": "RU", "UKR": "UA",
+    "FRA": "FR",
+    "DEU": "DE",
+    "ITA": "IT",
+    "ESP": "ES",
+    "BEL": "BE",
+    "NLD": "NL",
+    "LUX": "LU",
+    "CHE": "CH",
+    "AUT": "AT",
+    "GBR": "GB",
+    "IRL": "IE",
+    "PRT": "PT",
+    "POL": "PL",
+    "CZE": "CZ",
+    "DNK": "DK",
+    "SWE": "SE",
+    "NOR": "NO",
+    "FIN": "FI",
+    "GRC": "GR",
+    "HUN": "HU",
+    "ROU": "RO",
+    "BGR": "BG",
+    "SVK": "SK",
+    "SVN": "SI",
+    "HRV": "HR",
+    "USA": "US",
+    "CAN": "CA",
+    "MEX": "MX",
+    "BRA": "BR",
+    "ARG": "AR",
+    "CHN": "CN",
+    "HKG": "HK",
+    "TWN": "TW",
+    "JPN": "JP",
+    "KOR": "KR",
+    "SGP": "SG",
+    "IND": "IN",
+    "AUS": "AU",
+    "NZL": "NZ",
+    "ZAF": "ZA",
+    "ARE": "AE",
+    "TUR": "TR",
+    "ISR": "IL",
+    "MAR": "MA",
+    "TUN": "TN",
+    "DZA": "DZ",
+    "RUS": "RU",
+    "UKR": "UA",
 }
-_RETURN_WORDS = ("returned to sender", "returning to sender", "return to sender", "returned to shipper",
-                 "retour expediteur", "retourne a l expediteur")
+_RETURN_WORDS = (
+    "returned to sender",
+    "returning to sender",
+    "return to sender",
+    "returned to shipper",
+    "retour expediteur",
+    "retourne a l expediteur",
+)
 
 
 def says_returned(*texts: Any) -> bool:
@@ -159,26 +216,46 @@ class AfterShip:
             when = tracking.get("updated_at") or tracking.get("last_updated_at")
             occurred = parse_time(when, "tracking.updated_at") if when else from_unix(data.get("ts"), "ts")
 
-        status = map_status(tag, subtag, tracking.get("return_to_sender"), tracking.get("subtag_message"),
-                            checkpoint.get("message"), checkpoint.get("subtag_message"))
+        status = map_status(
+            tag,
+            subtag,
+            tracking.get("return_to_sender"),
+            tracking.get("subtag_message"),
+            checkpoint.get("message"),
+            checkpoint.get("subtag_message"),
+        )
         given = identifier(data.get("event_id"))
-        event_id = provider_event_id(self.name, given) if given else stable_id(
-            "aftership", tracking.get("id") or f"{tracking.get('slug')}/{number}", tag, subtag,
-            occurred.astimezone(UTC).isoformat())
+        event_id = (
+            provider_event_id(self.name, given)
+            if given
+            else stable_id(
+                "aftership",
+                tracking.get("id") or f"{tracking.get('slug')}/{number}",
+                tag,
+                subtag,
+                occurred.astimezone(UTC).isoformat(),
+            )
+        )
         iso3 = checkpoint.get("country_region") or checkpoint.get("country_iso3")
         country = ALPHA3.get(iso3.upper()) if isinstance(iso3, str) else None
         message = text(checkpoint.get("message"), MAX_DETAIL) or text(tracking.get("subtag_message"), MAX_DETAIL)
         detail = " ".join(p for p in (message, f"({subtag})" if subtag else None) if p)
         update = make_update(
-            event_id=event_id, reference=number, status=status, occurred_at=occurred,
-            location=join_place(checkpoint.get("location"), checkpoint.get("city"), checkpoint.get("state"),
-                                checkpoint.get("country_name")),
+            event_id=event_id,
+            reference=number,
+            status=status,
+            occurred_at=occurred,
+            location=join_place(
+                checkpoint.get("location"), checkpoint.get("city"), checkpoint.get("state"), checkpoint.get("country_name")
+            ),
             signed_by=signer(tracking.get("signed_by")),
-            detail=text(detail, MAX_DETAIL), carrier_code=text(subtag, 50),
+            detail=text(detail, MAX_DETAIL),
+            carrier_code=text(subtag, 50),
             handed_to=(HANDED_TO.get(subtag or "") or handed_to_from(message)) if status == "delivered" else None,
             country=country or None,
             city=text(checkpoint.get("city"), 200) if status == "delivered" else None,
-            postal_code=text(checkpoint.get("zip"), 20) if status == "delivered" else None)
+            postal_code=text(checkpoint.get("zip"), 20) if status == "delivered" else None,
+        )
         return fan_out(update, [number, identifier(tracking.get("order_id"))])
 
 

@@ -31,6 +31,7 @@ BERLIN = ZoneInfo("Europe/Berlin")
 
 # --- HTTP -----------------------------------------------------------------------------------
 
+
 def error_message(body: bytes) -> str:
     """A short message from an error body (JSON `detail`/`message`/`title`… or the text)."""
     try:
@@ -89,6 +90,7 @@ def json_body(body: bytes) -> Any:
 
 # --- time -----------------------------------------------------------------------------------
 
+
 def local_time(value: Any, zone: timezone | ZoneInfo, field: str) -> datetime:
     """An ISO 8601 time from a carrier; one without an offset is the carrier's local time in
     `zone` (the DST fold, an hour that happens twice, reads as its first occurrence)."""
@@ -133,6 +135,7 @@ def offset_zone(value: Any) -> timezone | None:
 
 # --- event ids ------------------------------------------------------------------------------
 
+
 class EventIds:
     """Deterministic event ids from the carrier's own data: `<carrier>:<reference>:<code>:<UTC
     time>`, plus `#2`, `#3`… for a second identical (code, time, place) in the same history,
@@ -160,6 +163,7 @@ class EventIds:
 
 # --- words ----------------------------------------------------------------------------------
 
+
 def fold(value: str) -> str:
     """Lower case, accents removed, punctuation to spaces, single-spaced."""
     decomposed = unicodedata.normalize("NFKD", value)
@@ -170,24 +174,124 @@ def fold(value: str) -> str:
 # To whom a parcel was handed, from a carrier's words (FR, EN, DE, IT), checked in this order.
 _HANDED_TO_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("neighbour", (" neighbor", " neighbour", " voisin", " nachbar", " vicino ")),
-    ("mailbox", (" mailbox ", " mail box ", " letterbox ", " letter box ", " boite aux lettres ", " bal ",
-                 " briefkasten ", " mail slot ", " cassetta postale ", " parcel box ", " paketkasten ")),
-    ("pickup_point", (" access point ", " pickup point ", " pick up point ", " parcelshop ", " parcel shop ",
-                      " point relais ", " relais ", " point de retrait ", " bureau de poste ", " post office ",
-                      " locker ", " consigne ", " packstation ", " paketshop ", " filiale ", " postfiliale ",
-                      " servicepoint ", " service point ", " punto di ritiro ")),
-    ("reception", (" reception ", " front desk ", " concierge ", " gardien ", " loge ", " accueil ",
-                   " management office ", " receiving ", " mail room ", " mailroom ", " guard ",
-                   " doorman ", " receptionist ", " empfang ", " pforte ", " portineria ", " portiere ")),
-    ("safe_place", (" front door ", " back door ", " side door ", " porch ", " garage ", " deck ", " patio ",
-                    " carport ", " shed ", " safe place ", " garden ", " gate ", " delivery bag ",
-                    " other location at address ", " lieu sur ", " ablageort ", " abstellort ", " terrasse ",
-                    " garten ", " left at ")),
-    ("other", (" different person ", " other person ", " another person ", " autre personne ",
-               " tiers ", " left with individual ", " ersatzempfanger ", " andere person ")),
-    ("addressee", (" in person ", " en main propre ", " au destinataire ", " recipient ", " addressee ",
-                   " met customer ", " residential ", " resident ", " receiver ", " consignee ",
-                   " empfanger personlich ", " persoenlich ", " personlich ")),
+    (
+        "mailbox",
+        (
+            " mailbox ",
+            " mail box ",
+            " letterbox ",
+            " letter box ",
+            " boite aux lettres ",
+            " bal ",
+            " briefkasten ",
+            " mail slot ",
+            " cassetta postale ",
+            " parcel box ",
+            " paketkasten ",
+        ),
+    ),
+    (
+        "pickup_point",
+        (
+            " access point ",
+            " pickup point ",
+            " pick up point ",
+            " parcelshop ",
+            " parcel shop ",
+            " point relais ",
+            " relais ",
+            " point de retrait ",
+            " bureau de poste ",
+            " post office ",
+            " locker ",
+            " consigne ",
+            " packstation ",
+            " paketshop ",
+            " filiale ",
+            " postfiliale ",
+            " servicepoint ",
+            " service point ",
+            " punto di ritiro ",
+        ),
+    ),
+    (
+        "reception",
+        (
+            " reception ",
+            " front desk ",
+            " concierge ",
+            " gardien ",
+            " loge ",
+            " accueil ",
+            " management office ",
+            " receiving ",
+            " mail room ",
+            " mailroom ",
+            " guard ",
+            " doorman ",
+            " receptionist ",
+            " empfang ",
+            " pforte ",
+            " portineria ",
+            " portiere ",
+        ),
+    ),
+    (
+        "safe_place",
+        (
+            " front door ",
+            " back door ",
+            " side door ",
+            " porch ",
+            " garage ",
+            " deck ",
+            " patio ",
+            " carport ",
+            " shed ",
+            " safe place ",
+            " garden ",
+            " gate ",
+            " delivery bag ",
+            " other location at address ",
+            " lieu sur ",
+            " ablageort ",
+            " abstellort ",
+            " terrasse ",
+            " garten ",
+            " left at ",
+        ),
+    ),
+    (
+        "other",
+        (
+            " different person ",
+            " other person ",
+            " another person ",
+            " autre personne ",
+            " tiers ",
+            " left with individual ",
+            " ersatzempfanger ",
+            " andere person ",
+        ),
+    ),
+    (
+        "addressee",
+        (
+            " in person ",
+            " en main propre ",
+            " au destinataire ",
+            " recipient ",
+            " addressee ",
+            " met customer ",
+            " residential ",
+            " resident ",
+            " receiver ",
+            " consignee ",
+            " empfanger personlich ",
+            " persoenlich ",
+            " personlich ",
+        ),
+    ),
 )
 
 
@@ -206,16 +310,24 @@ def handed_to_from(*texts: Any) -> str | None:
 # Country names carriers write in a location ("Bonn, Germany", "Milan - Italy ", "Mechelen
 # (BE)"): the ones seen in recorded histories and their neighbours, in EN/FR/DE/IT.
 _COUNTRY_NAMES = {
-    "FR": ("france", "frankreich", "francia"), "DE": ("germany", "allemagne", "deutschland", "germania"),
-    "IT": ("italy", "italie", "italien", "italia"), "BE": ("belgium", "belgique", "belgien", "belgio"),
+    "FR": ("france", "frankreich", "francia"),
+    "DE": ("germany", "allemagne", "deutschland", "germania"),
+    "IT": ("italy", "italie", "italien", "italia"),
+    "BE": ("belgium", "belgique", "belgien", "belgio"),
     "NL": ("netherlands", "pays bas", "niederlande", "paesi bassi", "holland"),
-    "ES": ("spain", "espagne", "spanien", "spagna"), "PT": ("portugal", "portogallo"),
+    "ES": ("spain", "espagne", "spanien", "spagna"),
+    "PT": ("portugal", "portogallo"),
     "GB": ("united kingdom", "royaume uni", "grossbritannien", "regno unito", "great britain"),
-    "CH": ("switzerland", "suisse", "schweiz", "svizzera"), "AT": ("austria", "autriche", "osterreich"),
-    "LU": ("luxembourg", "luxemburg", "lussemburgo"), "PL": ("poland", "pologne", "polen", "polonia"),
-    "US": ("united states", "etats unis", "usa"), "BR": ("brazil", "bresil", "brasilien", "brasile"),
-    "IE": ("ireland", "irlande", "irland", "irlanda"), "DK": ("denmark", "danemark", "danimarca"),
-    "SE": ("sweden", "suede", "schweden", "svezia"), "CZ": ("czech republic", "czechia", "tschechien"),
+    "CH": ("switzerland", "suisse", "schweiz", "svizzera"),
+    "AT": ("austria", "autriche", "osterreich"),
+    "LU": ("luxembourg", "luxemburg", "lussemburgo"),
+    "PL": ("poland", "pologne", "polen", "polonia"),
+    "US": ("united states", "etats unis", "usa"),
+    "BR": ("brazil", "bresil", "brasilien", "brasile"),
+    "IE": ("ireland", "irlande", "irland", "irlanda"),
+    "DK": ("denmark", "danemark", "danimarca"),
+    "SE": ("sweden", "suede", "schweden", "svezia"),
+    "CZ": ("czech republic", "czechia", "tschechien"),
 }
 _BY_NAME = {f" {name} ": code for code, names in _COUNTRY_NAMES.items() for name in names}
 
@@ -251,13 +363,33 @@ def country_in(location: Any) -> str | None:
 # the country of the scan (DHL). Elsewhere such a time is read as UTC (off by the local offset
 # at most).
 _ZONES = {
-    "FR": "Europe/Paris", "DE": "Europe/Berlin", "IT": "Europe/Rome", "BE": "Europe/Brussels",
-    "NL": "Europe/Amsterdam", "LU": "Europe/Luxembourg", "AT": "Europe/Vienna", "CH": "Europe/Zurich",
-    "ES": "Europe/Madrid", "GB": "Europe/London", "IE": "Europe/Dublin", "PL": "Europe/Warsaw",
-    "CZ": "Europe/Prague", "DK": "Europe/Copenhagen", "SE": "Europe/Stockholm", "NO": "Europe/Oslo",
-    "FI": "Europe/Helsinki", "GR": "Europe/Athens", "HU": "Europe/Budapest", "SK": "Europe/Bratislava",
-    "SG": "Asia/Singapore", "HK": "Asia/Hong_Kong", "JP": "Asia/Tokyo", "KR": "Asia/Seoul",
-    "CN": "Asia/Shanghai", "IN": "Asia/Kolkata", "AE": "Asia/Dubai",
+    "FR": "Europe/Paris",
+    "DE": "Europe/Berlin",
+    "IT": "Europe/Rome",
+    "BE": "Europe/Brussels",
+    "NL": "Europe/Amsterdam",
+    "LU": "Europe/Luxembourg",
+    "AT": "Europe/Vienna",
+    "CH": "Europe/Zurich",
+    "ES": "Europe/Madrid",
+    "GB": "Europe/London",
+    "IE": "Europe/Dublin",
+    "PL": "Europe/Warsaw",
+    "CZ": "Europe/Prague",
+    "DK": "Europe/Copenhagen",
+    "SE": "Europe/Stockholm",
+    "NO": "Europe/Oslo",
+    "FI": "Europe/Helsinki",
+    "GR": "Europe/Athens",
+    "HU": "Europe/Budapest",
+    "SK": "Europe/Bratislava",
+    "SG": "Asia/Singapore",
+    "HK": "Asia/Hong_Kong",
+    "JP": "Asia/Tokyo",
+    "KR": "Asia/Seoul",
+    "CN": "Asia/Shanghai",
+    "IN": "Asia/Kolkata",
+    "AE": "Asia/Dubai",
 }
 
 

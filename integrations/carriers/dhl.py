@@ -61,8 +61,7 @@ from integrations.webhooks.base import (
     text,
 )
 
-STATUS_CODES = {"pre-transit": "pre_transit", "transit": "in_transit", "delivered": "delivered",
-                "failure": "attempt_failed"}
+STATUS_CODES = {"pre-transit": "pre_transit", "transit": "in_transit", "delivered": "delivered", "failure": "attempt_failed"}
 
 
 def _has(words: str, *needles: str) -> bool:
@@ -71,9 +70,17 @@ def _has(words: str, *needles: str) -> bool:
 
 def refine(status_code: str, words: str) -> str | None:
     """The v1.1 status of a DHL event from its statusCode and folded words (None: not mapped)."""
-    returned = _has(words, " returned to sender ", " returned to the sender ", " returned to shipper ",
-                    " returned to the shipper ", " return to sender ", " delivered back to the sender ",
-                    " zuruck an den absender ", " rucksendung ")
+    returned = _has(
+        words,
+        " returned to sender ",
+        " returned to the sender ",
+        " returned to shipper ",
+        " returned to the shipper ",
+        " return to sender ",
+        " delivered back to the sender ",
+        " zuruck an den absender ",
+        " rucksendung ",
+    )
     customs = _has(words, " customs ", " zoll ", " douane ")
     if status_code == "delivered":
         return "returned_to_sender" if returned else "delivered"
@@ -88,21 +95,41 @@ def refine(status_code: str, words: str) -> str | None:
             return "returned_to_sender"
         if customs:
             return "customs_hold"
-        if " address" in words and _has(words, " incorrect", " insufficient", " incomplete", " unknown",
-                                        " not found", " wrong", " invalid", " could not be found", " unable to locate"):
+        if " address" in words and _has(
+            words,
+            " incorrect",
+            " insufficient",
+            " incomplete",
+            " unknown",
+            " not found",
+            " wrong",
+            " invalid",
+            " could not be found",
+            " unable to locate",
+        ):
             return "address_issue"
         return "attempt_failed"
     if status_code == "transit":
         if returned:
             return "returned_to_sender"
-        if customs and _has(words, " held ", " pending ", " delay", " inspection ", " duties ", " hold ",
-                            " awaiting ", " required "):
+        if customs and _has(
+            words, " held ", " pending ", " delay", " inspection ", " duties ", " hold ", " awaiting ", " required "
+        ):
             return "customs_hold"
-        if _has(words, " out for delivery ", " with delivery courier ", " loaded onto the delivery vehicle ",
-                " in zustellung "):
+        if _has(words, " out for delivery ", " with delivery courier ", " loaded onto the delivery vehicle ", " in zustellung "):
             return "out_for_delivery"
-        if _has(words, " ready for pick", " available for pick", " packstation ", " parcel shop ", " parcelshop ",
-                " retail outlet ", " post office ", " postfiliale ", " ready for collection "):
+        if _has(
+            words,
+            " ready for pick",
+            " available for pick",
+            " packstation ",
+            " parcel shop ",
+            " parcelshop ",
+            " retail outlet ",
+            " post office ",
+            " postfiliale ",
+            " ready for collection ",
+        ):
             return "available_for_pickup"
         return "in_transit"
     return STATUS_CODES.get(status_code)
@@ -114,8 +141,11 @@ def place(event: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
     address = location.get("address") if isinstance(location, dict) else None
     if not isinstance(address, dict):
         return None, None, None
-    return (text(address.get("addressLocality"), MAX_PLACE), text(address.get("postalCode"), 20),
-            country_code(address.get("countryCode")))
+    return (
+        text(address.get("addressLocality"), MAX_PLACE),
+        text(address.get("postalCode"), 20),
+        country_code(address.get("countryCode")),
+    )
 
 
 def signer_name(details: dict[str, Any]) -> str | None:
@@ -136,9 +166,12 @@ class DHL:
         key = credentials.get("api_key")
         if not key:
             raise ValueError("DHL needs an api_key (DHL-API-Key)")
-        return httpx.Request("GET", f"{api_url.rstrip('/')}/track/shipments",
-                             params={"trackingNumber": reference, "language": "en"},
-                             headers={"DHL-API-Key": key, "Accept": "application/json"})
+        return httpx.Request(
+            "GET",
+            f"{api_url.rstrip('/')}/track/shipments",
+            params={"trackingNumber": reference, "language": "en"},
+            headers={"DHL-API-Key": key, "Accept": "application/json"},
+        )
 
     def parse_tracking(self, reference: str, status_code: int, body: bytes) -> list[NormalizedUpdate]:
         triage(self.name, status_code, body)
@@ -182,11 +215,21 @@ class DHL:
             status_text = text(event.get("status"), MAX_DETAIL)
             detail = " – ".join(dict.fromkeys(s for s in (status_text, description) if s)) or None
             delivered = status == "delivered"
-            out.append(make_update(
-                event_id=ids(code, occurred), reference=number, status=status, occurred_at=occurred,
-                carrier_code=text(event.get("statusCode"), 50), location=locality, country=country,
-                postal_code=postal_code if delivered else None,
-                handed_to=handed_to_from(description, status_text, text(event.get("remark"), MAX_DETAIL))
-                if delivered else None,
-                signed_by=signed_by if delivered else None, detail=text(detail, MAX_DETAIL)))
+            out.append(
+                make_update(
+                    event_id=ids(code, occurred),
+                    reference=number,
+                    status=status,
+                    occurred_at=occurred,
+                    carrier_code=text(event.get("statusCode"), 50),
+                    location=locality,
+                    country=country,
+                    postal_code=postal_code if delivered else None,
+                    handed_to=handed_to_from(description, status_text, text(event.get("remark"), MAX_DETAIL))
+                    if delivered
+                    else None,
+                    signed_by=signed_by if delivered else None,
+                    detail=text(detail, MAX_DETAIL),
+                )
+            )
         return out

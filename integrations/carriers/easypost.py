@@ -57,17 +57,28 @@ from integrations.webhooks.base import (
 
 PREFIX = "hmac-sha256-hex="
 STATUSES = {
-    "pre_transit": "pre_transit", "in_transit": "in_transit", "out_for_delivery": "out_for_delivery",
-    "delivered": "delivered", "available_for_pickup": "available_for_pickup",
-    "return_to_sender": "returned_to_sender", "failure": "exception", "cancelled": "exception",
-    "error": "exception", "unknown": "exception",
+    "pre_transit": "pre_transit",
+    "in_transit": "in_transit",
+    "out_for_delivery": "out_for_delivery",
+    "delivered": "delivered",
+    "available_for_pickup": "available_for_pickup",
+    "return_to_sender": "returned_to_sender",
+    "failure": "exception",
+    "cancelled": "exception",
+    "error": "exception",
+    "unknown": "exception",
 }
 # status_detail values that turn a `failure` into a failed delivery attempt.
 ATTEMPT_DETAILS = {"delivery_exception"}
 # status_detail values that say more than the status (any status but delivered).
 DETAILS = {
-    "lost": "lost", "refused": "refused", "damaged": "damaged", "return": "returned_to_sender",
-    "address_correction": "address_issue", "incorrect_address": "address_issue", "held": "held_at_depot",
+    "lost": "lost",
+    "refused": "refused",
+    "damaged": "damaged",
+    "return": "returned_to_sender",
+    "address_correction": "address_issue",
+    "incorrect_address": "address_issue",
+    "held": "held_at_depot",
     "arrived_at_pickup_location": "available_for_pickup",
 }
 
@@ -100,8 +111,7 @@ class EasyPost:
             raise PayloadError("not an EasyPost Event")
         description = event.get("description")
         tracker = obj(event.get("result"), "result")
-        if tracker.get("object") != "Tracker" or (isinstance(description, str)
-                                                  and not description.startswith("tracker.")):
+        if tracker.get("object") != "Tracker" or (isinstance(description, str) and not description.startswith("tracker.")):
             return []  # an event about something else than a tracker
         code = identifier(tracker.get("tracking_code"))
         if code is None:
@@ -113,22 +123,29 @@ class EasyPost:
             occurred, step = latest
         else:  # no scan yet: when EasyPost last updated the tracker
             step = {}
-            occurred = parse_time(tracker.get("updated_at") or event.get("updated_at") or event.get("created_at"),
-                                  "result.updated_at")
+            occurred = parse_time(
+                tracker.get("updated_at") or event.get("updated_at") or event.get("created_at"), "result.updated_at"
+            )
         located = step.get("tracking_location")
         place: dict[str, Any] = located if isinstance(located, dict) else {}
         status_detail = tracker.get("status_detail")
         message = text(step.get("message"), MAX_DETAIL)
-        detail = " ".join(p for p in (message, f"({status_detail})" if isinstance(status_detail, str)
-                                      and status_detail else None) if p)
+        detail = " ".join(
+            p for p in (message, f"({status_detail})" if isinstance(status_detail, str) and status_detail else None) if p
+        )
         update = make_update(
-            event_id=event_id, reference=code, status=status, occurred_at=occurred,
+            event_id=event_id,
+            reference=code,
+            status=status,
+            occurred_at=occurred,
             location=join_place(place.get("city"), place.get("state"), place.get("zip"), place.get("country")),
             signed_by=signer(tracker.get("signed_by")),
-            detail=text(detail, MAX_DETAIL), carrier_code=text(status_detail, 50),
+            detail=text(detail, MAX_DETAIL),
+            carrier_code=text(status_detail, 50),
             country=country_code(place.get("country")),
             city=text(place.get("city"), 200) if status == "delivered" else None,
-            postal_code=text(place.get("zip"), 20) if status == "delivered" else None)
+            postal_code=text(place.get("zip"), 20) if status == "delivered" else None,
+        )
         return fan_out(update, [code, identifier(tracker.get("shipment_id"))])
 
 

@@ -21,9 +21,12 @@ def shared_client() -> httpx.Client:
     global _client
     with _lock:
         if _client is None or _client.is_closed:
-            _client = httpx.Client(timeout=TIMEOUT, follow_redirects=False,
-                                   limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
-                                   headers={"User-Agent": "Terrain carrier poll"})
+            _client = httpx.Client(
+                timeout=TIMEOUT,
+                follow_redirects=False,
+                limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
+                headers={"User-Agent": "Terrain carrier poll"},
+            )
         return _client
 
 

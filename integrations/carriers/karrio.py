@@ -92,28 +92,66 @@ from integrations.webhooks.base import (
 )
 
 STATUSES = {
-    "pending": "pre_transit", "picked_up": "in_transit", "in_transit": "in_transit",
-    "out_for_delivery": "out_for_delivery", "ready_for_pickup": "available_for_pickup", "delivered": "delivered",
-    "return_to_sender": "returned_to_sender", "delivery_delayed": "exception", "cancelled": "exception",
-    "delivery_failed": "attempt_failed", "on_hold": "held_at_depot",
+    "pending": "pre_transit",
+    "picked_up": "in_transit",
+    "in_transit": "in_transit",
+    "out_for_delivery": "out_for_delivery",
+    "ready_for_pickup": "available_for_pickup",
+    "delivered": "delivered",
+    "return_to_sender": "returned_to_sender",
+    "delivery_delayed": "exception",
+    "cancelled": "exception",
+    "delivery_failed": "attempt_failed",
+    "on_hold": "held_at_depot",
 }
 REASONS = {
-    "consignee_refused": "refused", "carrier_address_not_found": "address_issue",
-    "consignee_incorrect_address": "address_issue", "carrier_damaged_parcel": "damaged",
+    "consignee_refused": "refused",
+    "carrier_address_not_found": "address_issue",
+    "consignee_incorrect_address": "address_issue",
+    "carrier_damaged_parcel": "damaged",
     "carrier_parcel_lost": "lost",
 }
-CHRONOPOST_CODES = {"DC": "pre_transit", "DB": "in_transit", "DY": "in_transit", "SC": "in_transit",
-                    "TS": "in_transit", "SD": "in_transit", "TA": "out_for_delivery", "D": "delivered"}
+CHRONOPOST_CODES = {
+    "DC": "pre_transit",
+    "DB": "in_transit",
+    "DY": "in_transit",
+    "SC": "in_transit",
+    "TS": "in_transit",
+    "SD": "in_transit",
+    "TA": "out_for_delivery",
+    "D": "delivered",
+}
 # DPD's own status names (karrio passes them as the event code); karrio reads
 # ReturningFromDelivery ("after an unsuccessful delivery attempt the parcel is back at the
 # recipient depot") as out_for_delivery: it is a parcel held at the depot.
-DPD_CODES = {"ReturningFromDelivery": "held_at_depot", "DeliveryFailure": "attempt_failed",
-             "ParcelShop": "available_for_pickup", "Courier": "out_for_delivery", "Delivered": "delivered",
-             "PickedUp": "in_transit", "Depot": "in_transit", "BetweenDepots": "in_transit"}
-ZONES: dict[str, ZoneInfo] = {"laposte": PARIS, "colissimo": PARIS, "chronopost": PARIS,
-                              "dhl_parcel_de": BERLIN, "deutschepost": BERLIN}
-NOT_FOUND_WORDS = (" not found ", " no result", " no shipment ", " no data found ", " unknown ", " invalid ",
-                   " inconnu ", " not valid ", " n est pas valide ")
+DPD_CODES = {
+    "ReturningFromDelivery": "held_at_depot",
+    "DeliveryFailure": "attempt_failed",
+    "ParcelShop": "available_for_pickup",
+    "Courier": "out_for_delivery",
+    "Delivered": "delivered",
+    "PickedUp": "in_transit",
+    "Depot": "in_transit",
+    "BetweenDepots": "in_transit",
+}
+ZONES: dict[str, ZoneInfo] = {
+    "laposte": PARIS,
+    "colissimo": PARIS,
+    "chronopost": PARIS,
+    "dhl_parcel_de": BERLIN,
+    "deutschepost": BERLIN,
+}
+NOT_FOUND_WORDS = (
+    " not found ",
+    " no result",
+    " no shipment ",
+    " no data found ",
+    " unknown ",
+    " invalid ",
+    " inconnu ",
+    " not valid ",
+    " n est pas valide ",
+)
 
 
 def map_status(status: Any, reason: Any) -> str | None:
@@ -212,11 +250,20 @@ def read_tracker(tracker: dict[str, Any], reference: str | None = None) -> list[
             words = description.split()
             if words[:2] == ["Shipment", "delivered"] and len(words) > 2:
                 event_signer = person(" ".join(words[2:])) or signed_by
-        out.append(make_update(
-            event_id=ids(code, occurred, location), reference=number, status=status, occurred_at=occurred,
-            carrier_code=code, detail=description, location=location, country=country_in(location),
-            signed_by=event_signer if delivered else None,
-            handed_to=(handed_to_from(description) or signer_says) if delivered else None))
+        out.append(
+            make_update(
+                event_id=ids(code, occurred, location),
+                reference=number,
+                status=status,
+                occurred_at=occurred,
+                carrier_code=code,
+                detail=description,
+                location=location,
+                country=country_in(location),
+                signed_by=event_signer if delivered else None,
+                handed_to=(handed_to_from(description) or signer_says) if delivered else None,
+            )
+        )
     return out
 
 
@@ -235,15 +282,16 @@ class Karrio:
         if not carrier and ":" in reference:
             carrier, _, number = reference.partition(":")
         base = api_url.rstrip("/")
-        path = (f"/v1/trackers/{quote(carrier.strip().lower(), safe='')}/{quote(number, safe='')}" if carrier
-                else f"/v1/trackers/{quote(number, safe='')}")
-        return httpx.Request("GET", base + path, headers={"Authorization": f"Token {key}",
-                                                          "Accept": "application/json"})
+        path = (
+            f"/v1/trackers/{quote(carrier.strip().lower(), safe='')}/{quote(number, safe='')}"
+            if carrier
+            else f"/v1/trackers/{quote(number, safe='')}"
+        )
+        return httpx.Request("GET", base + path, headers={"Authorization": f"Token {key}", "Accept": "application/json"})
 
     def parse_tracking(self, reference: str, status_code: int, body: bytes) -> list[NormalizedUpdate]:
         if status_code == 424:
-            if any(w in fold(error_message(body) + " " + body[:2000].decode("utf-8", "replace"))
-                   for w in NOT_FOUND_WORDS):
+            if any(w in fold(error_message(body) + " " + body[:2000].decode("utf-8", "replace")) for w in NOT_FOUND_WORDS):
                 raise TrackingNotFound(f"karrio: {error_message(body)}")
             raise CarrierUnavailable(self.name, 424, error_message(body))
         triage(self.name, status_code, body)

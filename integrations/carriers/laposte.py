@@ -81,17 +81,28 @@ from integrations.webhooks.base import (
 )
 
 CODES: dict[str, str] = {
-    "DR1": "pre_transit", "DR2": "exception",
-    "PC1": "in_transit", "PC2": "in_transit",
-    "ET1": "in_transit", "ET2": "in_transit", "ET3": "in_transit", "ET4": "in_transit",
+    "DR1": "pre_transit",
+    "DR2": "exception",
+    "PC1": "in_transit",
+    "PC2": "in_transit",
+    "ET1": "in_transit",
+    "ET2": "in_transit",
+    "ET3": "in_transit",
+    "ET4": "in_transit",
     "EP1": "in_transit",
-    "DO1": "in_transit", "DO2": "in_transit", "DO3": "customs_hold", "ID0": "customs_hold",
-    "PB1": "exception", "PB2": "in_transit",
+    "DO1": "in_transit",
+    "DO2": "in_transit",
+    "DO3": "customs_hold",
+    "ID0": "customs_hold",
+    "PB1": "exception",
+    "PB2": "in_transit",
     "MD2": "out_for_delivery",
     "ND1": "attempt_failed",
     "AG1": "available_for_pickup",
     "RE1": "returned_to_sender",
-    "DI0": "delivered", "DI1": "delivered", "DI2": "returned_to_sender",
+    "DI0": "delivered",
+    "DI1": "delivered",
+    "DI2": "returned_to_sender",
     "DI3": "exception",
 }
 # Codes after which the parcel is in the destination country / at its origin.
@@ -153,8 +164,7 @@ class LaPoste:
         if not key:
             raise ValueError("La Poste needs an api_key (X-Okapi-Key)")
         url = f"{api_url.rstrip('/')}/suivi/v2/idships/{quote(reference, safe='')}"
-        return httpx.Request("GET", url, params={"lang": "fr_FR"},
-                             headers={"X-Okapi-Key": key, "Accept": "application/json"})
+        return httpx.Request("GET", url, params={"lang": "fr_FR"}, headers={"X-Okapi-Key": key, "Accept": "application/json"})
 
     def parse_tracking(self, reference: str, status_code: int, body: bytes) -> list[NormalizedUpdate]:
         triage(self.name, status_code, body, not_found=(400, 404))
@@ -208,9 +218,18 @@ class LaPoste:
             if status == "delivered":
                 handed_to = handed_to_from(label) or ("pickup_point" if at_point else None)
             detail = label if known else f"unlisted La Poste code {code}: {label or ''}".strip()
-            out.append(make_update(
-                event_id=ids(code, occurred), reference=number, status=status, occurred_at=occurred,
-                carrier_code=code, detail=text(detail, MAX_DETAIL), country=country,
-                pickup_point_id=point_id if at_point else None,
-                location=point_name if at_point else None, handed_to=handed_to))
+            out.append(
+                make_update(
+                    event_id=ids(code, occurred),
+                    reference=number,
+                    status=status,
+                    occurred_at=occurred,
+                    carrier_code=code,
+                    detail=text(detail, MAX_DETAIL),
+                    country=country,
+                    pickup_point_id=point_id if at_point else None,
+                    location=point_name if at_point else None,
+                    handed_to=handed_to,
+                )
+            )
         return out

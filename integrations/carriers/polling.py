@@ -29,11 +29,20 @@ def build_poller(engine: Engine, settings: Settings, **overrides) -> CarrierPoll
     def rate_for(carrier: str) -> float:
         return float(settings.carrier_rates.get(carrier, settings.carrier_default_rate))
 
-    options = {"workers": settings.carrier_poll_workers, "chunk": settings.carrier_poll_chunk,
-               "max_per_pass": settings.carrier_poll_max_per_pass} | overrides
-    return CarrierPoller(store=SqlCarrierPollStore(engine), gateway=HttpxGateway(timeout=settings.carrier_timeout_seconds),
-                         uow_factory=uow_factory(engine),
-                         adapters=get_adapter, rate_for=rate_for, on_error=_count_error, **options)
+    options = {
+        "workers": settings.carrier_poll_workers,
+        "chunk": settings.carrier_poll_chunk,
+        "max_per_pass": settings.carrier_poll_max_per_pass,
+    } | overrides
+    return CarrierPoller(
+        store=SqlCarrierPollStore(engine),
+        gateway=HttpxGateway(timeout=settings.carrier_timeout_seconds),
+        uow_factory=uow_factory(engine),
+        adapters=get_adapter,
+        rate_for=rate_for,
+        on_error=_count_error,
+        **options,
+    )
 
 
 def poller(engine: Engine, settings: Settings) -> CarrierPoller:

@@ -106,8 +106,35 @@ def _codes(status: str, *codes: int) -> dict[int, str]:
 
 STATUS_CODES: dict[int, str] = {
     **_codes("delivered", 11, 26, 143),
-    **_codes("in_transit", 5, 10, 12, 14, 25, 38, 39, 44, 45, 47, 55, 70, 73, 74, 79, 84, 87, 92, 134, 137, 138,
-             158, 159, 160, 164, 165),
+    **_codes(
+        "in_transit",
+        5,
+        10,
+        12,
+        14,
+        25,
+        38,
+        39,
+        44,
+        45,
+        47,
+        55,
+        70,
+        73,
+        74,
+        79,
+        84,
+        87,
+        92,
+        134,
+        137,
+        138,
+        158,
+        159,
+        160,
+        164,
+        165,
+    ),
     **_codes("pre_transit", 3, 80, 157),
     **_codes("out_for_delivery", 6, 21, 37, 71, 72, 75, 78, 89, 91, 146, 162),
     **_codes("available_for_pickup", 17, 40, 144, 161),
@@ -124,8 +151,18 @@ STATUS_CODES: dict[int, str] = {
 # An exception activity (type X) whose code reads as progress is read from its words instead.
 PROGRESS = frozenset({"pre_transit", "in_transit", "out_for_delivery", "delivered"})
 NOT_MAPPED_CODES = frozenset({0, 153, 154, 155})
-TYPES = {"D": "delivered", "I": "in_transit", "P": "in_transit", "M": "pre_transit", "RS": "returned_to_sender",
-         "X": "exception", "MV": "exception", "DO": "in_transit", "DD": "in_transit", "W": "in_transit"}
+TYPES = {
+    "D": "delivered",
+    "I": "in_transit",
+    "P": "in_transit",
+    "M": "pre_transit",
+    "RS": "returned_to_sender",
+    "X": "exception",
+    "MV": "exception",
+    "DO": "in_transit",
+    "DD": "in_transit",
+    "W": "in_transit",
+}
 NOT_MAPPED_TYPES = frozenset({"U", "NA"})
 
 
@@ -141,8 +178,7 @@ def classify(kind: str | None, status_code: Any, description: str | None) -> str
     if number == 27 and kind == "X":
         return "address_issue"
     coded = STATUS_CODES.get(number) if number is not None else None
-    if coded is not None and not (kind == "D" and coded != "delivered") \
-            and not (kind == "X" and coded in PROGRESS):
+    if coded is not None and not (kind == "D" and coded != "delivered") and not (kind == "X" and coded in PROGRESS):
         return coded
     status = TYPES.get(kind)
     if status is None:
@@ -200,9 +236,12 @@ class UPS:
         if not client_id or not client_secret:
             raise ValueError("UPS needs a client id and a client secret")
         basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
-        return httpx.Request("POST", f"{api_url.rstrip('/')}/security/v1/oauth/token",
-                             data={"grant_type": "client_credentials"},
-                             headers={"Authorization": f"Basic {basic}", "Accept": "application/json"})
+        return httpx.Request(
+            "POST",
+            f"{api_url.rstrip('/')}/security/v1/oauth/token",
+            data={"grant_type": "client_credentials"},
+            headers={"Authorization": f"Basic {basic}", "Accept": "application/json"},
+        )
 
     def read_token(self, body: bytes) -> tuple[str, int]:
         data = load_object(body)
@@ -220,14 +259,21 @@ class UPS:
         if not token:
             raise ValueError("UPS needs an access_token (see token_request)")
         return httpx.Request(
-            "GET", f"{api_url.rstrip('/')}/api/track/v1/details/{quote(reference, safe='')}",
+            "GET",
+            f"{api_url.rstrip('/')}/api/track/v1/details/{quote(reference, safe='')}",
             params={"locale": "en_US", "returnSignature": "false"},
-            headers={"Authorization": f"Bearer {token}", "transId": uuid.uuid4().hex[:32],
-                     "transactionSrc": "terrain", "Accept": "application/json"})
+            headers={
+                "Authorization": f"Bearer {token}",
+                "transId": uuid.uuid4().hex[:32],
+                "transactionSrc": "terrain",
+                "Accept": "application/json",
+            },
+        )
 
     def parse_tracking(self, reference: str, status_code: int, body: bytes) -> list[NormalizedUpdate]:
-        if status_code in (400, 404) and any(code in body for code in (b"TV1002", b"TW0001", b"TV1001",
-                                                                       b"Tracking Information Not Found")):
+        if status_code in (400, 404) and any(
+            code in body for code in (b"TV1002", b"TW0001", b"TV1001", b"Tracking Information Not Found")
+        ):
             raise TrackingNotFound(f"ups: {error_message(body)}")
         triage(self.name, status_code, body)
         data = json_body(body)
@@ -281,12 +327,19 @@ class UPS:
             occurred = activity_time(activity, gmt=("gmtDate", "gmtTime"), local=("date", "time"))
             code = text(status_info.get("code"), 10) or text(status_info.get("type"), 10)
             delivered = status == "delivered"
-            out.append(make_update(
-                event_id=ids(code, occurred), reference=number, status=status, occurred_at=occurred,
-                carrier_code=code, detail=description,
-                signed_by=received_by if delivered else None,
-                handed_to=(handed_to or handed_to_from(description)) if delivered else None,
-                **place_fields(address_of(activity.get("location")), delivered)))
+            out.append(
+                make_update(
+                    event_id=ids(code, occurred),
+                    reference=number,
+                    status=status,
+                    occurred_at=occurred,
+                    carrier_code=code,
+                    detail=description,
+                    signed_by=received_by if delivered else None,
+                    handed_to=(handed_to or handed_to_from(description)) if delivered else None,
+                    **place_fields(address_of(activity.get("location")), delivered),
+                )
+            )
         return out
 
     # --- push (Track Alert) ---------------------------------------------------------------
@@ -314,13 +367,21 @@ class UPS:
         status = classify(status_info.get("type"), status_info.get("descriptionCode"), description)
         if status is None:
             return []
-        occurred = activity_time(event, gmt=("gmtActivityDate", "gmtActivityTime"),
-                                 local=("localActivityDate", "localActivityTime"))
+        occurred = activity_time(
+            event, gmt=("gmtActivityDate", "gmtActivityTime"), local=("localActivityDate", "localActivityTime")
+        )
         code = text(status_info.get("code"), 10) or text(status_info.get("type"), 10)
         delivered = status == "delivered"
-        return [make_update(
-            event_id=EventIds(self.name, number)(code, occurred), reference=number, status=status,
-            occurred_at=occurred, carrier_code=code, detail=description,
-            signed_by=person(event.get("receivedBy")) if delivered else None,
-            handed_to=handed_to_from(description) if delivered else None,
-            **place_fields(address_of(event.get("activityLocation")), delivered))]
+        return [
+            make_update(
+                event_id=EventIds(self.name, number)(code, occurred),
+                reference=number,
+                status=status,
+                occurred_at=occurred,
+                carrier_code=code,
+                detail=description,
+                signed_by=person(event.get("receivedBy")) if delivered else None,
+                handed_to=handed_to_from(description) if delivered else None,
+                **place_fields(address_of(event.get("activityLocation")), delivered),
+            )
+        ]

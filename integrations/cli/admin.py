@@ -45,14 +45,21 @@ def db_upgrade(revision: str = typer.Argument("head")) -> None:
 
 
 @keys_app.command("create")
-def keys_create(role: Role = typer.Option(..., "--role"),
-                partner: str | None = typer.Option(None, "--partner", help="the partner a partner key reports for"),
-                name: str | None = typer.Option(None, "--name", help="the person behind an agent or ops key, "
-                                                "shown on the timelines of what they do"),
-                alert_url: str | None = typer.Option(None, "--alert-url", help="an apprise URL for this person's "
-                                                     "alerts (mailto://…, json://…); as it may hold a password, "
-                                                     "`env:NAME` reads it from a variable and `-` from standard "
-                                                     "input")) -> None:
+def keys_create(
+    role: Role = typer.Option(..., "--role"),
+    partner: str | None = typer.Option(None, "--partner", help="the partner a partner key reports for"),
+    name: str | None = typer.Option(
+        None, "--name", help="the person behind an agent or ops key, shown on the timelines of what they do"
+    ),
+    alert_url: str | None = typer.Option(
+        None,
+        "--alert-url",
+        help="an apprise URL for this person's "
+        "alerts (mailto://…, json://…); as it may hold a password, "
+        "`env:NAME` reads it from a variable and `-` from standard "
+        "input",
+    ),
+) -> None:
     """Create an API key; the token is printed once, alone on the last line."""
     upgrade(settings().sqlalchemy_url)
     alert_url = _value_of(alert_url, "--alert-url")
@@ -61,8 +68,11 @@ def keys_create(role: Role = typer.Option(..., "--role"),
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
     article = "a" if role.value == "partner" else "an"
-    console.print(f"created {article} {role.value} key" + (f" for partner {partner}" if partner else "")
-                  + (f" for {' '.join(name.split())}" if name and name.strip() else ""))
+    console.print(
+        f"created {article} {role.value} key"
+        + (f" for partner {partner}" if partner else "")
+        + (f" for {' '.join(name.split())}" if name and name.strip() else "")
+    )
     print(token)
 
 
@@ -74,9 +84,16 @@ def keys_list() -> None:
     for column in ("id", "role", "partner", "name", "alert", "created", "last used", "revoked"):
         table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(str(row["id"]), row["role"], row["partner"] or "", row["name"] or "",
-                      shown_url(row["alert_url"]), _when(row["created_at"]), _when(row["last_used_at"]),
-                      _when(row["revoked_at"]))
+        table.add_row(
+            str(row["id"]),
+            row["role"],
+            row["partner"] or "",
+            row["name"] or "",
+            shown_url(row["alert_url"]),
+            _when(row["created_at"]),
+            _when(row["last_used_at"]),
+            _when(row["revoked_at"]),
+        )
     Console().print(table)
 
 
@@ -117,9 +134,11 @@ def shown_url(url: str | None) -> str:
 
 
 @webhooks_app.command("set")
-def webhooks_set(partner: str = typer.Option(..., "--partner"),
-                 provider: Provider = typer.Option(..., "--provider"),
-                 secret: str = typer.Option(..., "--secret", help=f"the signing secret: {SPEC_HELP}")) -> None:
+def webhooks_set(
+    partner: str = typer.Option(..., "--partner"),
+    provider: Provider = typer.Option(..., "--provider"),
+    secret: str = typer.Option(..., "--secret", help=f"the signing secret: {SPEC_HELP}"),
+) -> None:
     """Set the secret that signs a partner's webhooks from a provider (stored encrypted)."""
     value = _secret(secret, "--secret")
     upgrade(settings().sqlalchemy_url)
@@ -128,9 +147,11 @@ def webhooks_set(partner: str = typer.Option(..., "--partner"),
 
 
 @partners_app.command("set")
-def partners_set(name: str, action_url: str | None = typer.Option(None, "--action-url"),
-                 action_secret: str | None = typer.Option(None, "--action-secret",
-                                                          help=f"signing secret or Stripe key: {SPEC_HELP}")) -> None:
+def partners_set(
+    name: str,
+    action_url: str | None = typer.Option(None, "--action-url"),
+    action_secret: str | None = typer.Option(None, "--action-secret", help=f"signing secret or Stripe key: {SPEC_HELP}"),
+) -> None:
     """Set where a partner's action requests go (signed with its action secret, stored encrypted)."""
     if action_url and not action_secret:
         raise typer.BadParameter("--action-url needs --action-secret to sign requests")

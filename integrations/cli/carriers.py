@@ -20,8 +20,7 @@ from integrations.db.carrier_polls import SqlCarrierPollStore
 from integrations.db.migrate import upgrade
 from integrations.services.clock import utc_now
 
-carriers_app = typer.Typer(help="Carrier tracking APIs Terrain polls for each partner's references.",
-                           no_args_is_help=True)
+carriers_app = typer.Typer(help="Carrier tracking APIs Terrain polls for each partner's references.", no_args_is_help=True)
 out = Console()
 SECRET_HELP = "env:NAME (an environment variable) or - (standard input); never the secret itself"
 
@@ -58,8 +57,9 @@ def carriers_set(
     client_id: str | None = typer.Option(None, "--client-id", help="OAuth client id (UPS)"),
     client_secret: str | None = typer.Option(None, "--client-secret", help=SECRET_HELP),
     poll_every: str = typer.Option("15m", "--poll-every", help="how often each pending reference is asked for"),
-    carrier_name: str | None = typer.Option(None, "--carrier-name",
-                                            help="the carrier behind a multi-carrier API (karrio: dpd, chronopost…)"),
+    carrier_name: str | None = typer.Option(
+        None, "--carrier-name", help="the carrier behind a multi-carrier API (karrio: dpd, chronopost…)"
+    ),
 ) -> None:
     """Set the carrier account whose tracking API is polled for PARTNER's references."""
     try:
@@ -78,16 +78,24 @@ def carriers_set(
         if api_key is None or client_id or client_secret:
             raise typer.BadParameter(f"{adapter.name} takes --api-key (and no OAuth client)", param_hint="--api-key")
     elif api_key is not None or not (client_id and client_secret):
-        raise typer.BadParameter(f"{adapter.name} takes --client-id and --client-secret (OAuth), not --api-key",
-                                 param_hint="--client-secret")
+        raise typer.BadParameter(
+            f"{adapter.name} takes --client-id and --client-secret (OAuth), not --api-key", param_hint="--client-secret"
+        )
     key, secret = _secret(api_key, "--api-key"), _secret(client_secret, "--client-secret")
     upgrade(settings().sqlalchemy_url)
-    credentials.set_carrier_account(engine(), partner.strip(), adapter.name, api_url.strip().rstrip("/"),
-                                    api_key=key, client_id=client_id, client_secret=secret,
-                                    poll_every_seconds=every, now=utc_now(),
-                                    carrier_name=carrier_name.strip().lower() if carrier_name else None)
-    console.print(f"carrier account set: {partner.strip()} → {adapter.name} at {api_url.strip()}, "
-                  f"polled every {poll_every}")
+    credentials.set_carrier_account(
+        engine(),
+        partner.strip(),
+        adapter.name,
+        api_url.strip().rstrip("/"),
+        api_key=key,
+        client_id=client_id,
+        client_secret=secret,
+        poll_every_seconds=every,
+        now=utc_now(),
+        carrier_name=carrier_name.strip().lower() if carrier_name else None,
+    )
+    console.print(f"carrier account set: {partner.strip()} → {adapter.name} at {api_url.strip()}, polled every {poll_every}")
 
 
 def _when(moment: datetime | None) -> str:
@@ -99,15 +107,33 @@ def carriers_list() -> None:
     """The carrier accounts, their last pass and last error (never their secrets)."""
     upgrade(settings().sqlalchemy_url)
     table = Table(title="Carrier accounts")
-    for column in ("partner", "carrier", "api url", "credentials", "every", "last pass", "errors", "last error",
-                   "backing off until"):
+    for column in (
+        "partner",
+        "carrier",
+        "api url",
+        "credentials",
+        "every",
+        "last pass",
+        "errors",
+        "last error",
+        "backing off until",
+    ):
         table.add_column(column)
     for a in credentials.carrier_accounts(engine()):
         creds = f"client {a.client_id} + secret" if a.client_id else "API key"
         error = f"{_when(a.last_error_at)} {a.last_error}" if a.last_error else "—"
         carrier = a.carrier + (f" ({a.carrier_name})" if a.carrier_name else "")
-        table.add_row(a.partner, carrier, a.api_url, creds, f"{a.poll_every_seconds}s", _when(a.last_pass_at),
-                      str(a.errors), error, _when(a.backoff_until))
+        table.add_row(
+            a.partner,
+            carrier,
+            a.api_url,
+            creds,
+            f"{a.poll_every_seconds}s",
+            _when(a.last_pass_at),
+            str(a.errors),
+            error,
+            _when(a.backoff_until),
+        )
     out.print(table)
 
 
@@ -118,8 +144,10 @@ def carriers_poll(partner: str | None = typer.Option(None, "--partner", help="on
     upgrade(config.sqlalchemy_url)
     accounts = SqlCarrierPollStore(engine()).accounts(partner)
     if not accounts:
-        raise typer.BadParameter(f"no carrier account for partner {partner!r}" if partner else
-                                 "no carrier account is set (terrain carriers set …)", param_hint="--partner")
+        raise typer.BadParameter(
+            f"no carrier account for partner {partner!r}" if partner else "no carrier account is set (terrain carriers set …)",
+            param_hint="--partner",
+        )
     reports = polling.poller(engine(), config).poll_accounts(accounts)
     for report in reports:
         polling.count(report)

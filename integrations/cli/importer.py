@@ -24,9 +24,11 @@ def import_twcs_command(file: Path = typer.Argument(..., exists=True, dir_okay=F
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task(f"importing {file.name}", total=total)
         report = import_twcs(uow_factory(engine()), file, lambda n: progress.advance(task, n))
-    console.print(f"{report.rows} rows: {report.complaints} complaints, {report.replies} replies "
-                  f"({report.promises} promises), {report.already_imported} already imported, "
-                  f"{len(report.skipped)} skipped")
+    console.print(
+        f"{report.rows} rows: {report.complaints} complaints, {report.replies} replies "
+        f"({report.promises} promises), {report.already_imported} already imported, "
+        f"{len(report.skipped)} skipped"
+    )
     for line, reason in report.skipped:
         console.print(f"  line {line}: {reason}", style="yellow")
 

@@ -7,8 +7,11 @@ import typer
 from integrations import logging_setup, tracing
 from integrations.cli import admin, carriers, importer, ops, serve, up
 
-app = typer.Typer(help="Terrain: checks on the ground what customer service promised online.",
-                  no_args_is_help=True, pretty_exceptions_show_locals=False)
+app = typer.Typer(
+    help="Terrain: checks on the ground what customer service promised online.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
 
 
 @app.callback()

@@ -60,8 +60,7 @@ def _since(value: str | None) -> datetime | None:
         try:
             when = datetime.fromisoformat(value)
         except ValueError:
-            raise typer.BadParameter("a duration (90m, 2h, 7d, 2w) or a date (2026-03-01)",
-                                     param_hint="--since") from None
+            raise typer.BadParameter("a duration (90m, 2h, 7d, 2w) or a date (2026-03-01)", param_hint="--since") from None
         return when if when.tzinfo else when.replace(tzinfo=utc_now().tzinfo)
     return utc_now() - delta if delta else None
 
@@ -71,8 +70,9 @@ def _wrap(label: str, text: str | None, width: int) -> list[str]:
     if not text:
         return []
     indent = " " * 12
-    return textwrap.wrap(f"  {label:<9} {text}", width=width, subsequent_indent=indent,
-                         break_long_words=True, break_on_hyphens=False) or [f"  {label}"]
+    return textwrap.wrap(
+        f"  {label:<9} {text}", width=width, subsequent_indent=indent, break_long_words=True, break_on_hyphens=False
+    ) or [f"  {label}"]
 
 
 def _facts(view: dict[str, str] | None) -> str:
@@ -89,15 +89,16 @@ def print_items(items: list[dict], title: str, *, tz: str, width: int) -> None:
         lines = textwrap.wrap(f"{i['case_title']} [{reason}]", width=width, subsequent_indent="  ")
         since = i.get("stuck_since") or i.get("at_risk_since") or i.get("fulfilled_at")
         lines += _wrap("since", f"{local(since, tz)} · owner: {i.get('owner') or 'nobody (take it)'}", width)
-        lines += _wrap("promise", f"{i['kind']} · {i['partner']} {i['reference']} · due {local(i['due_at'], tz)}",
-                       width)
+        lines += _wrap("promise", f"{i['kind']} · {i['partner']} {i['reference']} · due {local(i['due_at'], tz)}", width)
         lines += _wrap("customer", f"“{i['customer_words']}”" if i.get("customer_words") else None, width)
         lines += _wrap("said", f"“{i['said']}”" if i.get("said") else None, width)
         lines += _wrap("expected", _facts(i.get("expected")) or None, width)
         seen = i.get("observed") or {}
-        lines += _wrap("observed", ", ".join(x for x in (seen.get("status"), _facts(seen),
-                                                          local(seen.get("at"), tz)) if x) or "nothing from the field",
-                       width)
+        lines += _wrap(
+            "observed",
+            ", ".join(x for x in (seen.get("status"), _facts(seen), local(seen.get("at"), tz)) if x) or "nothing from the field",
+            width,
+        )
         lines += _wrap("next", (i.get("next_step") or {}).get("text"), width)
         lines += _wrap("case", i["case_id"], width)
         out.print("\n".join(["", *lines]), markup=False, highlight=False, soft_wrap=True)
@@ -107,16 +108,18 @@ def _width() -> int:
     return max(40, min(out.width, 100))
 
 
-def stuck(partner: str | None = typer.Option(None, "--partner"),
-          kind: str | None = typer.Option(None, "--kind", help=", ".join(KINDS)),
-          reason: str | None = typer.Option(None, "--reason", help=", ".join(REASONS)),
-          overdue_for: str | None = typer.Option(None, "--overdue-for", help="e.g. 90m, 2h, 3d"),
-          owner: str | None = typer.Option(None, "--owner", help="one person's cases"),
-          order: str = typer.Option("due_at", "--order", help="due_at, partner, kind or reason"),
-          limit: int = typer.Option(50, "--limit", min=1, max=1000),
-          at_risk: bool = typer.Option(False, "--at-risk", help="pending promises at risk before their deadline"),
-          to_check: bool = typer.Option(False, "--to-check", help="kept promises whose place or recipient is unverified"),
-          as_json: bool = typer.Option(False, "--json", help="machine-readable output (RFC 3339 times)")) -> None:
+def stuck(
+    partner: str | None = typer.Option(None, "--partner"),
+    kind: str | None = typer.Option(None, "--kind", help=", ".join(KINDS)),
+    reason: str | None = typer.Option(None, "--reason", help=", ".join(REASONS)),
+    overdue_for: str | None = typer.Option(None, "--overdue-for", help="e.g. 90m, 2h, 3d"),
+    owner: str | None = typer.Option(None, "--owner", help="one person's cases"),
+    order: str = typer.Option("due_at", "--order", help="due_at, partner, kind or reason"),
+    limit: int = typer.Option(50, "--limit", min=1, max=1000),
+    at_risk: bool = typer.Option(False, "--at-risk", help="pending promises at risk before their deadline"),
+    to_check: bool = typer.Option(False, "--to-check", help="kept promises whose place or recipient is unverified"),
+    as_json: bool = typer.Option(False, "--json", help="machine-readable output (RFC 3339 times)"),
+) -> None:
     """Broken or overdue promises nobody has answered yet, unowned first, oldest due first (or, with
     --at-risk / --to-check, the early warnings and the keeps to verify). Times in TERRAIN_TIMEZONE."""
     kind, reason = _one_of("--kind", kind, KINDS), _one_of("--reason", reason, REASONS)
@@ -131,8 +134,17 @@ def stuck(partner: str | None = typer.Option(None, "--partner"),
             title = f"Kept, to check ({len(items)})"
         else:
             order = _one_of("--order", order, list(queries.STUCK_ORDERS)) or "due_at"
-            items = queries.stuck_promises(conn, utc_now(), partner=partner, kind=kind, reason=reason,
-                                           overdue_for=_duration(overdue_for), order=order, limit=limit, owner=owner)
+            items = queries.stuck_promises(
+                conn,
+                utc_now(),
+                partner=partner,
+                kind=kind,
+                reason=reason,
+                overdue_for=_duration(overdue_for),
+                order=order,
+                limit=limit,
+                owner=owner,
+            )
             title = f"Stuck resolutions ({len(items)}{'+' if len(items) == limit else ''})"
         items = queries.for_people(conn, items, books, config.language)
     if as_json:
@@ -141,8 +153,10 @@ def stuck(partner: str | None = typer.Option(None, "--partner"),
     print_items(items, f"{title} · times in {config.timezone}", tz=config.timezone, width=_width())
 
 
-def scorecard(since: str | None = typer.Option(None, "--since", help="promises made since: 7d, 2w or a date"),
-              as_json: bool = typer.Option(False, "--json", help="machine-readable output")) -> None:
+def scorecard(
+    since: str | None = typer.Option(None, "--since", help="promises made since: 7d, 2w or a date"),
+    as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
+) -> None:
     """Per partner: promises, kept, broken, kept rate, median time to keep, broken by reason."""
     when = _since(since)
     with read_only_engine().connect() as conn:  # read-only: never migrates
@@ -150,16 +164,22 @@ def scorecard(since: str | None = typer.Option(None, "--since", help="promises m
     if as_json:
         out.print_json(data={"since": when.isoformat() if when else None, "partners": cards})
         return
-    table = Table(title="Partner scorecards" + (f" since {local(when, settings().timezone)}" if when else ""),
-                  width=_width())
+    table = Table(title="Partner scorecards" + (f" since {local(when, settings().timezone)}" if when else ""), width=_width())
     for column in ("partner", "promises", "kept", "broken", "pending", "kept rate", "median to keep"):
         table.add_column(column, overflow="fold", justify="left" if column == "partner" else "right")
     for c in cards:
         rate = f"{c['kept_rate']:.0%}" if c["kept_rate"] is not None else "—"
         median = _ago(int(c["median_seconds_to_keep"])) if c["median_seconds_to_keep"] else "—"
         reasons = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in c["broken_by_reason"].items())
-        table.add_row(c["partner"] + (f"\n[dim]{reasons}[/]" if reasons else ""), str(c["promises"]),
-                      str(c["kept"]), str(c["broken"]), str(c["pending"]), rate, median)
+        table.add_row(
+            c["partner"] + (f"\n[dim]{reasons}[/]" if reasons else ""),
+            str(c["promises"]),
+            str(c["kept"]),
+            str(c["broken"]),
+            str(c["pending"]),
+            rate,
+            median,
+        )
     out.print(table)
 
 
@@ -172,8 +192,7 @@ def seed(cases: int = typer.Option(1000, "--cases", min=1), random_seed: int = t
         report = seed_cases(engine(), cases, seed=random_seed, progress=lambda n: progress.advance(task, n))
     with console.status("folding the new promises into the scorecards"):
         scorecard_stats.fold(engine())
-    console.print(f"{report.cases} cases, {report.promises} promises ({report.broken} broken), "
-                  f"{report.updates} updates")
+    console.print(f"{report.cases} cases, {report.promises} promises ({report.broken} broken), {report.updates} updates")
 
 
 def register(app: typer.Typer) -> None:

@@ -38,9 +38,11 @@ def read_secret(spec: str, *, option: str = "--secret") -> str:
         value = getpass.getpass(f"{option}: ") if sys.stdin.isatty() else sys.stdin.readline()
         value = value.rstrip("\r\n")
     else:
-        raise SecretInputError(f"{option} takes {SPEC_HELP}, never the secret itself: a secret on the command line "
-                               f"is visible in `ps` and in shell history. For example: export TERRAIN_S=…; "
-                               f"{option} env:TERRAIN_S")
+        raise SecretInputError(
+            f"{option} takes {SPEC_HELP}, never the secret itself: a secret on the command line "
+            f"is visible in `ps` and in shell history. For example: export TERRAIN_S=…; "
+            f"{option} env:TERRAIN_S"
+        )
     source = "standard input" if spec == "-" else spec
     if not value.strip():
         raise SecretInputError(f"{option}: the secret read from {source} is empty")

@@ -32,9 +32,12 @@ def metrics_directory(workers: int, environ: MutableMapping[str, str] | None = N
     return None
 
 
-def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port"),
-          workers: int = typer.Option(1, "--workers", min=1, help="API processes (stateless)"),
-          migrate: bool = typer.Option(True, "--migrate/--no-migrate", help="migrate the database first")) -> None:
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8000, "--port"),
+    workers: int = typer.Option(1, "--workers", min=1, help="API processes (stateless)"),
+    migrate: bool = typer.Option(True, "--migrate/--no-migrate", help="migrate the database first"),
+) -> None:
     """Serve the HTTP API and the dashboard."""
     ensure_secret_key()  # stored secrets are encrypted under it: made on first start
     if migrate:
@@ -43,8 +46,17 @@ def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Opt
     console.print(f"Terrain API on http://{host}:{port} ({workers} worker{'s' if workers > 1 else ''})")
     # Logging is Terrain's (integrations/logging_setup.py: JSON lines with the request id, and
     # its own access log), configured in each worker by the app factory: uvicorn's stays off.
-    uvicorn.run("integrations.api.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                log_config=None, log_level="info", access_log=False, timeout_graceful_shutdown=10)
+    uvicorn.run(
+        "integrations.api.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=None,
+        log_level="info",
+        access_log=False,
+        timeout_graceful_shutdown=10,
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -68,8 +68,14 @@ class Supervised:
 
 
 class Supervisor(threading.Thread):
-    def __init__(self, parts: list[Supervised], status_file: Path, loops: Callable[[], dict[str, Any]],
-                 stop: threading.Event, every: float = 0.5) -> None:
+    def __init__(
+        self,
+        parts: list[Supervised],
+        status_file: Path,
+        loops: Callable[[], dict[str, Any]],
+        stop: threading.Event,
+        every: float = 0.5,
+    ) -> None:
         super().__init__(name="terrain-supervisor", daemon=True)
         self.parts, self.status_file, self.loops, self.stop, self.every = parts, status_file, loops, stop, every
 

@@ -36,8 +36,10 @@ def _first_ops_key(base_url: str) -> None:
         console.print(f"Dashboard: {base_url}/ (log in with an ops key; `terrain keys create --role ops` makes one)")
         return
     token = credentials.create_key(db, "ops", None, utc_now())
-    console.print(f"[bold]Dashboard: {base_url}/[/] — log in with this ops key, created now and shown only once "
-                  "(keep it; `terrain keys create --role ops` makes others):")
+    console.print(
+        f"[bold]Dashboard: {base_url}/[/] — log in with this ops key, created now and shown only once "
+        "(keep it; `terrain keys create --role ops` makes others):"
+    )
     print(token, flush=True)
 
 
@@ -46,13 +48,19 @@ def _warn_without_alert_target() -> None:
     if config.alert_urls.split():
         return
     which = "Alerts that no TERRAIN_ALERT_ROUTES entry takes" if config.alert_routes else "Alerts"
-    console.print(f"[bold red]WARNING: no alert target is set (TERRAIN_ALERT_URLS is empty).[/] {which} are written "
-                  "to this log only, under 'terrain.alerts'. Set TERRAIN_ALERT_URLS to apprise URLs "
-                  "(mailto://…, slack://…, json://…) to reach the community managers.", highlight=False)
+    console.print(
+        f"[bold red]WARNING: no alert target is set (TERRAIN_ALERT_URLS is empty).[/] {which} are written "
+        "to this log only, under 'terrain.alerts'. Set TERRAIN_ALERT_URLS to apprise URLs "
+        "(mailto://…, slack://…, json://…) to reach the community managers.",
+        highlight=False,
+    )
 
 
-def up(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port"),
-       demo: bool = typer.Option(False, "--demo", help="load the seed stories as live cases first")) -> None:
+def up(
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8000, "--port"),
+    demo: bool = typer.Option(False, "--demo", help="load the seed stories as live cases first"),
+) -> None:
     """Migrate, serve the API and dashboard, and run the flows on a local Prefect server
     (started under ./.terrain/prefect on a free port, or PREFECT_API_URL when it is set).
     What dies is started again (API, local Prefect server, flow loops: with backoff, logged);
@@ -74,12 +82,16 @@ def up(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option
     status_file = data_dir / f"up-{port}.status.json"
     status_file.unlink(missing_ok=True)
     base_url = f"http://{host}:{port}"
-    env = {**os.environ, "TERRAIN_PUBLIC_URL": os.environ.get("TERRAIN_PUBLIC_URL", base_url),
-           UP_STATUS_FILE_ENV: str(status_file)}
+    env = {
+        **os.environ,
+        "TERRAIN_PUBLIC_URL": os.environ.get("TERRAIN_PUBLIC_URL", base_url),
+        UP_STATUS_FILE_ENV: str(status_file),
+    }
 
     def start_api() -> subprocess.Popen:
-        return subprocess.Popen([sys.executable, "-m", "integrations.cli.main", "serve", "--host", host,
-                                 "--port", str(port), "--no-migrate"], env=env)
+        return subprocess.Popen(
+            [sys.executable, "-m", "integrations.cli.main", "serve", "--host", host, "--port", str(port), "--no-migrate"], env=env
+        )
 
     # The API first: intake never waits on Prefect, not even on its start.
     api = start_api()
@@ -106,8 +118,10 @@ def up(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option
 
         supervisor = Supervisor(parts, status_file, loop_status, stop)
         supervisor.start()
-        console.print(f"[bold green]Terrain is up[/]: {base_url}  (flows on {prefect_server.ui_url}, "
-                      f"sweep every {config.sweep_interval_seconds:g}s). Ctrl-C to stop.")
+        console.print(
+            f"[bold green]Terrain is up[/]: {base_url}  (flows on {prefect_server.ui_url}, "
+            f"sweep every {config.sweep_interval_seconds:g}s). Ctrl-C to stop."
+        )
         if not stop.is_set():
             ended = run_forever(stop)
     finally:

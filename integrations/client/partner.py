@@ -97,8 +97,7 @@ class IngestResult:
     matched: int
 
     def __add__(self, other: IngestResult) -> IngestResult:
-        return IngestResult(self.accepted + other.accepted, self.duplicates + other.duplicates,
-                            self.matched + other.matched)
+        return IngestResult(self.accepted + other.accepted, self.duplicates + other.duplicates, self.matched + other.matched)
 
 
 @dataclass(frozen=True)
@@ -116,11 +115,23 @@ class Step:
 
 
 class TerrainPartner:
-    def __init__(self, base_url: str, token: str, *, timeout: float = 10.0, retries: int = 5,
-                 backoff_seconds: float = 0.5, transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        timeout: float = 10.0,
+        retries: int = 5,
+        backoff_seconds: float = 0.5,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
         self.retries, self.backoff = retries, backoff_seconds
-        self._http = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout, transport=transport,
-                                  headers={"Authorization": f"Bearer {token}", "User-Agent": "terrain-partner/1"})
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/"),
+            timeout=timeout,
+            transport=transport,
+            headers={"Authorization": f"Bearer {token}", "User-Agent": "terrain-partner/1"},
+        )
 
     def __enter__(self) -> TerrainPartner:
         return self
@@ -138,7 +149,7 @@ class TerrainPartner:
         """Any number of updates, in batches of up to 1000 (each batch is one transaction)."""
         total = IngestResult(0, 0, 0)
         for start in range(0, len(updates), MAX_BATCH):
-            total += self._ingest({"updates": [u.body() for u in updates[start:start + MAX_BATCH]]})
+            total += self._ingest({"updates": [u.body() for u in updates[start : start + MAX_BATCH]]})
         return total
 
     def steps(self, verdict: Verdict | None = None, page_size: int = 200) -> Iterator[Step]:
@@ -150,10 +161,16 @@ class TerrainPartner:
                 params["verdict"] = verdict
             page = self._request("GET", "/v1/partners/me/steps", params=params)["steps"]
             for raw in page:
-                yield Step(promise_id=raw["promise_id"], kind=raw["kind"], reference=raw["reference"],
-                           due_at=datetime.fromisoformat(raw["due_at"]), expect=raw["expect"],
-                           verdict=raw["verdict"], reason=raw.get("reason"),
-                           fulfilled_at=datetime.fromisoformat(raw["fulfilled_at"]) if raw.get("fulfilled_at") else None)
+                yield Step(
+                    promise_id=raw["promise_id"],
+                    kind=raw["kind"],
+                    reference=raw["reference"],
+                    due_at=datetime.fromisoformat(raw["due_at"]),
+                    expect=raw["expect"],
+                    verdict=raw["verdict"],
+                    reason=raw.get("reason"),
+                    fulfilled_at=datetime.fromisoformat(raw["fulfilled_at"]) if raw.get("fulfilled_at") else None,
+                )
             if len(page) < page_size:
                 return
             offset += page_size
@@ -180,13 +197,14 @@ class TerrainPartner:
                     error = response.json()["error"]
                 except (ValueError, KeyError, TypeError):
                     error = {"code": "http_error", "message": response.text[:200]}
-                raise TerrainError(response.status_code, error.get("code", "http_error"), error.get("message", ""),
-                                   error.get("details"))
+                raise TerrainError(
+                    response.status_code, error.get("code", "http_error"), error.get("message", ""), error.get("details")
+                )
             return response.json()
         raise AssertionError("unreachable")
 
     def _sleep(self, attempt: int, retry_after: str | None) -> None:
-        delay = self.backoff * (2 ** attempt) * (0.5 + random.random() / 2)
+        delay = self.backoff * (2**attempt) * (0.5 + random.random() / 2)
         if retry_after:
             try:
                 delay = max(delay, float(retry_after))
@@ -195,8 +213,9 @@ class TerrainPartner:
         time.sleep(min(delay, 30.0))
 
 
-def verify_signature(secret: str, body: bytes, header: str | None, *, tolerance_seconds: int = 300,
-                     now: float | None = None) -> int:
+def verify_signature(
+    secret: str, body: bytes, header: str | None, *, tolerance_seconds: int = 300, now: float | None = None
+) -> int:
     """Check Terrain's `X-Terrain-Signature` over the raw body; returns its timestamp, or raises
     InvalidSignature (missing, malformed, wrong, or older than the tolerance: a replay)."""
     if not header:

@@ -15,12 +15,14 @@ def make_engine(url: str, *, pool_size: int = 10, pre_ping: bool = True) -> Engi
     off: its hot path retries a transaction whose connection turns out dead instead (see
     integrations/api/batcher.py), which saves a round trip per group commit."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
-                               poolclass=NullPool if ":memory:" not in url else None)
+        engine = create_engine(
+            url, connect_args={"timeout": 30, "check_same_thread": False}, poolclass=NullPool if ":memory:" not in url else None
+        )
         _sqlite_pragmas(engine)
         return tracing.instrument_engine(engine)
-    return tracing.instrument_engine(create_engine(url, pool_size=pool_size, max_overflow=pool_size,
-                                                   pool_pre_ping=pre_ping, pool_recycle=1800))
+    return tracing.instrument_engine(
+        create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=pre_ping, pool_recycle=1800)
+    )
 
 
 def _sqlite_pragmas(engine: Engine) -> None:

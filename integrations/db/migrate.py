@@ -64,6 +64,8 @@ def require_head(engine) -> None:
         current = current_revisions(conn)
     heads = head_revisions()
     if current != heads:
-        raise SchemaBehind(f"the database schema is at {', '.join(sorted(current)) or 'nothing (never migrated)'}, "
-                           f"the code expects {', '.join(sorted(heads))}: run `terrain db upgrade` first "
-                           "(this command is read-only and does not migrate)")
+        raise SchemaBehind(
+            f"the database schema is at {', '.join(sorted(current)) or 'nothing (never migrated)'}, "
+            f"the code expects {', '.join(sorted(heads))}: run `terrain db upgrade` first "
+            "(this command is read-only and does not migrate)"
+        )

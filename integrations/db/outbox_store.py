@@ -13,12 +13,20 @@ def claim(conn: Connection, table: Table, now: datetime, limit: int, lease: time
     """Take up to `limit` due rows: their next attempt moves past the lease, so another worker
     only gets them if this one dies. SKIP LOCKED on PostgreSQL; SQLite serialises writers."""
     key = table.primary_key.columns.values()[0]
-    due = (select(key).where(table.c.state == "pending", table.c.next_attempt_at <= now)
-           .order_by(table.c.next_attempt_at).limit(limit))
+    due = (
+        select(key)
+        .where(table.c.state == "pending", table.c.next_attempt_at <= now)
+        .order_by(table.c.next_attempt_at)
+        .limit(limit)
+    )
     if conn.dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
-    stmt = (update(table).where(key.in_(due.scalar_subquery()))
-            .values(next_attempt_at=now + lease, attempts=table.c.attempts + 1).returning(*table.c))
+    stmt = (
+        update(table)
+        .where(key.in_(due.scalar_subquery()))
+        .values(next_attempt_at=now + lease, attempts=table.c.attempts + 1)
+        .returning(*table.c)
+    )
     return list(conn.execute(stmt))
 
 
@@ -27,13 +35,28 @@ def renew(conn: Connection, table: Table, row_id: Any, attempts: int, until: dat
     (it expired and another worker took the row, which bumped `attempts`, or it is done).
     `attempts` is the fencing token: a stale worker never sends or records over a newer one."""
     key = table.primary_key.columns.values()[0]
-    return conn.execute(update(table).where(key == row_id, table.c.state == "pending", table.c.attempts == attempts)
-                        .values(next_attempt_at=until)).rowcount == 1
+    return (
+        conn.execute(
+            update(table)
+            .where(key == row_id, table.c.state == "pending", table.c.attempts == attempts)
+            .values(next_attempt_at=until)
+        ).rowcount
+        == 1
+    )
 
 
-def finish(conn: Connection, table: Table, row_id: Any, *, state: str, now: datetime,
-           next_attempt_at: datetime | None = None, error: str | None = None, response: Any = None,
-           attempts: int | None = None) -> bool:
+def finish(
+    conn: Connection,
+    table: Table,
+    row_id: Any,
+    *,
+    state: str,
+    now: datetime,
+    next_attempt_at: datetime | None = None,
+    error: str | None = None,
+    response: Any = None,
+    attempts: int | None = None,
+) -> bool:
     """Record the outcome; with `attempts`, only if the claim is still this worker's."""
     key = table.primary_key.columns.values()[0]
     values: dict[str, Any] = {"state": state, "last_error": error}
@@ -51,5 +74,11 @@ def finish(conn: Connection, table: Table, row_id: Any, *, state: str, now: date
 
 def has_due(conn: Connection, table: Table, now: datetime) -> bool:
     """Cheap poll along the partial index on pending rows."""
-    return conn.execute(select(table.primary_key.columns.values()[0]).where(
-        table.c.state == "pending", table.c.next_attempt_at <= now).limit(1)).first() is not None
+    return (
+        conn.execute(
+            select(table.primary_key.columns.values()[0])
+            .where(table.c.state == "pending", table.c.next_attempt_at <= now)
+            .limit(1)
+        ).first()
+        is not None
+    )

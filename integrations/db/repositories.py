@@ -52,22 +52,43 @@ def by_partner_reference(columns, refs: Iterable[RefKey]):
     grouped: dict[str, set[str]] = defaultdict(set)
     for partner, reference in refs:
         grouped[partner].add(reference)
-    return or_(*(and_(columns.partner == partner, columns.reference.in_(sorted(references)))
-                 for partner, references in grouped.items()))
+    return or_(
+        *(and_(columns.partner == partner, columns.reference.in_(sorted(references))) for partner, references in grouped.items())
+    )
 
 
-V11_FIELDS = ("postal_code", "city", "country", "pickup_point_id", "handed_to", "carrier_code",
-              "handoff_partner", "handoff_reference")
+V11_FIELDS = (
+    "postal_code",
+    "city",
+    "country",
+    "pickup_point_id",
+    "handed_to",
+    "carrier_code",
+    "handoff_partner",
+    "handoff_reference",
+)
 
 
 def update_from_row(row: Any) -> FieldUpdate:
     return FieldUpdate(
-        partner=row.partner, event_id=row.event_id, reference=row.reference, status=row.status,
-        occurred_at=row.occurred_at, location=row.location, address=row.address,
-        signed_by=row.signed_by, amount=Decimal(row.amount) if row.amount is not None else None,
-        currency=row.currency, detail=row.detail,
-        postal_code=row.postal_code, city=row.city, country=row.country, pickup_point_id=row.pickup_point_id,
-        handed_to=row.handed_to, carrier_code=row.carrier_code, handoff_partner=row.handoff_partner,
+        partner=row.partner,
+        event_id=row.event_id,
+        reference=row.reference,
+        status=row.status,
+        occurred_at=row.occurred_at,
+        location=row.location,
+        address=row.address,
+        signed_by=row.signed_by,
+        amount=Decimal(row.amount) if row.amount is not None else None,
+        currency=row.currency,
+        detail=row.detail,
+        postal_code=row.postal_code,
+        city=row.city,
+        country=row.country,
+        pickup_point_id=row.pickup_point_id,
+        handed_to=row.handed_to,
+        carrier_code=row.carrier_code,
+        handoff_partner=row.handoff_partner,
         handoff_reference=row.handoff_reference,
     )
 
@@ -76,14 +97,22 @@ def update_from_evidence(data: dict[str, Any] | None) -> FieldUpdate | None:
     if not data:
         return None
     return FieldUpdate(
-        partner=data["partner"], event_id=data["event_id"], reference=data["reference"],
-        status=data["status"], occurred_at=datetime.fromisoformat(data["occurred_at"]),
-        location=data.get("location"), address=data.get("address"),
+        partner=data["partner"],
+        event_id=data["event_id"],
+        reference=data["reference"],
+        status=data["status"],
+        occurred_at=datetime.fromisoformat(data["occurred_at"]),
+        location=data.get("location"),
+        address=data.get("address"),
         signed_by=data.get("signed_by"),
         amount=Decimal(data["amount"]) if data.get("amount") is not None else None,
-        currency=data.get("currency"), detail=data.get("detail"),
-        postal_code=data.get("postal_code"), city=data.get("city"), country=data.get("country"),
-        pickup_point_id=data.get("pickup_point_id"), handed_to=data.get("handed_to"),
+        currency=data.get("currency"),
+        detail=data.get("detail"),
+        postal_code=data.get("postal_code"),
+        city=data.get("city"),
+        country=data.get("country"),
+        pickup_point_id=data.get("pickup_point_id"),
+        handed_to=data.get("handed_to"),
         carrier_code=data.get("carrier_code"),
         handoff_partner=(data.get("handoff") or {}).get("partner"),
         handoff_reference=(data.get("handoff") or {}).get("reference"),
@@ -93,30 +122,54 @@ def update_from_evidence(data: dict[str, Any] | None) -> FieldUpdate | None:
 def at_risk_from_row(data: dict[str, Any] | None) -> AtRisk | None:
     if not data:
         return None
-    return AtRisk(cause=data["cause"], since=datetime.fromisoformat(data["since"]),
-                  evidence=update_from_evidence(data.get("evidence")))
+    return AtRisk(
+        cause=data["cause"], since=datetime.fromisoformat(data["since"]), evidence=update_from_evidence(data.get("evidence"))
+    )
 
 
 def promise_from_row(row: Any) -> Promise:
     return Promise(
-        promise_id=row.promise_id, case_id=row.case_id, kind=PromiseKind(row.kind),
-        partner=row.partner, reference=row.reference, due_at=row.due_at, expect=dict(row.expect),
-        said=row.said, created_at=row.created_at, addressed=row.addressed,
-        outcome=Outcome(verdict=Verdict(row.verdict), reason=Reason(row.reason) if row.reason else None,
-                        fulfilled_at=row.fulfilled_at, evidence=update_from_evidence(row.evidence),
-                        unverified=tuple(row.unverified or ()), at_risk=at_risk_from_row(row.at_risk)),
-        parent_id=row.parent_id, snoozed_until=row.snoozed_until, replaces=row.replaces,
-        plan=tuple(PlannedStep(role=s["role"], kind=PromiseKind(s["kind"]), due_in_hours=s["due_in_hours"])
-                   for s in row.plan or ()),
+        promise_id=row.promise_id,
+        case_id=row.case_id,
+        kind=PromiseKind(row.kind),
+        partner=row.partner,
+        reference=row.reference,
+        due_at=row.due_at,
+        expect=dict(row.expect),
+        said=row.said,
+        created_at=row.created_at,
+        addressed=row.addressed,
+        outcome=Outcome(
+            verdict=Verdict(row.verdict),
+            reason=Reason(row.reason) if row.reason else None,
+            fulfilled_at=row.fulfilled_at,
+            evidence=update_from_evidence(row.evidence),
+            unverified=tuple(row.unverified or ()),
+            at_risk=at_risk_from_row(row.at_risk),
+        ),
+        parent_id=row.parent_id,
+        snoozed_until=row.snoozed_until,
+        replaces=row.replaces,
+        plan=tuple(
+            PlannedStep(role=s["role"], kind=PromiseKind(s["kind"]), due_in_hours=s["due_in_hours"]) for s in row.plan or ()
+        ),
     )
 
 
 def case_from_row(row: Any) -> Case:
     return Case(
-        case_id=row.case_id, status=CaseStatus(row.status), reopen_count=row.reopen_count,
-        customer_ref=row.customer_ref, order_ref=row.order_ref, linked_to=row.linked_to,
-        created_at=row.created_at, resolved_at=row.resolved_at, closed_at=row.closed_at,
-        status_changed_at=row.status_changed_at, disputed=row.disputed, owner=row.owner,
+        case_id=row.case_id,
+        status=CaseStatus(row.status),
+        reopen_count=row.reopen_count,
+        customer_ref=row.customer_ref,
+        order_ref=row.order_ref,
+        linked_to=row.linked_to,
+        created_at=row.created_at,
+        resolved_at=row.resolved_at,
+        closed_at=row.closed_at,
+        status_changed_at=row.status_changed_at,
+        disputed=row.disputed,
+        owner=row.owner,
     )
 
 
@@ -129,11 +182,21 @@ class SqlCaseRepository(ports.CaseRepository):
         self.conn = conn
 
     def add(self, case: Case) -> None:
-        self.conn.execute(t.cases.insert().values(
-            case_id=case.case_id, status=case.status.value, reopen_count=case.reopen_count,
-            customer_ref=case.customer_ref, order_ref=case.order_ref, linked_to=case.linked_to,
-            disputed=case.disputed, created_at=case.created_at, resolved_at=case.resolved_at,
-            closed_at=case.closed_at, status_changed_at=case.created_at))
+        self.conn.execute(
+            t.cases.insert().values(
+                case_id=case.case_id,
+                status=case.status.value,
+                reopen_count=case.reopen_count,
+                customer_ref=case.customer_ref,
+                order_ref=case.order_ref,
+                linked_to=case.linked_to,
+                disputed=case.disputed,
+                created_at=case.created_at,
+                resolved_at=case.resolved_at,
+                closed_at=case.closed_at,
+                status_changed_at=case.created_at,
+            )
+        )
 
     def get(self, case_id: str) -> Case | None:
         row = self.conn.execute(select(t.cases).where(t.cases.c.case_id == case_id)).first()
@@ -143,20 +206,34 @@ class SqlCaseRepository(ports.CaseRepository):
         ids = sorted(set(case_ids))
         if not ids:
             return {}
-        rows = self.conn.execute(select(t.cases).where(t.cases.c.case_id.in_(ids))
-                                 .order_by(t.cases.c.case_id).with_for_update())
+        rows = self.conn.execute(select(t.cases).where(t.cases.c.case_id.in_(ids)).order_by(t.cases.c.case_id).with_for_update())
         return {row.case_id: case_from_row(row) for row in rows}
 
     def save(self, cases: Sequence[Case]) -> None:
         self.conn.execute(
-            update(t.cases).where(t.cases.c.case_id == bindparam("b_case_id")).values(
-                status=bindparam("b_status"), reopen_count=bindparam("b_reopen_count"),
-                resolved_at=bindparam("b_resolved_at"), closed_at=bindparam("b_closed_at"),
-                disputed=bindparam("b_disputed"), status_changed_at=bindparam("b_changed_at")),
-            [{"b_case_id": c.case_id, "b_status": c.status.value, "b_reopen_count": c.reopen_count,
-              "b_resolved_at": c.resolved_at, "b_closed_at": c.closed_at, "b_disputed": c.disputed,
-              "b_changed_at": c.status_changed_at}
-             for c in cases])
+            update(t.cases)
+            .where(t.cases.c.case_id == bindparam("b_case_id"))
+            .values(
+                status=bindparam("b_status"),
+                reopen_count=bindparam("b_reopen_count"),
+                resolved_at=bindparam("b_resolved_at"),
+                closed_at=bindparam("b_closed_at"),
+                disputed=bindparam("b_disputed"),
+                status_changed_at=bindparam("b_changed_at"),
+            ),
+            [
+                {
+                    "b_case_id": c.case_id,
+                    "b_status": c.status.value,
+                    "b_reopen_count": c.reopen_count,
+                    "b_resolved_at": c.resolved_at,
+                    "b_closed_at": c.closed_at,
+                    "b_disputed": c.disputed,
+                    "b_changed_at": c.status_changed_at,
+                }
+                for c in cases
+            ],
+        )
 
     def latest_by_refs(self, customer_ref: str | None, order_ref: str | None) -> Case | None:
         conditions = []
@@ -166,27 +243,28 @@ class SqlCaseRepository(ports.CaseRepository):
             conditions.append(t.cases.c.order_ref == order_ref)
         if not conditions:
             return None
-        closed_last = (t.cases.c.status == CaseStatus.CLOSED.value)
-        row = self.conn.execute(select(t.cases).where(or_(*conditions))
-                                .order_by(closed_last, t.cases.c.created_at.desc()).limit(1)).first()
+        closed_last = t.cases.c.status == CaseStatus.CLOSED.value
+        row = self.conn.execute(
+            select(t.cases).where(or_(*conditions)).order_by(closed_last, t.cases.c.created_at.desc()).limit(1)
+        ).first()
         return case_from_row(row) if row else None
 
     def lock_resolved_before(self, before: datetime, limit: int) -> list[Case]:
         rows = self.conn.execute(
-            select(t.cases).where(t.cases.c.status == CaseStatus.RESOLVED.value,
-                                  t.cases.c.resolved_at < before)
-            .order_by(t.cases.c.resolved_at).limit(limit).with_for_update(skip_locked=True))
+            select(t.cases)
+            .where(t.cases.c.status == CaseStatus.RESOLVED.value, t.cases.c.resolved_at < before)
+            .order_by(t.cases.c.resolved_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
         return [case_from_row(r) for r in rows]
 
     def assign(self, case_id: str, owner: str | None, at: datetime) -> None:
-        self.conn.execute(update(t.cases).where(t.cases.c.case_id == case_id)
-                          .values(owner=owner, owned_at=at if owner else None))
+        self.conn.execute(update(t.cases).where(t.cases.c.case_id == case_id).values(owner=owner, owned_at=at if owner else None))
 
-    def reopened_to_escalate(self, now: datetime, older_than: timedelta, reopen_count: int,
-                             limit: int = 200) -> list[Case]:
+    def reopened_to_escalate(self, now: datetime, older_than: timedelta, reopen_count: int, limit: int = 200) -> list[Case]:
         c = t.cases
-        long_reopened = select(c).where(c.c.status == CaseStatus.REOPENED.value,
-                                        c.c.status_changed_at <= now - older_than)
+        long_reopened = select(c).where(c.c.status == CaseStatus.REOPENED.value, c.c.status_changed_at <= now - older_than)
         repeat = select(c).where(c.c.status == CaseStatus.REOPENED.value, c.c.reopen_count >= reopen_count)
         rows = {r.case_id: r for r in self.conn.execute(long_reopened.limit(limit))}
         rows.update({r.case_id: r for r in self.conn.execute(repeat.limit(limit))})
@@ -198,25 +276,47 @@ class SqlComplaintRepository(ports.ComplaintRepository):
         self.conn = conn
 
     def case_id_for(self, channel: str, external_id: str) -> str | None:
-        return self.conn.execute(select(t.complaints.c.case_id).where(
-            t.complaints.c.channel == channel, t.complaints.c.external_id == external_id)).scalar()
+        return self.conn.execute(
+            select(t.complaints.c.case_id).where(t.complaints.c.channel == channel, t.complaints.c.external_id == external_id)
+        ).scalar()
 
     def add(self, case_id: str, complaint: Complaint, received_at: datetime) -> bool:
-        stmt = dialect_insert(self.conn, t.complaints).values(
-            case_id=case_id, channel=complaint.channel, external_id=complaint.external_id,
-            author=complaint.author, text=complaint.text, posted_at=complaint.posted_at,
-            received_at=received_at, customer_ref=complaint.customer_ref,
-            order_ref=complaint.order_ref, tracking_numbers=list(complaint.tracking_numbers),
-        ).on_conflict_do_nothing().returning(t.complaints.c.id)
+        stmt = (
+            dialect_insert(self.conn, t.complaints)
+            .values(
+                case_id=case_id,
+                channel=complaint.channel,
+                external_id=complaint.external_id,
+                author=complaint.author,
+                text=complaint.text,
+                posted_at=complaint.posted_at,
+                received_at=received_at,
+                customer_ref=complaint.customer_ref,
+                order_ref=complaint.order_ref,
+                tracking_numbers=list(complaint.tracking_numbers),
+            )
+            .on_conflict_do_nothing()
+            .returning(t.complaints.c.id)
+        )
         return self.conn.execute(stmt).first() is not None
 
     def for_case(self, case_id: str) -> list[Complaint]:
-        rows = self.conn.execute(select(t.complaints).where(t.complaints.c.case_id == case_id)
-                                 .order_by(t.complaints.c.posted_at, t.complaints.c.id))
-        return [Complaint(channel=r.channel, external_id=r.external_id, author=r.author,
-                          text=r.text, posted_at=r.posted_at, customer_ref=r.customer_ref,
-                          order_ref=r.order_ref, tracking_numbers=tuple(r.tracking_numbers or ()))
-                for r in rows]
+        rows = self.conn.execute(
+            select(t.complaints).where(t.complaints.c.case_id == case_id).order_by(t.complaints.c.posted_at, t.complaints.c.id)
+        )
+        return [
+            Complaint(
+                channel=r.channel,
+                external_id=r.external_id,
+                author=r.author,
+                text=r.text,
+                posted_at=r.posted_at,
+                customer_ref=r.customer_ref,
+                order_ref=r.order_ref,
+                tracking_numbers=tuple(r.tracking_numbers or ()),
+            )
+            for r in rows
+        ]
 
 
 def _outcome_values(promise: Promise) -> dict[str, Any]:
@@ -238,13 +338,25 @@ class SqlPromiseRepository(ports.PromiseRepository):
         self.conn = conn
 
     def add(self, promise: Promise) -> None:
-        self.conn.execute(t.promises.insert().values(
-            promise_id=promise.promise_id, case_id=promise.case_id, kind=promise.kind.value,
-            partner=promise.partner, reference=promise.reference, due_at=promise.due_at,
-            expect=promise.expect, said=promise.said, created_at=promise.created_at,
-            verdict_at=promise.created_at, risk_check_at=silence_check_at(promise), parent_id=promise.parent_id,
-            replaces=promise.replaces,
-            plan=[step.detail() for step in promise.plan] or None, **_outcome_values(promise)))
+        self.conn.execute(
+            t.promises.insert().values(
+                promise_id=promise.promise_id,
+                case_id=promise.case_id,
+                kind=promise.kind.value,
+                partner=promise.partner,
+                reference=promise.reference,
+                due_at=promise.due_at,
+                expect=promise.expect,
+                said=promise.said,
+                created_at=promise.created_at,
+                verdict_at=promise.created_at,
+                risk_check_at=silence_check_at(promise),
+                parent_id=promise.parent_id,
+                replaces=promise.replaces,
+                plan=[step.detail() for step in promise.plan] or None,
+                **_outcome_values(promise),
+            )
+        )
 
     def get(self, promise_id: str) -> Promise | None:
         row = self.conn.execute(select(t.promises).where(t.promises.c.promise_id == promise_id)).first()
@@ -255,37 +367,52 @@ class SqlPromiseRepository(ports.PromiseRepository):
         if not refs:
             return []
         rows = self.conn.execute(
-            select(t.promises).join(t.cases, t.cases.c.case_id == t.promises.c.case_id)
-            .where(by_partner_reference(t.promises.c, refs), t.cases.c.status != CaseStatus.CLOSED.value))
+            select(t.promises)
+            .join(t.cases, t.cases.c.case_id == t.promises.c.case_id)
+            .where(by_partner_reference(t.promises.c, refs), t.cases.c.status != CaseStatus.CLOSED.value)
+        )
         return [promise_from_row(r) for r in rows]
 
     def for_cases(self, case_ids: Iterable[str]) -> list[Promise]:
         ids = list(case_ids)
         if not ids:
             return []
-        rows = self.conn.execute(select(t.promises).where(t.promises.c.case_id.in_(ids))
-                                 .order_by(t.promises.c.created_at, t.promises.c.promise_id))
+        rows = self.conn.execute(
+            select(t.promises).where(t.promises.c.case_id.in_(ids)).order_by(t.promises.c.created_at, t.promises.c.promise_id)
+        )
         return [promise_from_row(r) for r in rows]
 
     def mark_addressed(self, case_id: str) -> None:
-        self.conn.execute(update(t.promises).where(t.promises.c.case_id == case_id,
-                                                   ~t.promises.c.addressed).values(addressed=True))
+        self.conn.execute(
+            update(t.promises).where(t.promises.c.case_id == case_id, ~t.promises.c.addressed).values(addressed=True)
+        )
 
     def save_outcomes(self, promises: Sequence[Promise], now: datetime) -> None:
         if not promises:
             return
         self.conn.execute(
-            update(t.promises).where(t.promises.c.promise_id == bindparam("b_id")).values(
-                verdict=bindparam("b_verdict"), reason=bindparam("b_reason"),
-                fulfilled_at=bindparam("b_fulfilled_at"), evidence=bindparam("b_evidence"),
-                addressed=bindparam("b_addressed"), verdict_at=bindparam("b_verdict_at"),
-                unverified=bindparam("b_unverified"), at_risk=bindparam("b_at_risk"),
-                at_risk_since=bindparam("b_at_risk_since")),
-            [{"b_id": p.promise_id, "b_verdict_at": now,
-              **{f"b_{k}": v for k, v in _outcome_values(p).items()}} for p in promises])
+            update(t.promises)
+            .where(t.promises.c.promise_id == bindparam("b_id"))
+            .values(
+                verdict=bindparam("b_verdict"),
+                reason=bindparam("b_reason"),
+                fulfilled_at=bindparam("b_fulfilled_at"),
+                evidence=bindparam("b_evidence"),
+                addressed=bindparam("b_addressed"),
+                verdict_at=bindparam("b_verdict_at"),
+                unverified=bindparam("b_unverified"),
+                at_risk=bindparam("b_at_risk"),
+                at_risk_since=bindparam("b_at_risk_since"),
+            ),
+            [
+                {"b_id": p.promise_id, "b_verdict_at": now, **{f"b_{k}": v for k, v in _outcome_values(p).items()}}
+                for p in promises
+            ],
+        )
 
-    def acknowledge(self, promise_id: str, by: str, at: datetime, snoozed_until: datetime | None,
-                    *, keep_snooze: bool = False) -> None:
+    def acknowledge(
+        self, promise_id: str, by: str, at: datetime, snoozed_until: datetime | None, *, keep_snooze: bool = False
+    ) -> None:
         values: dict[str, Any] = {"acknowledged_by": by, "acknowledged_at": at}
         if not keep_snooze:
             values["snoozed_until"] = snoozed_until
@@ -296,9 +423,13 @@ class SqlPromiseRepository(ports.PromiseRepository):
         p, c = t.promises, t.cases
         found: list[str] = []
         for column in (p.c.due_at, p.c.risk_check_at):
-            stmt = (select(c.c.case_id).join(p, p.c.case_id == c.c.case_id)
-                    .where(p.c.verdict == Verdict.PENDING.value, column < now)
-                    .order_by(column).limit(limit - len(found)))
+            stmt = (
+                select(c.c.case_id)
+                .join(p, p.c.case_id == c.c.case_id)
+                .where(p.c.verdict == Verdict.PENDING.value, column < now)
+                .order_by(column)
+                .limit(limit - len(found))
+            )
             if found:
                 stmt = stmt.where(c.c.case_id.not_in(found))
             if _is_pg(self.conn):
@@ -311,8 +442,11 @@ class SqlPromiseRepository(ports.PromiseRepository):
     def risk_checked(self, case_ids: Iterable[str], now: datetime) -> None:
         ids = sorted(set(case_ids))
         if ids:
-            self.conn.execute(update(t.promises).where(t.promises.c.case_id.in_(ids),
-                                                       t.promises.c.risk_check_at <= now).values(risk_check_at=None))
+            self.conn.execute(
+                update(t.promises)
+                .where(t.promises.c.case_id.in_(ids), t.promises.c.risk_check_at <= now)
+                .values(risk_check_at=None)
+            )
 
 
 def _lock_key(text: str) -> int:
@@ -356,8 +490,9 @@ def reference_lock_plan(refs: Iterable[RefKey], limit: int = MAX_REFERENCE_LOCKS
     plan = [(ALL_PARTNERS_LOCK_KEY, True)]
     plan += [(key, few) for key in sorted({partner_lock_key(p) for p in by_partner})]
     if few:
-        plan += [(key, False) for key in sorted({reference_lock_key(p, r)
-                                                 for p, references in by_partner.items() for r in references})]
+        plan += [
+            (key, False) for key in sorted({reference_lock_key(p, r) for p, references in by_partner.items() for r in references})
+        ]
     return plan
 
 
@@ -374,24 +509,48 @@ class SqlUpdateRepository(ports.UpdateRepository):
         # Inserted in (partner, event_id) order whatever the order they came in: two transactions
         # inserting overlapping events then wait on each other in one order, never in a cycle
         # (PostgreSQL's "deadlock detected … while inserting index tuple").
-        rows = [{
-            "partner": u.partner, "event_id": u.event_id, "reference": u.reference,
-            "status": u.status, "occurred_at": u.occurred_at, "received_at": received_at,
-            "location": u.location, "address": u.address, "signed_by": u.signed_by,
-            "amount": str(u.amount) if u.amount is not None else None, "currency": u.currency,
-            "detail": u.detail, **{name: getattr(u, name) for name in V11_FIELDS},
-        } for u in (updates[first_index[key]] for key in sorted(first_index))]
+        rows = [
+            {
+                "partner": u.partner,
+                "event_id": u.event_id,
+                "reference": u.reference,
+                "status": u.status,
+                "occurred_at": u.occurred_at,
+                "received_at": received_at,
+                "location": u.location,
+                "address": u.address,
+                "signed_by": u.signed_by,
+                "amount": str(u.amount) if u.amount is not None else None,
+                "currency": u.currency,
+                "detail": u.detail,
+                **{name: getattr(u, name) for name in V11_FIELDS},
+            }
+            for u in (updates[first_index[key]] for key in sorted(first_index))
+        ]
         if _is_pg(self.conn):
             inserted = self._insert_pg(rows)
         else:
-            stmt = (dialect_insert(self.conn, t.updates).on_conflict_do_nothing()
-                    .returning(t.updates.c.partner, t.updates.c.event_id))
+            stmt = (
+                dialect_insert(self.conn, t.updates).on_conflict_do_nothing().returning(t.updates.c.partner, t.updates.c.event_id)
+            )
             inserted = {(r.partner, r.event_id) for r in self.conn.execute(stmt, rows)}
-        return [(u.partner, u.event_id) in inserted and first_index[(u.partner, u.event_id)] == i
-                for i, u in enumerate(updates)]
+        return [(u.partner, u.event_id) in inserted and first_index[(u.partner, u.event_id)] == i for i, u in enumerate(updates)]
 
-    _COLUMNS = ("partner", "event_id", "reference", "status", "occurred_at", "received_at",
-                "location", "address", "signed_by", "amount", "currency", "detail", *V11_FIELDS)
+    _COLUMNS = (
+        "partner",
+        "event_id",
+        "reference",
+        "status",
+        "occurred_at",
+        "received_at",
+        "location",
+        "address",
+        "signed_by",
+        "amount",
+        "currency",
+        "detail",
+        *V11_FIELDS,
+    )
 
     def _insert_pg(self, rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
         """The hot path's one big statement: psycopg2's execute_values, half the cost of
@@ -399,12 +558,15 @@ class SqlUpdateRepository(ports.UpdateRepository):
         import psycopg2
         from psycopg2.extras import execute_values
 
-        statement = (f"INSERT INTO updates ({', '.join(self._COLUMNS)}) VALUES %s "
-                     "ON CONFLICT (partner, event_id) DO NOTHING RETURNING partner, event_id")
+        statement = (
+            f"INSERT INTO updates ({', '.join(self._COLUMNS)}) VALUES %s "
+            "ON CONFLICT (partner, event_id) DO NOTHING RETURNING partner, event_id"
+        )
         cursor = self.conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
-            returned = execute_values(cursor, statement, [tuple(row[c] for c in self._COLUMNS) for row in rows],
-                                      page_size=len(rows), fetch=True)
+            returned = execute_values(
+                cursor, statement, [tuple(row[c] for c in self._COLUMNS) for row in rows], page_size=len(rows), fetch=True
+            )
         except psycopg2.Error as exc:
             # An error of the raw cursor goes through SQLAlchemy's own error path, as if the
             # statement had been run by it: wrapped in a DBAPIError (a 503 or a retry, never a
@@ -429,7 +591,8 @@ class SqlUpdateRepository(ports.UpdateRepository):
                 "ELSE pg_advisory_xact_lock(s.k) END) FROM "
                 "(SELECT k, shared FROM unnest(%(keys)s::bigint[], %(shared)s::boolean[]) "
                 "WITH ORDINALITY AS u(k, shared, n) ORDER BY n) AS s",
-                {"keys": [key for key, _ in plan], "shared": [shared for _, shared in plan]})
+                {"keys": [key for key, _ in plan], "shared": [shared for _, shared in plan]},
+            )
 
     def for_references(self, refs: Iterable[RefKey]) -> dict[RefKey, list[FieldUpdate]]:
         refs = list(refs)
@@ -447,20 +610,23 @@ class SqlTimelineRepository(ports.TimelineRepository):
 
     def append(self, entries: Sequence[TimelineEntry]) -> None:
         if entries:
-            self.conn.execute(t.timeline.insert(), [
-                {"case_id": e.case_id, "at": e.at, "type": e.type.value, "actor": e.actor,
-                 "detail": e.detail} for e in entries])
+            self.conn.execute(
+                t.timeline.insert(),
+                [{"case_id": e.case_id, "at": e.at, "type": e.type.value, "actor": e.actor, "detail": e.detail} for e in entries],
+            )
 
     def for_case(self, case_id: str) -> list[TimelineEntry]:
-        rows = self.conn.execute(select(t.timeline).where(t.timeline.c.case_id == case_id)
-                                 .order_by(t.timeline.c.id))
+        rows = self.conn.execute(select(t.timeline).where(t.timeline.c.case_id == case_id).order_by(t.timeline.c.id))
         return [TimelineEntry(r.case_id, r.at, EntryType(r.type), r.actor, r.detail) for r in rows]
 
     def record_alert_attempt(self, entry: TimelineEntry) -> None:
         tl = t.timeline
         # A case holds a few alert entries: read them along (case_id, id), match the key here.
-        rows = self.conn.execute(select(tl.c.id, tl.c.detail).where(
-            tl.c.case_id == entry.case_id, tl.c.type == EntryType.ALERT.value).order_by(tl.c.id.desc()))
+        rows = self.conn.execute(
+            select(tl.c.id, tl.c.detail)
+            .where(tl.c.case_id == entry.case_id, tl.c.type == EntryType.ALERT.value)
+            .order_by(tl.c.id.desc())
+        )
         found = next((r for r in rows if (r.detail or {}).get("key") == entry.detail.get("key")), None)
         if found is None:
             self.append([TimelineEntry(entry.case_id, entry.at, entry.type, entry.actor, merge_alert(None, entry))])
@@ -474,38 +640,74 @@ class SqlSuggestionRepository(ports.SuggestionRepository):
 
     def add(self, suggestions: Sequence[Suggestion]) -> None:
         if suggestions:
-            self.conn.execute(t.suggestions.insert(), [{
-                "suggestion_id": s.suggestion_id, "case_id": s.case_id, "kind": s.kind, "due_at": s.due_at,
-                "said_at": s.said_at, "expect": dict(s.expect), "confidence": s.confidence, "evidence": s.evidence,
-                "partner": s.partner, "reference": s.reference, "state": s.state.value,
-                "created_at": s.created_at} for s in suggestions])
+            self.conn.execute(
+                t.suggestions.insert(),
+                [
+                    {
+                        "suggestion_id": s.suggestion_id,
+                        "case_id": s.case_id,
+                        "kind": s.kind,
+                        "due_at": s.due_at,
+                        "said_at": s.said_at,
+                        "expect": dict(s.expect),
+                        "confidence": s.confidence,
+                        "evidence": s.evidence,
+                        "partner": s.partner,
+                        "reference": s.reference,
+                        "state": s.state.value,
+                        "created_at": s.created_at,
+                    }
+                    for s in suggestions
+                ],
+            )
 
     @staticmethod
     def _suggestion(r: Any) -> Suggestion:
         return Suggestion(
-            suggestion_id=r.suggestion_id, case_id=r.case_id, kind=r.kind, due_at=r.due_at, said_at=r.said_at,
-            confidence=r.confidence, evidence=r.evidence, expect=dict(r.expect or {}), partner=r.partner,
-            reference=r.reference, state=SuggestionState(r.state), created_at=r.created_at,
-            settled_at=r.settled_at, settled_by=r.settled_by, promise_id=r.promise_id)
+            suggestion_id=r.suggestion_id,
+            case_id=r.case_id,
+            kind=r.kind,
+            due_at=r.due_at,
+            said_at=r.said_at,
+            confidence=r.confidence,
+            evidence=r.evidence,
+            expect=dict(r.expect or {}),
+            partner=r.partner,
+            reference=r.reference,
+            state=SuggestionState(r.state),
+            created_at=r.created_at,
+            settled_at=r.settled_at,
+            settled_by=r.settled_by,
+            promise_id=r.promise_id,
+        )
 
     def get(self, case_id: str, suggestion_id: str) -> Suggestion | None:
-        row = self.conn.execute(select(t.suggestions).where(
-            t.suggestions.c.case_id == case_id, t.suggestions.c.suggestion_id == suggestion_id)).first()
+        row = self.conn.execute(
+            select(t.suggestions).where(t.suggestions.c.case_id == case_id, t.suggestions.c.suggestion_id == suggestion_id)
+        ).first()
         return self._suggestion(row) if row else None
 
     def for_case(self, case_id: str, state: SuggestionState | None = None) -> list[Suggestion]:
         query = select(t.suggestions).where(t.suggestions.c.case_id == case_id)
         if state is not None:
             query = query.where(t.suggestions.c.state == state.value)
-        return [self._suggestion(r) for r in self.conn.execute(query.order_by(t.suggestions.c.created_at,
-                                                                              t.suggestions.c.suggestion_id))]
+        return [
+            self._suggestion(r)
+            for r in self.conn.execute(query.order_by(t.suggestions.c.created_at, t.suggestions.c.suggestion_id))
+        ]
 
-    def settle(self, case_id: str, suggestion_id: str, state: SuggestionState, at: datetime, by: str,
-               promise_id: str | None = None) -> bool:
-        result = self.conn.execute(t.suggestions.update().where(
-            t.suggestions.c.case_id == case_id, t.suggestions.c.suggestion_id == suggestion_id,
-            t.suggestions.c.state == SuggestionState.OPEN.value,
-        ).values(state=state.value, settled_at=at, settled_by=by, promise_id=promise_id))
+    def settle(
+        self, case_id: str, suggestion_id: str, state: SuggestionState, at: datetime, by: str, promise_id: str | None = None
+    ) -> bool:
+        result = self.conn.execute(
+            t.suggestions.update()
+            .where(
+                t.suggestions.c.case_id == case_id,
+                t.suggestions.c.suggestion_id == suggestion_id,
+                t.suggestions.c.state == SuggestionState.OPEN.value,
+            )
+            .values(state=state.value, settled_at=at, settled_by=by, promise_id=promise_id)
+        )
         return result.rowcount == 1
 
 
@@ -523,10 +725,28 @@ class SqlWorkQueue:
     def renew(self, item_id: Any, attempts: int, until: datetime) -> bool:
         return outbox_store.renew(self.conn, self.table, item_id, attempts, until)
 
-    def finish(self, item_id: Any, *, state: str, now: datetime, attempts: int,
-               next_attempt_at: datetime | None = None, error: str | None = None, response: Any = None) -> bool:
-        return outbox_store.finish(self.conn, self.table, item_id, state=state, now=now, attempts=attempts,
-                                   next_attempt_at=next_attempt_at, error=error, response=response)
+    def finish(
+        self,
+        item_id: Any,
+        *,
+        state: str,
+        now: datetime,
+        attempts: int,
+        next_attempt_at: datetime | None = None,
+        error: str | None = None,
+        response: Any = None,
+    ) -> bool:
+        return outbox_store.finish(
+            self.conn,
+            self.table,
+            item_id,
+            state=state,
+            now=now,
+            attempts=attempts,
+            next_attempt_at=next_attempt_at,
+            error=error,
+            response=response,
+        )
 
     def has_due(self, now: datetime) -> bool:
         return outbox_store.has_due(self.conn, self.table, now)
@@ -539,10 +759,25 @@ class SqlOutboxRepository(SqlWorkQueue, ports.OutboxRepository):
         if not alerts:
             return set()
         stmt = dialect_insert(self.conn, t.outbox).on_conflict_do_nothing().returning(t.outbox.c.key)
-        return set(self.conn.execute(stmt, [
-            {"key": a.key, "case_id": a.case_id, "promise_id": a.promise_id, "kind": a.kind,
-             "payload": tracing.with_trace(a.payload), "state": "pending", "attempts": 0, "created_at": now,
-             "next_attempt_at": now} for a in alerts]).scalars())
+        return set(
+            self.conn.execute(
+                stmt,
+                [
+                    {
+                        "key": a.key,
+                        "case_id": a.case_id,
+                        "promise_id": a.promise_id,
+                        "kind": a.kind,
+                        "payload": tracing.with_trace(a.payload),
+                        "state": "pending",
+                        "attempts": 0,
+                        "created_at": now,
+                        "next_attempt_at": now,
+                    }
+                    for a in alerts
+                ],
+            ).scalars()
+        )
 
 
 class SqlOutboundRepository(SqlWorkQueue, ports.OutboundRepository):
@@ -550,15 +785,29 @@ class SqlOutboundRepository(SqlWorkQueue, ports.OutboundRepository):
 
     def add(self, promises: Sequence[Promise], now: datetime) -> None:
         if promises:
-            self.conn.execute(dialect_insert(self.conn, t.outbound_requests).on_conflict_do_nothing(), [
-                {"promise_id": p.promise_id, "case_id": p.case_id, "partner": p.partner,
-                 "state": "pending", "attempts": 0, "created_at": now, "next_attempt_at": now}
-                for p in promises])
+            self.conn.execute(
+                dialect_insert(self.conn, t.outbound_requests).on_conflict_do_nothing(),
+                [
+                    {
+                        "promise_id": p.promise_id,
+                        "case_id": p.case_id,
+                        "partner": p.partner,
+                        "state": "pending",
+                        "attempts": 0,
+                        "created_at": now,
+                        "next_attempt_at": now,
+                    }
+                    for p in promises
+                ],
+            )
 
     def requeue(self, promise: Promise, now: datetime) -> None:
         self.add([promise], now)
-        self.conn.execute(update(t.outbound_requests).where(t.outbound_requests.c.promise_id == promise.promise_id)
-                          .values(state="pending", attempts=0, next_attempt_at=now, last_error=None))
+        self.conn.execute(
+            update(t.outbound_requests)
+            .where(t.outbound_requests.c.promise_id == promise.promise_id)
+            .values(state="pending", attempts=0, next_attempt_at=now, last_error=None)
+        )
 
 
 class SqlPeopleDirectory(ports.PeopleDirectory):
@@ -567,9 +816,12 @@ class SqlPeopleDirectory(ports.PeopleDirectory):
 
     def person(self, name: str) -> ports.Person | None:
         k = t.api_keys
-        row = self.conn.execute(select(k.c.name, k.c.alert_url).where(
-            k.c.name == name, k.c.revoked_at.is_(None), k.c.role.in_(("agent", "ops")))
-            .order_by(k.c.alert_url.is_(None), k.c.id.desc()).limit(1)).first()
+        row = self.conn.execute(
+            select(k.c.name, k.c.alert_url)
+            .where(k.c.name == name, k.c.revoked_at.is_(None), k.c.role.in_(("agent", "ops")))
+            .order_by(k.c.alert_url.is_(None), k.c.id.desc())
+            .limit(1)
+        ).first()
         return ports.Person(row.name, row.alert_url) if row else None
 
 

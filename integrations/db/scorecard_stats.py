@@ -75,8 +75,9 @@ class PeriodStats:
     counts: Counter = field(default_factory=Counter)
     keep_times: dict[str, KeepTimes] = field(default_factory=lambda: defaultdict(KeepTimes))
 
-    def add_promise(self, partner: str, created_at: datetime, verdict: str, reason: str | None,
-                    fulfilled_at: datetime | None, n: int) -> None:
+    def add_promise(
+        self, partner: str, created_at: datetime, verdict: str, reason: str | None, fulfilled_at: datetime | None, n: int
+    ) -> None:
         count_key, kept = tally(partner, created_at, verdict, reason, fulfilled_at)
         self.counts[count_key] += n
         if kept is not None:
@@ -84,8 +85,9 @@ class PeriodStats:
             self.keep_times[partner].add(bucket, n, n * seconds)
 
 
-def tally(partner: str, created_at: datetime, verdict: str, reason: str | None,
-          fulfilled_at: datetime | None) -> tuple[tuple, tuple[int, float] | None]:
+def tally(
+    partner: str, created_at: datetime, verdict: str, reason: str | None, fulfilled_at: datetime | None
+) -> tuple[tuple, tuple[int, float] | None]:
     """Where one promise state counts: (partner, UTC day made, verdict, reason or ''), and its
     (time-to-keep bucket, seconds) when it was kept."""
     count_key = (partner, created_at.astimezone(UTC).date(), verdict, reason or "")
@@ -119,29 +121,67 @@ def median_seconds(times: KeepTimes) -> float | None:
 def period_stats(conn: Connection, since: datetime | None) -> PeriodStats:
     """The aggregate for promises made at or after `since` (all of them for None)."""
     boundary = None if since is None else _next_midnight(since)
-    day_rows = select(literal("day", String).label("kind"), days.c.partner, days.c.day,
-                      cast(null(), UTCDateTime).label("created_at"), days.c.verdict, days.c.reason,
-                      cast(null(), Integer).label("bucket"), cast(null(), UTCDateTime).label("fulfilled_at"),
-                      cast(days.c.promises, BigInteger).label("n"), cast(null(), Float).label("seconds"))
-    keep_rows = (select(literal("keep", String), keep.c.partner, cast(null(), Date), cast(null(), UTCDateTime),
-                        cast(null(), String), cast(null(), String), keep.c.bucket, cast(null(), UTCDateTime),
-                        cast(func.sum(keep.c.promises), BigInteger), cast(func.sum(keep.c.seconds), Float))
-                 .group_by(keep.c.partner, keep.c.bucket))
-    delta_rows = select(literal("row", String), d.c.partner, cast(null(), Date), d.c.created_at, d.c.verdict,
-                        d.c.reason, cast(null(), Integer), d.c.fulfilled_at, cast(d.c.sign, BigInteger),
-                        cast(null(), Float))
+    day_rows = select(
+        literal("day", String).label("kind"),
+        days.c.partner,
+        days.c.day,
+        cast(null(), UTCDateTime).label("created_at"),
+        days.c.verdict,
+        days.c.reason,
+        cast(null(), Integer).label("bucket"),
+        cast(null(), UTCDateTime).label("fulfilled_at"),
+        cast(days.c.promises, BigInteger).label("n"),
+        cast(null(), Float).label("seconds"),
+    )
+    keep_rows = select(
+        literal("keep", String),
+        keep.c.partner,
+        cast(null(), Date),
+        cast(null(), UTCDateTime),
+        cast(null(), String),
+        cast(null(), String),
+        keep.c.bucket,
+        cast(null(), UTCDateTime),
+        cast(func.sum(keep.c.promises), BigInteger),
+        cast(func.sum(keep.c.seconds), Float),
+    ).group_by(keep.c.partner, keep.c.bucket)
+    delta_rows = select(
+        literal("row", String),
+        d.c.partner,
+        cast(null(), Date),
+        d.c.created_at,
+        d.c.verdict,
+        d.c.reason,
+        cast(null(), Integer),
+        d.c.fulfilled_at,
+        cast(d.c.sign, BigInteger),
+        cast(null(), Float),
+    )
     # A predicate on created_at even for all time (dates start in 1970): the few live deltas
     # are then read along their index, not by scanning the pages a large fold emptied.
     parts = [day_rows, keep_rows, delta_rows.where(d.c.created_at >= EPOCH)]
     if boundary is not None:
-        parts = [day_rows.where(days.c.day >= boundary.date()), keep_rows.where(keep.c.day >= boundary.date()),
-                 delta_rows.where(d.c.created_at >= boundary)]
+        parts = [
+            day_rows.where(days.c.day >= boundary.date()),
+            keep_rows.where(keep.c.day >= boundary.date()),
+            delta_rows.where(d.c.created_at >= boundary),
+        ]
         if since != boundary:  # the first, partial day, straight from the promises
             p = t.promises
-            parts.append(select(literal("row", String), p.c.partner, cast(null(), Date), p.c.created_at,
-                                p.c.verdict, p.c.reason, cast(null(), Integer), p.c.fulfilled_at,
-                                cast(literal(1), BigInteger), cast(null(), Float))
-                         .where(p.c.created_at >= since, p.c.created_at < boundary))
+            parts.append(
+                select(
+                    literal("row", String),
+                    p.c.partner,
+                    cast(null(), Date),
+                    p.c.created_at,
+                    p.c.verdict,
+                    p.c.reason,
+                    cast(null(), Integer),
+                    p.c.fulfilled_at,
+                    cast(literal(1), BigInteger),
+                    cast(null(), Float),
+                ).where(p.c.created_at >= since, p.c.created_at < boundary)
+            )
     stats = PeriodStats()
     for row in conn.execute(union_all(*parts)):
         if row.kind == "day":
@@ -180,8 +220,11 @@ def fold_batch(conn: Connection, batch: int = FOLD_BATCH) -> int:
     if conn.dialect.name == "postgresql" and not conn.execute(select(func.pg_try_advisory_xact_lock(FOLD_LOCK))).scalar():
         return 0  # another process is folding
     oldest = select(d.c.id).order_by(d.c.id).limit(batch)
-    rows = conn.execute(delete(d).where(d.c.id.in_(oldest)).returning(
-        d.c.partner, d.c.created_at, d.c.verdict, d.c.reason, d.c.fulfilled_at, d.c.sign)).all()
+    rows = conn.execute(
+        delete(d)
+        .where(d.c.id.in_(oldest))
+        .returning(d.c.partner, d.c.created_at, d.c.verdict, d.c.reason, d.c.fulfilled_at, d.c.sign)
+    ).all()
     if not rows:
         return 0
     counts: Counter = Counter()
@@ -195,12 +238,22 @@ def fold_batch(conn: Connection, batch: int = FOLD_BATCH) -> int:
             partner, day = count_key[:2]
             keep_by_day[(partner, day, bucket)] += row.sign
             seconds_by_day[(partner, day, bucket)] += row.sign * seconds
-    _add(conn, days, ("partner", "day", "verdict", "reason"),
-         [{"partner": p, "day": day, "verdict": v, "reason": r, "promises": n}
-          for (p, day, v, r), n in counts.items() if n])
-    _add(conn, keep, ("partner", "day", "bucket"),
-         [{"partner": p, "day": day, "bucket": b, "promises": n, "seconds": seconds_by_day[(p, day, b)]}
-          for (p, day, b), n in keep_by_day.items() if n or seconds_by_day[(p, day, b)]])
+    _add(
+        conn,
+        days,
+        ("partner", "day", "verdict", "reason"),
+        [{"partner": p, "day": day, "verdict": v, "reason": r, "promises": n} for (p, day, v, r), n in counts.items() if n],
+    )
+    _add(
+        conn,
+        keep,
+        ("partner", "day", "bucket"),
+        [
+            {"partner": p, "day": day, "bucket": b, "promises": n, "seconds": seconds_by_day[(p, day, b)]}
+            for (p, day, b), n in keep_by_day.items()
+            if n or seconds_by_day[(p, day, b)]
+        ],
+    )
     return len(rows)
 
 

@@ -22,17 +22,20 @@ from sqlalchemy import (
 
 from integrations.db.types import UTCDateTime
 
-metadata = MetaData(naming_convention={
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-})
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
 # BIGSERIAL on PostgreSQL, INTEGER PRIMARY KEY (rowid) on SQLite.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 cases = Table(
-    "cases", metadata,
+    "cases",
+    metadata,
     Column("case_id", String(36), primary_key=True),
     Column("status", String(16), nullable=False),
     Column("reopen_count", Integer, nullable=False, server_default="0"),
@@ -48,17 +51,25 @@ cases = Table(
     Column("owner", String(200)),
     Column("owned_at", UTCDateTime),
     Index("ix_cases_customer_ref", "customer_ref"),
-    Index("ix_cases_owner", "owner", postgresql_where=text("owner IS NOT NULL"),
-          sqlite_where=text("owner IS NOT NULL")),
+    Index("ix_cases_owner", "owner", postgresql_where=text("owner IS NOT NULL"), sqlite_where=text("owner IS NOT NULL")),
     Index("ix_cases_order_ref", "order_ref"),
-    Index("ix_cases_resolved_at_resolved", "resolved_at",
-          postgresql_where=text("status = 'resolved'"), sqlite_where=text("status = 'resolved'")),
-    Index("ix_cases_status_changed_at_reopened", "status_changed_at",
-          postgresql_where=text("status = 'reopened'"), sqlite_where=text("status = 'reopened'")),
+    Index(
+        "ix_cases_resolved_at_resolved",
+        "resolved_at",
+        postgresql_where=text("status = 'resolved'"),
+        sqlite_where=text("status = 'resolved'"),
+    ),
+    Index(
+        "ix_cases_status_changed_at_reopened",
+        "status_changed_at",
+        postgresql_where=text("status = 'reopened'"),
+        sqlite_where=text("status = 'reopened'"),
+    ),
 )
 
 complaints = Table(
-    "complaints", metadata,
+    "complaints",
+    metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("case_id", String(36), ForeignKey("cases.case_id"), nullable=False),
     Column("channel", String(100), nullable=False),
@@ -75,7 +86,8 @@ complaints = Table(
 )
 
 promises = Table(
-    "promises", metadata,
+    "promises",
+    metadata,
     Column("promise_id", String(36), primary_key=True),
     Column("case_id", String(36), ForeignKey("cases.case_id"), nullable=False),
     Column("kind", String(32), nullable=False),
@@ -104,52 +116,99 @@ promises = Table(
     Column("acknowledged_by", String(200)),
     Column("acknowledged_at", UTCDateTime),
     Column("replaces", String(36)),  # the stuck promise a playbook's next step answers
-    Index("ix_promises_snoozed_until", "snoozed_until", postgresql_where=text("snoozed_until IS NOT NULL"),
-          sqlite_where=text("snoozed_until IS NOT NULL")),
+    Index(
+        "ix_promises_snoozed_until",
+        "snoozed_until",
+        postgresql_where=text("snoozed_until IS NOT NULL"),
+        sqlite_where=text("snoozed_until IS NOT NULL"),
+    ),
     Index("ix_promises_partner_reference", "partner", "reference"),
     Index("ix_promises_case_id", "case_id"),
-    Index("ix_promises_parent_id", "parent_id", postgresql_where=text("parent_id IS NOT NULL"),
-          sqlite_where=text("parent_id IS NOT NULL")),
+    Index(
+        "ix_promises_parent_id",
+        "parent_id",
+        postgresql_where=text("parent_id IS NOT NULL"),
+        sqlite_where=text("parent_id IS NOT NULL"),
+    ),
     # The sweep's "pending promises due before T" and the ops "stuck" list.
-    Index("ix_promises_due_at_pending", "due_at",
-          postgresql_where=text("verdict = 'pending'"), sqlite_where=text("verdict = 'pending'")),
-    Index("ix_promises_due_at_unaddressed", "due_at",
-          postgresql_where=text("verdict = 'broken' AND NOT addressed AND fulfilled_at IS NULL"),
-          sqlite_where=text("verdict = 'broken' AND NOT addressed AND fulfilled_at IS NULL")),
+    Index(
+        "ix_promises_due_at_pending",
+        "due_at",
+        postgresql_where=text("verdict = 'pending'"),
+        sqlite_where=text("verdict = 'pending'"),
+    ),
+    Index(
+        "ix_promises_due_at_unaddressed",
+        "due_at",
+        postgresql_where=text("verdict = 'broken' AND NOT addressed AND fulfilled_at IS NULL"),
+        sqlite_where=text("verdict = 'broken' AND NOT addressed AND fulfilled_at IS NULL"),
+    ),
     Index("ix_promises_partner_created_at", "partner", "created_at"),
     # The first, partial day of a scorecard period is read from the promises (migration 0005).
     Index("ix_promises_created_at", "created_at"),
     # The same two lists filtered by partner (migration 0003).
-    Index("ix_promises_partner_due_at_pending", "partner", "due_at",
-          postgresql_where=text("verdict = 'pending'"), sqlite_where=text("verdict = 'pending'")),
-    Index("ix_promises_partner_due_at_unaddressed", "partner", "due_at",
-          postgresql_where=text("verdict = 'broken' AND NOT addressed AND fulfilled_at IS NULL"),
-          sqlite_where=text("verdict = 'broken' AND NOT addressed AND fulfilled_at IS NULL")),
+    Index(
+        "ix_promises_partner_due_at_pending",
+        "partner",
+        "due_at",
+        postgresql_where=text("verdict = 'pending'"),
+        sqlite_where=text("verdict = 'pending'"),
+    ),
+    Index(
+        "ix_promises_partner_due_at_unaddressed",
+        "partner",
+        "due_at",
+        postgresql_where=text("verdict = 'broken' AND NOT addressed AND fulfilled_at IS NULL"),
+        sqlite_where=text("verdict = 'broken' AND NOT addressed AND fulfilled_at IS NULL"),
+    ),
     # Filtered or ordered by kind or reason (migration 0004).
-    Index("ix_promises_kind_due_at_unaddressed", "kind", "due_at",
-          postgresql_where=text("verdict = 'broken' AND NOT addressed AND fulfilled_at IS NULL"),
-          sqlite_where=text("verdict = 'broken' AND NOT addressed AND fulfilled_at IS NULL")),
-    Index("ix_promises_reason_due_at_unaddressed", "reason", "due_at",
-          postgresql_where=text("verdict = 'broken' AND NOT addressed AND fulfilled_at IS NULL"),
-          sqlite_where=text("verdict = 'broken' AND NOT addressed AND fulfilled_at IS NULL")),
+    Index(
+        "ix_promises_kind_due_at_unaddressed",
+        "kind",
+        "due_at",
+        postgresql_where=text("verdict = 'broken' AND NOT addressed AND fulfilled_at IS NULL"),
+        sqlite_where=text("verdict = 'broken' AND NOT addressed AND fulfilled_at IS NULL"),
+    ),
+    Index(
+        "ix_promises_reason_due_at_unaddressed",
+        "reason",
+        "due_at",
+        postgresql_where=text("verdict = 'broken' AND NOT addressed AND fulfilled_at IS NULL"),
+        sqlite_where=text("verdict = 'broken' AND NOT addressed AND fulfilled_at IS NULL"),
+    ),
     # Ops "at risk" and "to check" lists (migration 0007).
-    Index("ix_promises_at_risk_due_at", "due_at",
-          postgresql_where=text("verdict = 'pending' AND at_risk_since IS NOT NULL"),
-          sqlite_where=text("verdict = 'pending' AND at_risk_since IS NOT NULL")),
-    Index("ix_promises_risk_check_at", "risk_check_at",
-          postgresql_where=text("verdict = 'pending' AND risk_check_at IS NOT NULL"),
-          sqlite_where=text("verdict = 'pending' AND risk_check_at IS NOT NULL")),
-    Index("ix_promises_unverified_verdict_at", "verdict_at",
-          postgresql_where=text("verdict = 'kept' AND unverified IS NOT NULL"),
-          sqlite_where=text("verdict = 'kept' AND unverified IS NOT NULL")),
+    Index(
+        "ix_promises_at_risk_due_at",
+        "due_at",
+        postgresql_where=text("verdict = 'pending' AND at_risk_since IS NOT NULL"),
+        sqlite_where=text("verdict = 'pending' AND at_risk_since IS NOT NULL"),
+    ),
+    Index(
+        "ix_promises_risk_check_at",
+        "risk_check_at",
+        postgresql_where=text("verdict = 'pending' AND risk_check_at IS NOT NULL"),
+        sqlite_where=text("verdict = 'pending' AND risk_check_at IS NOT NULL"),
+    ),
+    Index(
+        "ix_promises_unverified_verdict_at",
+        "verdict_at",
+        postgresql_where=text("verdict = 'kept' AND unverified IS NOT NULL"),
+        sqlite_where=text("verdict = 'kept' AND unverified IS NOT NULL"),
+    ),
     # Sorted by one of kind/reason and filtered by the other (migration 0006).
-    Index("ix_promises_reason_kind_due_at_unaddressed", "reason", "kind", "due_at",
-          postgresql_where=text("verdict = 'broken' AND NOT addressed AND fulfilled_at IS NULL"),
-          sqlite_where=text("verdict = 'broken' AND NOT addressed AND fulfilled_at IS NULL")),
+    Index(
+        "ix_promises_reason_kind_due_at_unaddressed",
+        "reason",
+        "kind",
+        "due_at",
+        postgresql_where=text("verdict = 'broken' AND NOT addressed AND fulfilled_at IS NULL"),
+        sqlite_where=text("verdict = 'broken' AND NOT addressed AND fulfilled_at IS NULL"),
+    ),
 )
 
 updates = Table(
-    "updates", metadata,
+    "updates",
+    metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("partner", String(200), nullable=False),
     Column("event_id", String(200), nullable=False),
@@ -177,7 +236,8 @@ updates = Table(
 )
 
 timeline = Table(
-    "timeline", metadata,
+    "timeline",
+    metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("case_id", String(36), ForeignKey("cases.case_id"), nullable=False),
     Column("at", UTCDateTime, nullable=False),
@@ -190,7 +250,8 @@ timeline = Table(
 
 # Promises a reply may have made that the extraction was unsure of, until confirmed or dismissed.
 suggestions = Table(
-    "suggestions", metadata,
+    "suggestions",
+    metadata,
     Column("suggestion_id", String(36), primary_key=True),
     Column("case_id", String(36), ForeignKey("cases.case_id"), nullable=False),
     Column("kind", String(32), nullable=False),
@@ -210,7 +271,8 @@ suggestions = Table(
 )
 
 outbox = Table(
-    "outbox", metadata,
+    "outbox",
+    metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("key", String(200), nullable=False, unique=True),
     Column("case_id", String(36), ForeignKey("cases.case_id"), nullable=False),
@@ -223,12 +285,17 @@ outbox = Table(
     Column("next_attempt_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime),
     Column("last_error", Text),
-    Index("ix_outbox_next_attempt_at_pending", "next_attempt_at",
-          postgresql_where=text("state = 'pending'"), sqlite_where=text("state = 'pending'")),
+    Index(
+        "ix_outbox_next_attempt_at_pending",
+        "next_attempt_at",
+        postgresql_where=text("state = 'pending'"),
+        sqlite_where=text("state = 'pending'"),
+    ),
 )
 
 api_keys = Table(
-    "api_keys", metadata,
+    "api_keys",
+    metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("role", String(16), nullable=False),
@@ -242,7 +309,8 @@ api_keys = Table(
 
 # Dashboard sessions: the cookie holds a random id, only its SHA-256 is stored here.
 sessions = Table(
-    "sessions", metadata,
+    "sessions",
+    metadata,
     Column("id_hash", String(64), primary_key=True),
     Column("key_id", BigId, ForeignKey("api_keys.id"), nullable=False, index=True),
     Column("created_at", UTCDateTime, nullable=False),
@@ -251,7 +319,8 @@ sessions = Table(
 )
 
 partners = Table(
-    "partners", metadata,
+    "partners",
+    metadata,
     Column("name", String(200), primary_key=True),
     Column("action_url", String(2000)),
     Column("action_secret", String(2000)),  # encrypted: integrations/secret_box.py
@@ -259,7 +328,8 @@ partners = Table(
 )
 
 webhook_secrets = Table(
-    "webhook_secrets", metadata,
+    "webhook_secrets",
+    metadata,
     Column("partner", String(200), primary_key=True),
     Column("provider", String(32), primary_key=True),
     Column("secret", String(2000), nullable=False),  # encrypted: integrations/secret_box.py
@@ -269,7 +339,8 @@ webhook_secrets = Table(
 # One carrier account per partner: the tracking API Terrain polls for that partner's references
 # (`terrain carriers set`). Secrets are written and read through integrations/db/credentials.py.
 carrier_accounts = Table(
-    "carrier_accounts", metadata,
+    "carrier_accounts",
+    metadata,
     Column("partner", String(200), primary_key=True),
     Column("carrier", String(32), nullable=False),
     Column("api_url", String(2000), nullable=False),
@@ -291,7 +362,8 @@ carrier_accounts = Table(
 
 # When each (partner, reference) was last asked for: due references are polled oldest first.
 carrier_polls = Table(
-    "carrier_polls", metadata,
+    "carrier_polls",
+    metadata,
     Column("partner", String(200), primary_key=True),
     Column("reference", String(200), primary_key=True),
     Column("last_polled_at", UTCDateTime, nullable=False),
@@ -300,7 +372,8 @@ carrier_polls = Table(
 )
 
 outbound_requests = Table(
-    "outbound_requests", metadata,
+    "outbound_requests",
+    metadata,
     # One request per promise: the promise id is the idempotency key.
     Column("promise_id", String(36), ForeignKey("promises.promise_id"), primary_key=True),
     Column("case_id", String(36), ForeignKey("cases.case_id"), nullable=False),
@@ -312,8 +385,12 @@ outbound_requests = Table(
     Column("sent_at", UTCDateTime),
     Column("last_error", Text),
     Column("response", JSON),
-    Index("ix_outbound_requests_next_attempt_at_pending", "next_attempt_at",
-          postgresql_where=text("state = 'pending'"), sqlite_where=text("state = 'pending'")),
+    Index(
+        "ix_outbound_requests_next_attempt_at_pending",
+        "next_attempt_at",
+        postgresql_where=text("state = 'pending'"),
+        sqlite_where=text("state = 'pending'"),
+    ),
 )
 
 
@@ -322,7 +399,8 @@ outbound_requests = Table(
 # verdict, reason or fulfilled_at (insert-only: no hot counter row for concurrent writers to
 # queue on); integrations/db/scorecard_stats.py folds them into per-day counts.
 scorecard_deltas = Table(
-    "scorecard_deltas", metadata,
+    "scorecard_deltas",
+    metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("partner", String(200), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
@@ -336,7 +414,8 @@ scorecard_deltas = Table(
 
 # Promises per (partner, UTC day the promise was made, verdict, reason); reason '' for none.
 scorecard_days = Table(
-    "scorecard_days", metadata,
+    "scorecard_days",
+    metadata,
     Column("partner", String(200), primary_key=True),
     Column("day", Date, primary_key=True),
     Column("verdict", String(16), primary_key=True),
@@ -348,7 +427,8 @@ scorecard_days = Table(
 # holds the times from 1.05**b to 1.05**(b+1) seconds (-1: under a second), so a median read as
 # its bucket's mean is within 5%, and exact when the bucket's times are alike.
 keep_time_days = Table(
-    "keep_time_days", metadata,
+    "keep_time_days",
+    metadata,
     Column("partner", String(200), primary_key=True),
     Column("day", Date, primary_key=True),
     Column("bucket", Integer, primary_key=True, autoincrement=False),

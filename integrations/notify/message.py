@@ -13,30 +13,78 @@ from domain.ops import expected_view, observed_view
 from integrations.localtime import local
 
 REASONS = {
-    "en": {"deadline_missed": "deadline missed", "wrong_location": "wrong place", "wrong_recipient": "wrong recipient",
-           "parcel_failed": "parcel failed", "refund_failed": "refund failed", "amount_short": "amount short",
-           "partner_failed": "partner failed"},
-    "fr": {"deadline_missed": "délai dépassé", "wrong_location": "mauvais lieu", "wrong_recipient": "mauvais destinataire",
-           "parcel_failed": "colis en échec", "refund_failed": "remboursement en échec",
-           "amount_short": "montant incomplet", "partner_failed": "échec du partenaire"},
+    "en": {
+        "deadline_missed": "deadline missed",
+        "wrong_location": "wrong place",
+        "wrong_recipient": "wrong recipient",
+        "parcel_failed": "parcel failed",
+        "refund_failed": "refund failed",
+        "amount_short": "amount short",
+        "partner_failed": "partner failed",
+    },
+    "fr": {
+        "deadline_missed": "délai dépassé",
+        "wrong_location": "mauvais lieu",
+        "wrong_recipient": "mauvais destinataire",
+        "parcel_failed": "colis en échec",
+        "refund_failed": "remboursement en échec",
+        "amount_short": "montant incomplet",
+        "partner_failed": "échec du partenaire",
+    },
 }
 WORDS = {
-    "en": {"broken": "Promise broken", "at_risk": "Promise at risk", "escalation": "ESCALATION",
-           "disputes": "Customer disputes the resolution", "customer": "Customer said", "promised": "Promised",
-           "by": "by", "field": "Field", "next": "Next step", "open": "Open the case", "owner": "Owner",
-           "nobody": "nobody yet: take it", "nothing": "nothing from the field", "last": "last known status",
-           "risk": "At risk", "cause": "because", "silence": "no news from the carrier since",
-           "place": "place", "recipient": "recipient", "amount": "amount", "signed": "signed by",
-           "no_words": "(no complaint text)", "why": "Why",
-           "disputed": "The case was resolved and the customer complained again."},
-    "fr": {"broken": "Promesse non tenue", "at_risk": "Promesse menacée", "escalation": "ESCALADE",
-           "disputes": "Le client conteste la résolution", "customer": "Le client a écrit", "promised": "Promis",
-           "by": "pour le", "field": "Terrain", "next": "Prochaine étape", "open": "Ouvrir le dossier",
-           "owner": "Responsable", "nobody": "personne : à prendre", "nothing": "rien du terrain",
-           "last": "dernier statut connu", "risk": "Menacé", "cause": "car",
-           "silence": "aucune nouvelle du transporteur depuis", "place": "lieu", "recipient": "destinataire",
-           "amount": "montant", "signed": "signé par", "no_words": "(pas de texte de plainte)", "why": "Pourquoi",
-           "disputed": "Le dossier était résolu et le client s'est plaint à nouveau."},
+    "en": {
+        "broken": "Promise broken",
+        "at_risk": "Promise at risk",
+        "escalation": "ESCALATION",
+        "disputes": "Customer disputes the resolution",
+        "customer": "Customer said",
+        "promised": "Promised",
+        "by": "by",
+        "field": "Field",
+        "next": "Next step",
+        "open": "Open the case",
+        "owner": "Owner",
+        "nobody": "nobody yet: take it",
+        "nothing": "nothing from the field",
+        "last": "last known status",
+        "risk": "At risk",
+        "cause": "because",
+        "silence": "no news from the carrier since",
+        "place": "place",
+        "recipient": "recipient",
+        "amount": "amount",
+        "signed": "signed by",
+        "no_words": "(no complaint text)",
+        "why": "Why",
+        "disputed": "The case was resolved and the customer complained again.",
+    },
+    "fr": {
+        "broken": "Promesse non tenue",
+        "at_risk": "Promesse menacée",
+        "escalation": "ESCALADE",
+        "disputes": "Le client conteste la résolution",
+        "customer": "Le client a écrit",
+        "promised": "Promis",
+        "by": "pour le",
+        "field": "Terrain",
+        "next": "Prochaine étape",
+        "open": "Ouvrir le dossier",
+        "owner": "Responsable",
+        "nobody": "personne : à prendre",
+        "nothing": "rien du terrain",
+        "last": "dernier statut connu",
+        "risk": "Menacé",
+        "cause": "car",
+        "silence": "aucune nouvelle du transporteur depuis",
+        "place": "lieu",
+        "recipient": "destinataire",
+        "amount": "montant",
+        "signed": "signé par",
+        "no_words": "(pas de texte de plainte)",
+        "why": "Pourquoi",
+        "disputed": "Le dossier était résolu et le client s'est plaint à nouveau.",
+    },
 }
 
 
@@ -74,9 +122,13 @@ def _field(seen: Mapping[str, Any] | None, ctx: AlertContext, w: dict[str, str],
     view = observed_view(seen, None)
     where = seen.get("location") or seen.get("city") or seen.get("address")
     signer = seen.get("signed_by") or seen.get("handed_to")
-    facts = [str(seen.get("partner") or ""), where and f"{w['place']} {view.get('place') or where}",
-             signer and f"{w['signed']} {signer}", view.get("amount") and f"{w['amount']} {view['amount']}",
-             local(seen.get("occurred_at"), ctx.timezone, ctx.language)]
+    facts = [
+        str(seen.get("partner") or ""),
+        where and f"{w['place']} {view.get('place') or where}",
+        signer and f"{w['signed']} {signer}",
+        view.get("amount") and f"{w['amount']} {view['amount']}",
+        local(seen.get("occurred_at"), ctx.timezone, ctx.language),
+    ]
     return f"{label}: {seen.get('status')} ({', '.join(f for f in facts if f)})"
 
 
@@ -91,8 +143,9 @@ def _why(payload: Mapping[str, Any], ctx: AlertContext, lang: str) -> str:
     return f"rouvert {count} fois" if lang == "fr" else f"reopened {count} time(s)"
 
 
-def compose(alert: dict[str, Any], complaints: list[Complaint], public_url: str,
-            ctx: AlertContext | None = None) -> tuple[str, str]:
+def compose(
+    alert: dict[str, Any], complaints: list[Complaint], public_url: str, ctx: AlertContext | None = None
+) -> tuple[str, str]:
     ctx = ctx or AlertContext()
     lang = ctx.language if ctx.language in WORDS else "en"
     w, reasons = WORDS[lang], REASONS[lang]
@@ -100,8 +153,10 @@ def compose(alert: dict[str, Any], complaints: list[Complaint], public_url: str,
     case_id = alert["case_id"]
     title_of_case = ctx.case_title or case_id
     link = f"{public_url.rstrip('/')}/cases/{case_id}"
-    words = "\n".join(f"  “{c.text}” ({c.author}, {c.channel}, {local(c.posted_at, ctx.timezone, lang)})"
-                      for c in complaints[-3:]) or f"  {w['no_words']}"
+    words = (
+        "\n".join(f"  “{c.text}” ({c.author}, {c.channel}, {local(c.posted_at, ctx.timezone, lang)})" for c in complaints[-3:])
+        or f"  {w['no_words']}"
+    )
     owner = f"{w['owner']}: {ctx.owner or w['nobody']}"
     kind = alert["kind"]
     promise = payload.get("promise") or ctx.promise or {}
@@ -117,14 +172,18 @@ def compose(alert: dict[str, Any], complaints: list[Complaint], public_url: str,
         due = local(promise.get("due_at"), ctx.timezone, lang)
         title = f"[Terrain] {w['at_risk']}: {title_of_case} ({cause}, {w['by']} {due})"
         what = promise.get("said") or _fields(expected_view(str(promise.get("kind")), promise.get("expect") or {}), w)
-        lines = [f"{w['risk']}: “{what}” {w['by']} {due} — {w['cause']} "
-                 + (f"{cause}" if cause != "silence"
-                    else f"{w['silence']} {local(risk.get('since'), ctx.timezone, lang)}"), owner]
+        lines = [
+            f"{w['risk']}: “{what}” {w['by']} {due} — {w['cause']} "
+            + (f"{cause}" if cause != "silence" else f"{w['silence']} {local(risk.get('since'), ctx.timezone, lang)}"),
+            owner,
+        ]
     else:
         reason = payload.get("reason") or ""
         if promise.get("step_of"):  # a step handed over by another partner (a handoff)
-            handoff = {"en": f"step carried on by {promise.get('partner')} after a handoff",
-                       "fr": f"étape reprise par {promise.get('partner')} après un transfert"}[lang]
+            handoff = {
+                "en": f"step carried on by {promise.get('partner')} after a handoff",
+                "fr": f"étape reprise par {promise.get('partner')} après un transfert",
+            }[lang]
             promise = {**promise, "said": f"{promise.get('said') or promise.get('kind')} ({handoff})"}
         title = f"[Terrain] {w['broken']}: {title_of_case} ({reasons.get(reason, reason)})"
         lines = [f"{title_of_case} — {reasons.get(reason, reason)}.", owner]
@@ -134,8 +193,7 @@ def compose(alert: dict[str, Any], complaints: list[Complaint], public_url: str,
         evidence = payload.get("evidence") or ctx.evidence
         if kind == "promise_at_risk":
             evidence = (payload.get("at_risk") or {}).get("evidence")
-        lines.append(_field(evidence, ctx, w, last=False) if evidence
-                     else _field(ctx.last_update, ctx, w, last=True))
+        lines.append(_field(evidence, ctx, w, last=False) if evidence else _field(ctx.last_update, ctx, w, last=True))
     if ctx.next_step:
         lines.append(f"{w['next']}: {ctx.next_step}")
     lines.append(f"{w['open']}: {link}")

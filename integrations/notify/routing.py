@@ -9,8 +9,7 @@ def split_urls(text: str) -> list[str]:
     return [u for u in text.split() if u]
 
 
-def targets(settings: Settings, kind: str, partner: str | None, channels: list[str],
-            owner_url: str | None = None) -> list[str]:
+def targets(settings: Settings, kind: str, partner: str | None, channels: list[str], owner_url: str | None = None) -> list[str]:
     """The routes of the alert's kind, partner or channel (else the default), plus the alert
     target of the person who owns the case."""
     urls = _routes(settings, kind, partner, channels)

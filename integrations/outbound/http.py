@@ -22,8 +22,7 @@ def client() -> httpx.Client:
     if _client is None or _pid != os.getpid():
         with _lock:
             if _client is None or _pid != os.getpid():
-                _client = httpx.Client(timeout=TIMEOUT, limits=LIMITS, follow_redirects=False,
-                                       headers={"User-Agent": "Terrain"})
+                _client = httpx.Client(timeout=TIMEOUT, limits=LIMITS, follow_redirects=False, headers={"User-Agent": "Terrain"})
                 _pid = os.getpid()
     return _client
 

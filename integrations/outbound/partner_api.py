@@ -48,15 +48,25 @@ class Sent:
 
 
 def request_body(promise: dict[str, Any]) -> dict[str, Any]:
-    return {"type": f"terrain.promise.{promise['kind']}", "promise_id": promise["promise_id"],
-            "case_id": promise["case_id"], "kind": promise["kind"], "reference": promise["reference"],
-            "due_at": promise["due_at"], "expect": promise["expect"], "said": promise.get("said")}
+    return {
+        "type": f"terrain.promise.{promise['kind']}",
+        "promise_id": promise["promise_id"],
+        "case_id": promise["case_id"],
+        "kind": promise["kind"],
+        "reference": promise["reference"],
+        "due_at": promise["due_at"],
+        "expect": promise["expect"],
+        "said": promise.get("said"),
+    }
 
 
 def send_signed(url: str, secret: str, promise: dict[str, Any], now: datetime, timeout: float) -> Sent:
     body = json.dumps(request_body(promise), separators=(",", ":")).encode()
-    headers = {"Content-Type": "application/json", HEADER: signature(secret, body, int(now.timestamp())),
-               "Idempotency-Key": promise["promise_id"]}
+    headers = {
+        "Content-Type": "application/json",
+        HEADER: signature(secret, body, int(now.timestamp())),
+        "Idempotency-Key": promise["promise_id"],
+    }
     try:
         response = http.client().post(url, headers=headers, content=body, timeout=timeout)
     except httpx.HTTPError as exc:
@@ -84,8 +94,13 @@ class _SharedHttpx(stripe.HTTPXClient):
 
 
 _RETRY = (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError)
-_GIVE_UP = (stripe.InvalidRequestError, stripe.CardError, stripe.AuthenticationError, stripe.PermissionError,
-            stripe.IdempotencyError)
+_GIVE_UP = (
+    stripe.InvalidRequestError,
+    stripe.CardError,
+    stripe.AuthenticationError,
+    stripe.PermissionError,
+    stripe.IdempotencyError,
+)
 
 
 def create_stripe_refund(api_base: str, secret_key: str, promise: dict[str, Any], timeout: float) -> Sent:
@@ -93,13 +108,20 @@ def create_stripe_refund(api_base: str, secret_key: str, promise: dict[str, Any]
     often this is retried. Stripe's errors say whether to retry (connection, rate limit, 5xx)
     or give up (the request itself is wrong, or the key may not do it)."""
     reference = promise["reference"]
-    params: dict[str, Any] = {"payment_intent" if reference.startswith("pi_") else "charge": reference,
-                              "metadata": {"promise_id": promise["promise_id"], "case_id": promise["case_id"]}}
+    params: dict[str, Any] = {
+        "payment_intent" if reference.startswith("pi_") else "charge": reference,
+        "metadata": {"promise_id": promise["promise_id"], "case_id": promise["case_id"]},
+    }
     expect = promise["expect"]
     if expect.get("amount") and expect.get("currency"):
         params["amount"] = to_minor_units(expect["amount"], expect["currency"])
-    client = stripe.StripeClient(secret_key, stripe_version=STRIPE_API_VERSION, max_network_retries=0,
-                                 base_addresses={"api": api_base.rstrip("/")}, http_client=_SharedHttpx(timeout))
+    client = stripe.StripeClient(
+        secret_key,
+        stripe_version=STRIPE_API_VERSION,
+        max_network_retries=0,
+        base_addresses={"api": api_base.rstrip("/")},
+        http_client=_SharedHttpx(timeout),
+    )
     try:
         refund = client.v1.refunds.create(params, {"idempotency_key": promise["promise_id"]})  # type: ignore[arg-type]
     except _GIVE_UP as exc:

@@ -64,12 +64,16 @@ from integrations.webhooks.base import (
 
 TOLERANCE_SECONDS = 300
 # Stripe's zero-decimal and three-decimal currencies (docs.stripe.com/currencies), lower case.
-ZERO_DECIMAL = frozenset({"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd",
-                          "vuv", "xaf", "xof", "xpf"})
+ZERO_DECIMAL = frozenset(
+    {"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"}
+)
 THREE_DECIMAL = frozenset({"bhd", "jod", "kwd", "omr", "tnd"})
 REFUND_STATUSES = {
-    "succeeded": "refund_succeeded", "pending": "refund_pending", "requires_action": "refund_pending",
-    "failed": "refund_failed", "canceled": "refund_canceled",
+    "succeeded": "refund_succeeded",
+    "pending": "refund_pending",
+    "requires_action": "refund_pending",
+    "failed": "refund_failed",
+    "canceled": "refund_canceled",
 }
 REFUND_EVENTS = frozenset({"refund.created", "refund.updated", "refund.failed", "charge.refund.updated"})
 CHARGE_EVENTS = frozenset({"charge.refunded"})
@@ -92,8 +96,7 @@ def sign(secret: str, body: bytes, timestamp: int) -> str:
     return f"t={timestamp},v1={digest}"
 
 
-def verify_signature(value: str, body: bytes, secret: str, now: datetime,
-                     tolerance: int = TOLERANCE_SECONDS) -> None:
+def verify_signature(value: str, body: bytes, secret: str, now: datetime, tolerance: int = TOLERANCE_SECONDS) -> None:
     timestamp: int | None = None
     signatures: list[str] = []
     for part in value.split(","):
@@ -149,8 +152,17 @@ def from_refund(event_id: str, kind: str, refund: dict[str, Any], occurred: date
     if refund_id is None:
         raise PayloadError("the refund has no id")
     status = "refund_failed" if kind == "refund.failed" else refund_status(refund.get("status"))
-    update = build(event_id, kind, status, refund.get("amount"), refund.get("currency"), occurred,
-                   refund_id, refund.get("failure_reason"), refund.get("status"))
+    update = build(
+        event_id,
+        kind,
+        status,
+        refund.get("amount"),
+        refund.get("currency"),
+        occurred,
+        refund_id,
+        refund.get("failure_reason"),
+        refund.get("status"),
+    )
     return fan_out(update, [identifier(refund.get("charge")), identifier(refund.get("payment_intent")), refund_id])
 
 
@@ -182,9 +194,17 @@ def from_charge(event_id: str, kind: str, charge: dict[str, Any], occurred: date
         if one_id is None or one_id in seen:
             continue
         seen.add(one_id)
-        one = build(suffixed(event_id, one_id), kind, refund_status(refund.get("status")), refund.get("amount"),
-                    refund.get("currency") or charge.get("currency"), occurred, one_id, refund.get("failure_reason"),
-                    refund.get("status"))
+        one = build(
+            suffixed(event_id, one_id),
+            kind,
+            refund_status(refund.get("status")),
+            refund.get("amount"),
+            refund.get("currency") or charge.get("currency"),
+            occurred,
+            one_id,
+            refund.get("failure_reason"),
+            refund.get("status"),
+        )
         out.append({**one, "reference": one_id})  # type: ignore[typeddict-item]
     return out
 
@@ -212,8 +232,17 @@ def refund_status(value: Any) -> str:
     return status
 
 
-def build(event_id: str, kind: str, status: str, amount: Any, currency: Any, occurred: datetime,
-          refund_id: str | None, failure_reason: Any, raw_status: Any = None) -> NormalizedUpdate:
+def build(
+    event_id: str,
+    kind: str,
+    status: str,
+    amount: Any,
+    currency: Any,
+    occurred: datetime,
+    refund_id: str | None,
+    failure_reason: Any,
+    raw_status: Any = None,
+) -> NormalizedUpdate:
     if not isinstance(amount, int) or isinstance(amount, bool) or not 0 <= amount < MAX_MINOR_UNITS:
         raise PayloadError("a refund needs an amount in minor units (a non-negative integer)")
     if not isinstance(currency, str) or len(currency) != 3 or not currency.isascii() or not currency.isalpha():
@@ -223,9 +252,14 @@ def build(event_id: str, kind: str, status: str, amount: Any, currency: Any, occ
     if reason:
         parts.append(f"failure_reason: {reason}")
     return make_update(
-        event_id=event_id, reference="", status=status, occurred_at=occurred,
-        amount=from_minor_units(amount, currency), currency=currency.upper(),
+        event_id=event_id,
+        reference="",
+        status=status,
+        occurred_at=occurred,
+        amount=from_minor_units(amount, currency),
+        currency=currency.upper(),
         detail=text("; ".join(parts), MAX_DETAIL),
         # Stripe's own status ("requires_action" and "pending" both read refund_pending), and the
         # failure reason when there is one: kept as evidence
-        carrier_code=text(":".join(p for p in (raw_status if isinstance(raw_status, str) else None, reason) if p), 50))
+        carrier_code=text(":".join(p for p in (raw_status if isinstance(raw_status, str) else None, reason) if p), 50),
+    )

@@ -109,8 +109,10 @@ class PollReport:
     backoff_until: datetime | None = None
 
     def summary(self) -> str:
-        text = (f"{self.partner} ({self.carrier}): {self.due} due, {self.fetched} fetched, {self.mapped} updates "
-                f"mapped, {self.stored} stored, {self.duplicates} already stored")
+        text = (
+            f"{self.partner} ({self.carrier}): {self.due} due, {self.fetched} fetched, {self.mapped} updates "
+            f"mapped, {self.stored} stored, {self.duplicates} already stored"
+        )
         if self.skipped:
             text += "; skipped " + ", ".join(f"{n} {why}" for why, n in sorted(self.skipped.items()))
         if self.errors:
@@ -141,12 +143,22 @@ class CarrierPoller:
     """Polls carrier accounts. One per process: it holds the rate limiters (one token bucket per
     carrier and API URL) and the OAuth tokens, shared by every pass of the process."""
 
-    def __init__(self, *, store: CarrierPollStore, gateway: CarrierGateway,
-                 uow_factory: Callable[[], UnitOfWork], adapters: Callable[[str], CarrierPullAdapter],
-                 rate_for: Callable[[str], float], clock: Clock = utc_now,
-                 on_error: Callable[[str, str], None] = lambda carrier, kind: None,
-                 workers: int = 4, chunk: int = 50, max_per_pass: int = 10_000,
-                 monotonic: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        *,
+        store: CarrierPollStore,
+        gateway: CarrierGateway,
+        uow_factory: Callable[[], UnitOfWork],
+        adapters: Callable[[str], CarrierPullAdapter],
+        rate_for: Callable[[str], float],
+        clock: Clock = utc_now,
+        on_error: Callable[[str, str], None] = lambda carrier, kind: None,
+        workers: int = 4,
+        chunk: int = 50,
+        max_per_pass: int = 10_000,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.store, self.gateway, self.uow_factory, self.adapters = store, gateway, uow_factory, adapters
         self.rate_for, self.clock, self.on_error = rate_for, clock, on_error
         self.workers, self.chunk, self.max_per_pass = max(1, workers), max(1, chunk), max_per_pass
@@ -162,12 +174,14 @@ class CarrierPoller:
         with self._lock:
             bucket = self._buckets.get(key)
             if bucket is None:
-                bucket = self._buckets[key] = TokenBucket(self.rate_for(account.carrier),
-                                                          clock=self._monotonic, sleep=self._sleep)
+                bucket = self._buckets[key] = TokenBucket(
+                    self.rate_for(account.carrier), clock=self._monotonic, sleep=self._sleep
+                )
             return bucket
 
-    def _credentials(self, account: CarrierAccount, adapter: CarrierPullAdapter, bucket: TokenBucket,
-                     now: datetime) -> dict[str, str]:
+    def _credentials(
+        self, account: CarrierAccount, adapter: CarrierPullAdapter, bucket: TokenBucket, now: datetime
+    ) -> dict[str, str]:
         extra = {"carrier_name": account.carrier_name} if account.carrier_name else {}
         return self._secret(account, adapter, bucket) | extra
 
@@ -213,8 +227,14 @@ class CarrierPoller:
 
     # --- one reference -----------------------------------------------------------------------
 
-    def _ask(self, account: CarrierAccount, adapter: CarrierPullAdapter, credentials: dict[str, str],
-             bucket: TokenBucket, reference: str) -> _Answer:
+    def _ask(
+        self,
+        account: CarrierAccount,
+        adapter: CarrierPullAdapter,
+        credentials: dict[str, str],
+        bucket: TokenBucket,
+        reference: str,
+    ) -> _Answer:
         try:
             request = adapter.tracking_request(account.api_url, reference, credentials)
         except Exception as exc:  # e.g. a reference the carrier's URL cannot hold
@@ -227,9 +247,13 @@ class CarrierPoller:
         if reply.status in (401, 403):
             return _Answer(reference, "auth", errors=(("auth", f"HTTP {reply.status}: key refused"),))
         if reply.status == 429:
-            return _Answer(reference, "rate_limited", retry_after=retry_after(reply.headers.get("retry-after"),
-                                                                            self.clock()),
-                           errors=(("rate_limited", "HTTP 429"),), answered=False)
+            return _Answer(
+                reference,
+                "rate_limited",
+                retry_after=retry_after(reply.headers.get("retry-after"), self.clock()),
+                errors=(("rate_limited", "HTTP 429"),),
+                answered=False,
+            )
         if reply.status >= 500:
             return _Answer(reference, "server", errors=(("server", f"{reference}: HTTP {reply.status}"),))
         try:
@@ -239,13 +263,13 @@ class CarrierPoller:
         except CarrierHTTPError as exc:  # the adapter read an error the status did not say
             kind = http_kind(exc)
             wait = retry_after(reply.headers.get("retry-after"), self.clock()) if kind == "rate_limited" else None
-            return _Answer(reference, kind, errors=((kind, f"{reference}: {exc}"[:500]),), retry_after=wait,
-                           answered=kind != "rate_limited")
+            return _Answer(
+                reference, kind, errors=((kind, f"{reference}: {exc}"[:500]),), retry_after=wait, answered=kind != "rate_limited"
+            )
         except PayloadError as exc:
             return _Answer(reference, "mapping", errors=(("mapping", f"{reference}: {exc.message}"),))
         except Exception as exc:  # an adapter bug is a mapping failure, never a crash of the poll
-            return _Answer(reference, "mapping",
-                           errors=(("mapping", f"{reference}: {type(exc).__name__}: {exc}"[:500]),))
+            return _Answer(reference, "mapping", errors=(("mapping", f"{reference}: {type(exc).__name__}: {exc}"[:500]),))
         updates: list[FieldUpdate] = []
         errors: list[tuple[str, str]] = []
         for item in raw:
@@ -257,8 +281,9 @@ class CarrierPoller:
 
     # --- one pass ----------------------------------------------------------------------------
 
-    def poll_account(self, account: CarrierAccount, limit: int | None = None,
-                     stopping: Callable[[], bool] = lambda: False) -> PollReport:
+    def poll_account(
+        self, account: CarrierAccount, limit: int | None = None, stopping: Callable[[], bool] = lambda: False
+    ) -> PollReport:
         """One pass over the account's due references (at most `limit`, or max_per_pass).
         `stopping` is asked between chunks: a process that stops ends its pass early."""
         started = self.clock()
@@ -273,8 +298,7 @@ class CarrierPoller:
                 adapter = self.adapters(account.carrier)
             except KeyError:
                 raise _StopPass("config", f"no carrier adapter named {account.carrier!r}") from None
-            references = self.store.due_references(account.partner, started - account.poll_every,
-                                                   limit or self.max_per_pass)
+            references = self.store.due_references(account.partner, started - account.poll_every, limit or self.max_per_pass)
             report.due = len(references)
             if references:
                 stopped = self._pass(account, adapter, references, started, report, stopping)
@@ -286,9 +310,14 @@ class CarrierPoller:
         failures = account.failures + 1 if stopped == "carrier down" else 0
         if stopped == "carrier down":
             report.backoff_until = started + carrier_backoff(failures)
-        self.store.record_pass(account.partner, self.clock(), error=report.last_error,
-                               new_errors=sum(report.errors.values()), failures=failures,
-                               backoff_until=report.backoff_until)
+        self.store.record_pass(
+            account.partner,
+            self.clock(),
+            error=report.last_error,
+            new_errors=sum(report.errors.values()),
+            failures=failures,
+            backoff_until=report.backoff_until,
+        )
         return report
 
     def _error(self, report: PollReport, kind: str, message: str) -> None:
@@ -296,8 +325,15 @@ class CarrierPoller:
         report.last_error = f"{kind}: {message}"[:2000]
         self.on_error(report.carrier, kind)
 
-    def _pass(self, account: CarrierAccount, adapter: CarrierPullAdapter, references: Sequence[str],
-              started: datetime, report: PollReport, stopping: Callable[[], bool]) -> str | None:
+    def _pass(
+        self,
+        account: CarrierAccount,
+        adapter: CarrierPullAdapter,
+        references: Sequence[str],
+        started: datetime,
+        report: PollReport,
+        stopping: Callable[[], bool],
+    ) -> str | None:
         """The references chunk by chunk; returns why the pass stopped early, if it did.
 
         The next chunk is asked for while this one is stored (the carrier's answers and the
@@ -305,8 +341,9 @@ class CarrierPoller:
         bucket = self._bucket(account)
         credentials = self._credentials(account, adapter, bucket, started)
         refreshed = False
-        chunks = [references[i:i + self.chunk] for i in range(0, len(references), self.chunk)]
+        chunks = [references[i : i + self.chunk] for i in range(0, len(references), self.chunk)]
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix=f"poll-{account.carrier}") as pool:
+
             def submit(chunk: Sequence[str]) -> list[Future[_Answer]]:
                 return [pool.submit(self._ask, account, adapter, credentials, bucket, ref) for ref in chunk]
 
@@ -324,7 +361,7 @@ class CarrierPoller:
                 pending = submit(chunks[index + 1]) if stop is None and index + 1 < len(chunks) else []
                 self._take(account, answers, started, report)
                 if stop:
-                    if left := sum(len(c) for c in chunks[index + 1:]):
+                    if left := sum(len(c) for c in chunks[index + 1 :]):
                         report.skipped[stop] += left
                     if stop == "rate limited":
                         wait = max(a.retry_after or 0.0 for a in answers)
@@ -363,8 +400,9 @@ class CarrierPoller:
             report.duplicates += summary.duplicates
         # Asked and answered (or failed on their own) are done for this pass; a reference the
         # carrier would not answer yet (429) stays first in line.
-        self.store.record_polls(account.partner, {a.reference: a.outcome for a in answers
-                                                  if a.outcome != "rate_limited"}, started)
+        self.store.record_polls(
+            account.partner, {a.reference: a.outcome for a in answers if a.outcome != "rate_limited"}, started
+        )
 
     def poll_accounts(self, accounts: Sequence[CarrierAccount], limit: int | None = None) -> list[PollReport]:
         """A pass for each account, one at a time; an account's failure is its own."""
@@ -382,4 +420,3 @@ class CarrierPoller:
 def due_accounts(store: CarrierPollStore, now: datetime, partner: str | None = None) -> list[CarrierAccount]:
     """The accounts whose pass is due at `now` (all of them, or `partner`'s)."""
     return [a for a in store.accounts(partner) if is_due(a, now)]
-

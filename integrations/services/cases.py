@@ -27,9 +27,13 @@ def read_case(uow_factory: Callable[[], UnitOfWork], case_id: str) -> CaseView:
         case = uow.cases.get(case_id)
         if case is None:
             raise UnknownCase(f"no case {case_id}", {"case_id": case_id})
-        return CaseView(case, uow.complaints.for_case(case_id),
-                        uow.promises.for_cases([case_id]), [_shown(e) for e in uow.timeline.for_case(case_id)],
-                        uow.suggestions.for_case(case_id, SuggestionState.OPEN))
+        return CaseView(
+            case,
+            uow.complaints.for_case(case_id),
+            uow.promises.for_cases([case_id]),
+            [_shown(e) for e in uow.timeline.for_case(case_id)],
+            uow.suggestions.for_case(case_id, SuggestionState.OPEN),
+        )
 
 
 def _shown(entry: TimelineEntry) -> TimelineEntry:
@@ -37,13 +41,11 @@ def _shown(entry: TimelineEntry) -> TimelineEntry:
     when written, and again here for entries written before that."""
     if entry.type is not EntryType.OUTBOUND_REQUEST:
         return entry
-    detail = {k: redact_text(v) if k in ("target", "error") and isinstance(v, str) else v
-              for k, v in entry.detail.items()}
+    detail = {k: redact_text(v) if k in ("target", "error") and isinstance(v, str) else v for k, v in entry.detail.items()}
     return TimelineEntry(entry.case_id, entry.at, entry.type, entry.actor, detail)
 
 
-def close_case(uow_factory: Callable[[], UnitOfWork], case_id: str, actor: str,
-               clock: Clock = utc_now) -> Case:
+def close_case(uow_factory: Callable[[], UnitOfWork], case_id: str, actor: str, clock: Clock = utc_now) -> Case:
     """Close a case for good; closing a closed case is a no-op (idempotent retries)."""
     now = clock()
     with uow_factory() as uow:
@@ -53,7 +55,16 @@ def close_case(uow_factory: Callable[[], UnitOfWork], case_id: str, actor: str,
         step = transition(case, CaseStatus.CLOSED, now)
         if step is not None:
             uow.cases.save([case])
-            uow.timeline.append([TimelineEntry(case_id, now, EntryType.STATUS, actor, {
-                "from": step.from_status.value, "to": step.to_status.value, "reason": "closed"})])
+            uow.timeline.append(
+                [
+                    TimelineEntry(
+                        case_id,
+                        now,
+                        EntryType.STATUS,
+                        actor,
+                        {"from": step.from_status.value, "to": step.to_status.value, "reason": "closed"},
+                    )
+                ]
+            )
             uow.commit()
         return case

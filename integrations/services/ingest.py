@@ -50,8 +50,9 @@ def ingest_updates(
             refs = refs_of(fresh)
             # A handoff may create a step on another reference: lock it too, in the same sorted
             # pass, so an update arriving for it at the same time sees the step or is seen by it.
-            uow.updates.lock_references(refs | {(u.handoff_partner, u.handoff_reference) for u in fresh
-                                                if u.handoff_partner and u.handoff_reference})  # type: ignore[operator]
+            uow.updates.lock_references(
+                refs | {(u.handoff_partner, u.handoff_reference) for u in fresh if u.handoff_partner and u.handoff_reference}
+            )  # type: ignore[operator]
             candidates = uow.promises.for_references(refs)
             if candidates:
                 matched_refs = {(p.partner, p.reference) for p in candidates}
@@ -59,8 +60,10 @@ def ingest_updates(
                 reconcile_cases(uow, cases, now, actor="system:verdicts", new_updates=fresh)
         uow.commit()
     return [
-        ItemResult.DUPLICATE if not ok
-        else ItemResult.MATCHED if (u.partner, u.reference) in matched_refs
+        ItemResult.DUPLICATE
+        if not ok
+        else ItemResult.MATCHED
+        if (u.partner, u.reference) in matched_refs
         else ItemResult.ACCEPTED
         for u, ok in zip(updates, stored, strict=True)
     ]

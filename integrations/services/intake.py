@@ -23,11 +23,19 @@ class IntakeResult:
 
 
 def _complaint_entry(case_id: str, complaint: Complaint, actor: str, now) -> TimelineEntry:
-    return TimelineEntry(case_id, now, EntryType.COMPLAINT, actor, {
-        "channel": complaint.channel, "external_id": complaint.external_id,
-        "author": complaint.author, "text": complaint.text,
-        "posted_at": complaint.posted_at.isoformat(),
-    })
+    return TimelineEntry(
+        case_id,
+        now,
+        EntryType.COMPLAINT,
+        actor,
+        {
+            "channel": complaint.channel,
+            "external_id": complaint.external_id,
+            "author": complaint.author,
+            "text": complaint.text,
+            "posted_at": complaint.posted_at.isoformat(),
+        },
+    )
 
 
 def open_complaint(
@@ -50,8 +58,7 @@ def open_complaint(
             if related is not None and related.status is not CaseStatus.CLOSED:
                 result = _join(uow, related.case_id, complaint, actor, now)
             else:
-                result = _open(uow, complaint, actor, now,
-                               linked_to=related.case_id if related else None)
+                result = _open(uow, complaint, actor, now, linked_to=related.case_id if related else None)
             if result is not None:
                 uow.commit()
                 return result
@@ -60,16 +67,32 @@ def open_complaint(
 
 
 def _open(uow: UnitOfWork, complaint: Complaint, actor: str, now, linked_to: str | None):
-    case = Case(case_id=str(uuid.uuid4()), customer_ref=complaint.customer_ref,
-                order_ref=complaint.order_ref, linked_to=linked_to, created_at=now)
+    case = Case(
+        case_id=str(uuid.uuid4()),
+        customer_ref=complaint.customer_ref,
+        order_ref=complaint.order_ref,
+        linked_to=linked_to,
+        created_at=now,
+    )
     uow.cases.add(case)
     if not uow.complaints.add(case.case_id, complaint, now):
         return None
     entries = [_complaint_entry(case.case_id, complaint, actor, now)]
     if linked_to:
-        entries.append(TimelineEntry(case.case_id, now, EntryType.STATUS, actor, {
-            "from": None, "to": CaseStatus.OPEN.value, "linked_to": linked_to,
-            "reason": "new complaint about a closed case"}))
+        entries.append(
+            TimelineEntry(
+                case.case_id,
+                now,
+                EntryType.STATUS,
+                actor,
+                {
+                    "from": None,
+                    "to": CaseStatus.OPEN.value,
+                    "linked_to": linked_to,
+                    "reason": "new complaint about a closed case",
+                },
+            )
+        )
     uow.timeline.append(entries)
     return IntakeResult(case.case_id, case.status, created=True, linked_to=linked_to)
 
@@ -83,15 +106,33 @@ def _join(uow: UnitOfWork, case_id: str, complaint: Complaint, actor: str, now):
         case.disputed = True
         step = transition(case, CaseStatus.REOPENED, now)
         assert step is not None
-        entries.append(TimelineEntry(case_id, now, EntryType.STATUS, actor, {
-            "from": step.from_status.value, "to": step.to_status.value, "reason": DISPUTE,
-            "reopen_count": case.reopen_count,
-            "evidence": [{"complaint": complaint.external_id, "text": complaint.text}]}))
-        uow.outbox.add([Alert(
-            key=f"{case_id}:{DISPUTE}:{complaint.channel}:{complaint.external_id}",
-            case_id=case_id, promise_id=None, kind=DISPUTE,
-            payload={"case_id": case_id, "reason": DISPUTE, "complaint": complaint.text,
-                     "author": complaint.author})], now)
+        entries.append(
+            TimelineEntry(
+                case_id,
+                now,
+                EntryType.STATUS,
+                actor,
+                {
+                    "from": step.from_status.value,
+                    "to": step.to_status.value,
+                    "reason": DISPUTE,
+                    "reopen_count": case.reopen_count,
+                    "evidence": [{"complaint": complaint.external_id, "text": complaint.text}],
+                },
+            )
+        )
+        uow.outbox.add(
+            [
+                Alert(
+                    key=f"{case_id}:{DISPUTE}:{complaint.channel}:{complaint.external_id}",
+                    case_id=case_id,
+                    promise_id=None,
+                    kind=DISPUTE,
+                    payload={"case_id": case_id, "reason": DISPUTE, "complaint": complaint.text, "author": complaint.author},
+                )
+            ],
+            now,
+        )
         uow.cases.save([case])
     uow.timeline.append(entries)
     return IntakeResult(case_id, case.status, created=False, linked_to=case.linked_to)

@@ -43,8 +43,7 @@ class CaseRepository(abc.ABC):
         """Give the case to a person (by name), or to nobody."""
 
     @abc.abstractmethod
-    def reopened_to_escalate(self, now: datetime, older_than: timedelta, reopen_count: int,
-                             limit: int = 200) -> list[Case]:
+    def reopened_to_escalate(self, now: datetime, older_than: timedelta, reopen_count: int, limit: int = 200) -> list[Case]:
         """Reopened cases reopened at least `older_than` ago or at least `reopen_count` times."""
 
 
@@ -82,8 +81,9 @@ class PromiseRepository(abc.ABC):
     def save_outcomes(self, promises: Sequence[Promise], now: datetime) -> None: ...
 
     @abc.abstractmethod
-    def acknowledge(self, promise_id: str, by: str, at: datetime, snoozed_until: datetime | None,
-                    *, keep_snooze: bool = False) -> None:
+    def acknowledge(
+        self, promise_id: str, by: str, at: datetime, snoozed_until: datetime | None, *, keep_snooze: bool = False
+    ) -> None:
         """Record who acknowledged a stuck promise; hide it until `snoozed_until` (None: not hidden,
         unless `keep_snooze` leaves a running snooze as it is)."""
 
@@ -134,8 +134,9 @@ class SuggestionRepository(abc.ABC):
     def for_case(self, case_id: str, state: SuggestionState | None = None) -> list[Suggestion]: ...
 
     @abc.abstractmethod
-    def settle(self, case_id: str, suggestion_id: str, state: SuggestionState, at: datetime, by: str,
-               promise_id: str | None = None) -> bool:
+    def settle(
+        self, case_id: str, suggestion_id: str, state: SuggestionState, at: datetime, by: str, promise_id: str | None = None
+    ) -> bool:
         """Move an open suggestion to `state`; False when it was not open any more (someone else
         settled it first): only one confirm or dismiss ever wins."""
 
@@ -153,8 +154,17 @@ class WorkQueue(abc.ABC):
         """Extend this worker's claim; False when it is no longer this worker's."""
 
     @abc.abstractmethod
-    def finish(self, item_id: Any, *, state: str, now: datetime, attempts: int,
-               next_attempt_at: datetime | None = None, error: str | None = None, response: Any = None) -> bool:
+    def finish(
+        self,
+        item_id: Any,
+        *,
+        state: str,
+        now: datetime,
+        attempts: int,
+        next_attempt_at: datetime | None = None,
+        error: str | None = None,
+        response: Any = None,
+    ) -> bool:
         """Record an outcome ("sent", "pending" again, "failed", "skipped") if the claim is still
         this worker's; False otherwise."""
 
@@ -232,6 +242,7 @@ class UnitOfWork(abc.ABC):
 
 # --- carrier polling (integrations/services/carrier_poll.py) --------------------------------
 
+
 @dataclass(frozen=True, slots=True)
 class CarrierAccount:
     """A partner's account at a carrier whose tracking API Terrain polls."""
@@ -283,6 +294,7 @@ class CarrierPollStore(abc.ABC):
         """Remember when each reference was asked for, and what came of it."""
 
     @abc.abstractmethod
-    def record_pass(self, partner: str, at: datetime, *, error: str | None, new_errors: int, failures: int,
-                    backoff_until: datetime | None) -> None:
+    def record_pass(
+        self, partner: str, at: datetime, *, error: str | None, new_errors: int, failures: int, backoff_until: datetime | None
+    ) -> None:
         """The end of a pass: its time, the last error (kept until a newer one), the back-off."""

@@ -53,9 +53,19 @@ def record_promises(
     now = clock()
     made_at = said_at or now
     promises = [
-        Promise.create(promise_id=str(uuid.uuid4()), case_id=case_id, kind=s.kind,
-                       partner=s.partner, reference=s.reference, due_at=s.due_at,
-                       expect=s.expect, said=s.said, created_at=made_at, plan=s.plan, replaces=s.replaces)
+        Promise.create(
+            promise_id=str(uuid.uuid4()),
+            case_id=case_id,
+            kind=s.kind,
+            partner=s.partner,
+            reference=s.reference,
+            due_at=s.due_at,
+            expect=s.expect,
+            said=s.said,
+            created_at=made_at,
+            plan=s.plan,
+            replaces=s.replaces,
+        )
         for s in specs
     ]
     with uow_factory() as uow:
@@ -84,12 +94,17 @@ def record_promises(
         # The partner request each promise implies, sent later by the workflow (durable).
         uow.outbound.add(promises, now)
         entries = list(extra_timeline or [])
-        entries += [TimelineEntry(case_id, now, EntryType.PROMISE, actor, promise_detail(p))
-                    for p in promises]
+        entries += [TimelineEntry(case_id, now, EntryType.PROMISE, actor, promise_detail(p)) for p in promises]
         known_refs = {(p.partner, p.reference) for p in existing}
-        reconcile_cases(uow, {case_id: case}, now, actor="system:verdicts",
-                        extra_timeline=entries, promises=existing + promises,
-                        announce_refs={(p.partner, p.reference) for p in promises} - known_refs)
+        reconcile_cases(
+            uow,
+            {case_id: case},
+            now,
+            actor="system:verdicts",
+            extra_timeline=entries,
+            promises=existing + promises,
+            announce_refs={(p.partner, p.reference) for p in promises} - known_refs,
+        )
         if also is not None:
             also(uow, promises)
         uow.commit()

@@ -47,21 +47,35 @@ def reconcile_cases(
     for case_id, case in cases.items():
         mine = by_case.get(case_id, [])
         refs = dict.fromkeys((p.partner, p.reference) for p in mine)
-        all_changes.append(reevaluate(
-            case, mine, updates, now, actor=actor, reason_hint=reason_hint,
-            new_updates=[u for ref in refs for u in fresh.get(ref, ())], new_id=lambda: str(uuid.uuid4())))
+        all_changes.append(
+            reevaluate(
+                case,
+                mine,
+                updates,
+                now,
+                actor=actor,
+                reason_hint=reason_hint,
+                new_updates=[u for ref in refs for u in fresh.get(ref, ())],
+                new_id=lambda: str(uuid.uuid4()),
+            )
+        )
     persist(uow, all_changes, now, extra_timeline=extra_timeline)
     return all_changes
 
 
-def _with_handoff_targets(uow: UnitOfWork, updates: dict[RefKey, list[FieldUpdate]],
-                          max_hops: int = 5) -> dict[RefKey, list[FieldUpdate]]:
+def _with_handoff_targets(
+    uow: UnitOfWork, updates: dict[RefKey, list[FieldUpdate]], max_hops: int = 5
+) -> dict[RefKey, list[FieldUpdate]]:
     """Add the updates of every reference a loaded update hands over to (and theirs, a few hops
     deep): a follow-on step is judged at once against what its partner already reported. One
     more query per hop, only when there are handoffs."""
     for _ in range(max_hops):
-        targets = {(u.handoff_partner, u.handoff_reference) for ups in updates.values() for u in ups
-                   if u.handoff_partner and u.handoff_reference} - set(updates)
+        targets = {
+            (u.handoff_partner, u.handoff_reference)
+            for ups in updates.values()
+            for u in ups
+            if u.handoff_partner and u.handoff_reference
+        } - set(updates)
         if not targets:
             break
         more = uow.updates.for_references(targets)  # type: ignore[arg-type]
@@ -69,8 +83,9 @@ def _with_handoff_targets(uow: UnitOfWork, updates: dict[RefKey, list[FieldUpdat
     return updates
 
 
-def persist(uow: UnitOfWork, all_changes: Sequence[CaseChanges], now: datetime,
-            extra_timeline: Iterable[TimelineEntry] = ()) -> None:
+def persist(
+    uow: UnitOfWork, all_changes: Sequence[CaseChanges], now: datetime, extra_timeline: Iterable[TimelineEntry] = ()
+) -> None:
     timeline = list(extra_timeline)
     for changes in all_changes:
         for step in changes.new_promises:

@@ -46,9 +46,15 @@ def case_defaults(uow: UnitOfWork, case_id: str) -> tuple[str | None, str | None
 
 
 def suggestion_detail(suggestion: Suggestion, action: str) -> dict:
-    return {"action": action, "suggestion_id": suggestion.suggestion_id, "kind": suggestion.kind,
-            "due_at": suggestion.due_at.isoformat(), "expect": dict(suggestion.expect),
-            "confidence": suggestion.confidence, "evidence": suggestion.evidence}
+    return {
+        "action": action,
+        "suggestion_id": suggestion.suggestion_id,
+        "kind": suggestion.kind,
+        "due_at": suggestion.due_at.isoformat(),
+        "expect": dict(suggestion.expect),
+        "confidence": suggestion.confidence,
+        "evidence": suggestion.evidence,
+    }
 
 
 def record_reply(
@@ -78,8 +84,9 @@ def record_reply(
     with uow_factory() as uow:
         if uow.cases.get(case_id) is None:
             raise UnknownCase(f"no case {case_id}", {"case_id": case_id})
-        if external_id and any(e.type is EntryType.REPLY and e.detail.get("external_id") == external_id
-                               for e in uow.timeline.for_case(case_id)):
+        if external_id and any(
+            e.type is EntryType.REPLY and e.detail.get("external_id") == external_id for e in uow.timeline.for_case(case_id)
+        ):
             return ReplyResult(recorded=[], duplicate=True)
         case_partner, case_reference = case_defaults(uow, case_id)
     partner, reference = partner or case_partner, reference or case_reference
@@ -99,13 +106,33 @@ def record_reply(
         if missing:
             incomplete.append({"kind": promise.kind, "evidence": promise.evidence, "missing": missing})
             continue
-        specs.append(PromiseSpec(kind=promise.kind, partner=partner or "", reference=reference or "",
-                                 due_at=promise.due_at, expect=dict(promise.expect), said=promise.evidence))
-    entries = [TimelineEntry(case_id, now, EntryType.REPLY, actor, {
-        "text": text, "said_at": said_at.isoformat(), "external_id": external_id,
-        "promises_found": len(extracted), "incomplete": incomplete, "suggested": len(suggestions)})]
-    entries += [TimelineEntry(case_id, now, EntryType.SUGGESTION, actor, suggestion_detail(s, "suggested"))
-                for s in suggestions]
+        specs.append(
+            PromiseSpec(
+                kind=promise.kind,
+                partner=partner or "",
+                reference=reference or "",
+                due_at=promise.due_at,
+                expect=dict(promise.expect),
+                said=promise.evidence,
+            )
+        )
+    entries = [
+        TimelineEntry(
+            case_id,
+            now,
+            EntryType.REPLY,
+            actor,
+            {
+                "text": text,
+                "said_at": said_at.isoformat(),
+                "external_id": external_id,
+                "promises_found": len(extracted),
+                "incomplete": incomplete,
+                "suggested": len(suggestions),
+            },
+        )
+    ]
+    entries += [TimelineEntry(case_id, now, EntryType.SUGGESTION, actor, suggestion_detail(s, "suggested")) for s in suggestions]
 
     def keep_suggestions(uow: UnitOfWork, _recorded: list[Promise]) -> None:
         uow.suggestions.add(suggestions)
@@ -116,13 +143,25 @@ def record_reply(
             uow.suggestions.add(suggestions)
             uow.commit()
         return ReplyResult(recorded=[], incomplete=incomplete, suggestions=suggestions)
-    recorded = record_promises(uow_factory, case_id, specs, actor, clock, said_at=said_at,
-                               extra_timeline=entries, also=keep_suggestions)
+    recorded = record_promises(
+        uow_factory, case_id, specs, actor, clock, said_at=said_at, extra_timeline=entries, also=keep_suggestions
+    )
     return ReplyResult(recorded=recorded, incomplete=incomplete, suggestions=suggestions)
 
 
-def _suggestion(case_id: str, promise: ExtractedPromise, said_at: datetime, partner: str | None,
-                reference: str | None, now: datetime) -> Suggestion:
-    return Suggestion(suggestion_id=str(uuid.uuid4()), case_id=case_id, kind=promise.kind, due_at=promise.due_at,
-                      said_at=said_at, confidence=promise.confidence, evidence=promise.evidence,
-                      expect=dict(promise.expect), partner=partner, reference=reference, created_at=now)
+def _suggestion(
+    case_id: str, promise: ExtractedPromise, said_at: datetime, partner: str | None, reference: str | None, now: datetime
+) -> Suggestion:
+    return Suggestion(
+        suggestion_id=str(uuid.uuid4()),
+        case_id=case_id,
+        kind=promise.kind,
+        due_at=promise.due_at,
+        said_at=said_at,
+        confidence=promise.confidence,
+        evidence=promise.evidence,
+        expect=dict(promise.expect),
+        partner=partner,
+        reference=reference,
+        created_at=now,
+    )

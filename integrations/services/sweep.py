@@ -22,8 +22,7 @@ class SweepReport:
     cases_closed: int
 
 
-def sweep_deadlines(uow_factory: Callable[[], UnitOfWork], clock: Clock = utc_now,
-                    batch_size: int = 500) -> SweepReport:
+def sweep_deadlines(uow_factory: Callable[[], UnitOfWork], clock: Clock = utc_now, batch_size: int = 500) -> SweepReport:
     """One batch of overdue cases per transaction, skipping cases another sweeper holds.
 
     Call repeatedly until `cases_checked` is 0 to drain a backlog; concurrent sweepers
@@ -41,9 +40,17 @@ def sweep_deadlines(uow_factory: Callable[[], UnitOfWork], clock: Clock = utc_no
             if step:
                 closed += 1
                 uow.cases.save([case])
-                uow.timeline.append([TimelineEntry(case.case_id, now, EntryType.STATUS, ACTOR, {
-                    "from": step.from_status.value, "to": step.to_status.value,
-                    "reason": "resolved for 30 days"})])
+                uow.timeline.append(
+                    [
+                        TimelineEntry(
+                            case.case_id,
+                            now,
+                            EntryType.STATUS,
+                            ACTOR,
+                            {"from": step.from_status.value, "to": step.to_status.value, "reason": "resolved for 30 days"},
+                        )
+                    ]
+                )
         uow.commit()
     return SweepReport(
         cases_checked=len(cases),

@@ -17,8 +17,7 @@ def backoff(attempt: int) -> timedelta:
     return timedelta(seconds=min(600, 2 ** max(0, attempt - 1)))
 
 
-def claim(uow_factory: Callable[[], UnitOfWork], pick: Pick, now: datetime, limit: int,
-          lease: timedelta) -> list[dict[str, Any]]:
+def claim(uow_factory: Callable[[], UnitOfWork], pick: Pick, now: datetime, limit: int, lease: timedelta) -> list[dict[str, Any]]:
     with uow_factory() as uow:
         claimed = pick(uow).claim(now, limit, lease)
         uow.commit()

@@ -60,8 +60,15 @@ def parse_rows(rows: Iterable[dict[str, str]], report: ImportReport) -> Iterator
                 raise ValueError(f"inbound is {inbound!r}, not True/False")
             created = datetime.strptime(row["created_at"].strip(), "%a %b %d %H:%M:%S %z %Y")
             parent = (row.get("in_response_to_tweet_id") or "").strip()
-            yield Tweet(line, row["tweet_id"].strip(), row["author_id"].strip(), inbound == "True",
-                        created, row["text"], parent.split(".")[0] or None)
+            yield Tweet(
+                line,
+                row["tweet_id"].strip(),
+                row["author_id"].strip(),
+                inbound == "True",
+                created,
+                row["text"],
+                parent.split(".")[0] or None,
+            )
         except (ValueError, KeyError, AttributeError) as exc:
             report.skipped.append((line, str(exc)))
 
@@ -90,9 +97,16 @@ def import_twcs(
 
 
 def _import_complaint(uow_factory, tweet: Tweet, case_of: dict[str, str], report: ImportReport) -> None:
-    complaint = Complaint.create({
-        "channel": CHANNEL, "external_id": tweet.tweet_id, "author": tweet.author_id,
-        "text": tweet.text, "posted_at": tweet.created_at, "customer_ref": f"twitter:{tweet.author_id}"})
+    complaint = Complaint.create(
+        {
+            "channel": CHANNEL,
+            "external_id": tweet.tweet_id,
+            "author": tweet.author_id,
+            "text": tweet.text,
+            "posted_at": tweet.created_at,
+            "customer_ref": f"twitter:{tweet.author_id}",
+        }
+    )
     result = open_complaint(uow_factory, complaint, ACTOR, clock=lambda: tweet.created_at)
     case_of[tweet.tweet_id] = result.case_id
     report.complaints += 1
@@ -115,9 +129,17 @@ def _import_reply(uow_factory, tweet: Tweet, by_id, case_of, report: ImportRepor
         report.skipped.append((tweet.line, "reply to a tweet that is not in the file"))
         return
     case_of[tweet.tweet_id] = case_id
-    result = record_reply(uow_factory, case_id, tweet.text, tweet.created_at, f"{ACTOR}:{tweet.author_id}",
-                          partner=tweet.author_id, reference=f"twitter:{tweet.in_response_to}",
-                          external_id=tweet.tweet_id, clock=lambda: tweet.created_at)
+    result = record_reply(
+        uow_factory,
+        case_id,
+        tweet.text,
+        tweet.created_at,
+        f"{ACTOR}:{tweet.author_id}",
+        partner=tweet.author_id,
+        reference=f"twitter:{tweet.in_response_to}",
+        external_id=tweet.tweet_id,
+        clock=lambda: tweet.created_at,
+    )
     if result.duplicate:
         report.already_imported += 1
         return

@@ -102,6 +102,7 @@ class WebhookProvider(Protocol):
 
 # --- signatures -----------------------------------------------------------------------------
 
+
 def header(headers: Mapping[str, str], name: str) -> str:
     """Case-insensitive header lookup; a missing or blank header is a SignatureError."""
     value = headers.get(name)
@@ -234,8 +235,12 @@ def join_place(*parts: Any) -> str | None:
 
 # Carriers put these in the "signed by" field when nobody signed; they name no one.
 _NOT_A_SIGNER_PHRASES = (
-    ("signature", "not", "required"), ("signature", "not", "requested"), ("signature", "waived"),
-    ("no", "signature"), ("not", "signed"), ("signature", "release"),
+    ("signature", "not", "required"),
+    ("signature", "not", "requested"),
+    ("signature", "waived"),
+    ("no", "signature"),
+    ("not", "signed"),
+    ("signature", "release"),
 )
 _NOT_A_SIGNER_VALUES = {("n", "a"), ("na",), ("none",), ("unknown",), ("unsigned",), ("null",)}
 
@@ -249,7 +254,7 @@ def signer(value: Any) -> str | None:
     if not words or words in _NOT_A_SIGNER_VALUES:
         return None
     for phrase in _NOT_A_SIGNER_PHRASES:
-        if any(words[i:i + len(phrase)] == phrase for i in range(len(words) - len(phrase) + 1)):
+        if any(words[i : i + len(phrase)] == phrase for i in range(len(words) - len(phrase) + 1)):
             return None
     return name
 
@@ -289,12 +294,26 @@ def fan_out(update: NormalizedUpdate, references: Iterable[str | None]) -> list[
     return out
 
 
-OPTIONAL_KEYS = frozenset({"location", "address", "signed_by", "amount", "currency", "detail", "postal_code",
-                           "city", "country", "pickup_point_id", "handed_to", "carrier_code", "handoff"})
+OPTIONAL_KEYS = frozenset(
+    {
+        "location",
+        "address",
+        "signed_by",
+        "amount",
+        "currency",
+        "detail",
+        "postal_code",
+        "city",
+        "country",
+        "pickup_point_id",
+        "handed_to",
+        "carrier_code",
+        "handoff",
+    }
+)
 
 
-def make_update(*, event_id: str, reference: str, status: str, occurred_at: datetime,
-                **optional: Any) -> NormalizedUpdate:
+def make_update(*, event_id: str, reference: str, status: str, occurred_at: datetime, **optional: Any) -> NormalizedUpdate:
     """A NormalizedUpdate holding only what the provider said (None-valued optional keys left out)."""
     unknown = set(optional) - OPTIONAL_KEYS
     if unknown:

@@ -66,8 +66,19 @@ class ThrowawayCluster:
     def start(self) -> None:
         """Run the postmaster as our child (through runuser), so that the test reaps it."""
         assert self.port != MACHINE_PORT
-        command = [str(self.bin / "postgres"), "-D", str(self.data), "-p", str(self.port), "-k", str(self.root),
-                   "-c", "listen_addresses=127.0.0.1", "-c", "fsync=on"]
+        command = [
+            str(self.bin / "postgres"),
+            "-D",
+            str(self.data),
+            "-p",
+            str(self.port),
+            "-k",
+            str(self.root),
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            "fsync=on",
+        ]
         if self.user:
             command = ["runuser", "-u", self.user, "--", *command]
         with self.log.open("ab") as log:

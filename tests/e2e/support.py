@@ -21,8 +21,12 @@ def free_port() -> int:
 
 
 def terrain(*args: str, env: dict[str, str] | None = None, cwd=None, **kwargs) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "integrations.cli.main", *args], cwd=cwd or ROOT,
-                            env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}, **kwargs)
+    return subprocess.Popen(
+        [sys.executable, "-m", "integrations.cli.main", *args],
+        cwd=cwd or ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+        **kwargs,
+    )
 
 
 def wait_http(url: str, timeout: float = 30.0) -> None:

@@ -21,14 +21,29 @@ def test_acknowledged_updates_survive_kill_9_and_redelivery_is_a_duplicate(db, d
     server = terrain("serve", "--port", str(port), "--no-migrate", env=env)
     try:
         wait_http(f"{base}/healthz")
-        case = httpx.post(f"{base}/v1/complaints", headers=agent, json={
-            "channel": "twitter", "external_id": "kill-1", "author": "@c", "text": "where?",
-            "posted_at": now.isoformat()}).json()
-        httpx.post(f"{base}/v1/cases/{case['case_id']}/promises", headers=agent, json={
-            "kind": "parcel.deliver", "partner": "ups", "reference": "1Z", "due_at": "2099-01-01T00:00:00Z",
-            "expect": {"recipient": "Thomas Gouritin"}}).raise_for_status()
-        update = {"event_id": "evt-kill", "reference": "1Z", "status": "delivered",
-                  "occurred_at": now.isoformat(), "signed_by": "ROLAND"}
+        case = httpx.post(
+            f"{base}/v1/complaints",
+            headers=agent,
+            json={"channel": "twitter", "external_id": "kill-1", "author": "@c", "text": "where?", "posted_at": now.isoformat()},
+        ).json()
+        httpx.post(
+            f"{base}/v1/cases/{case['case_id']}/promises",
+            headers=agent,
+            json={
+                "kind": "parcel.deliver",
+                "partner": "ups",
+                "reference": "1Z",
+                "due_at": "2099-01-01T00:00:00Z",
+                "expect": {"recipient": "Thomas Gouritin"},
+            },
+        ).raise_for_status()
+        update = {
+            "event_id": "evt-kill",
+            "reference": "1Z",
+            "status": "delivered",
+            "occurred_at": now.isoformat(),
+            "signed_by": "ROLAND",
+        }
         answer = httpx.post(f"{base}/v1/updates", headers=partner, json=update)
         assert answer.json() == {"accepted": 1, "duplicates": 0, "matched": 1}
         server.send_signal(signal.SIGKILL)  # no shutdown, no flush: only what was committed remains

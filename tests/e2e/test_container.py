@@ -42,14 +42,29 @@ def image(tmp_path_factory):
         pytest.skip("podman is not installed")
     if podman("image", "exists", BASE, check=False).returncode != 0:
         base = tmp_path_factory.mktemp("base") / "base.tar"
-        subprocess.run(["mmdebstrap", "--variant=apt", "--include=ca-certificates", "bookworm", str(base)],
-                       check=True, timeout=600, capture_output=True)
+        subprocess.run(
+            ["mmdebstrap", "--variant=apt", "--include=ca-certificates", "bookworm", str(base)],
+            check=True,
+            timeout=600,
+            capture_output=True,
+        )
         podman("import", str(base), BASE)
     build = shlex.split(os.environ.get("TERRAIN_TEST_PODMAN_BUILD_ARGS", "--isolation=chroot"))
     if CA_DIR.is_dir() and any(CA_DIR.glob("*.crt")):  # a TLS-intercepting proxy's CA, for pip
         build += ["-v", f"{CA_DIR}:{CA_DIR}:ro"]
-    podman("build", *build, "--network=host", "-f", str(ROOT / "deployments" / "Containerfile"),
-           "--build-arg", f"BASE_IMAGE={BASE}", "-t", IMAGE, str(ROOT), timeout=900)
+    podman(
+        "build",
+        *build,
+        "--network=host",
+        "-f",
+        str(ROOT / "deployments" / "Containerfile"),
+        "--build-arg",
+        f"BASE_IMAGE={BASE}",
+        "-t",
+        IMAGE,
+        str(ROOT),
+        timeout=900,
+    )
     return IMAGE
 
 
@@ -66,8 +81,24 @@ def test_the_image_migrates_serves_and_logs_json(image, tmp_path):
     assert migrated.returncode == 0, migrated.stderr[-2000:]
     port = free_port()
     name = f"terrain-api-{port}"
-    podman("run", "-d", "--name", name, *run_args(), "--network=host", *env, image,
-           "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2", "--no-migrate")
+    podman(
+        "run",
+        "-d",
+        "--name",
+        name,
+        *run_args(),
+        "--network=host",
+        *env,
+        image,
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "2",
+        "--no-migrate",
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 90
@@ -91,8 +122,17 @@ def test_the_image_migrates_serves_and_logs_json(image, tmp_path):
 
 
 def test_the_worker_entry_point_and_the_prefect_cli_are_in_the_image(image):
-    worker = podman("run", "--rm", *run_args(), "--entrypoint", "python3", image, "-c",
-                    "import flows.worker, flows.scheduler, integrations.schedules as s; print(s.INTERVALS)", check=False)
+    worker = podman(
+        "run",
+        "--rm",
+        *run_args(),
+        "--entrypoint",
+        "python3",
+        image,
+        "-c",
+        "import flows.worker, flows.scheduler, integrations.schedules as s; print(s.INTERVALS)",
+        check=False,
+    )
     assert worker.returncode == 0, worker.stderr[-2000:]
     assert "dispatch-partner-requests" in worker.stdout
     prefect = podman("run", "--rm", *run_args(), "--entrypoint", "prefect", image, "version", check=False)

@@ -57,19 +57,24 @@ def test_kill_9_during_alert_delivery_then_restart_delivers_exactly_once(db, dat
     now = datetime.now(UTC)
     uow = uow_factory(db)
     case = open_complaint(uow, complaint("colis signé par un inconnu", now), "agent:t")
-    record_promises(uow, case.case_id, [spec("parcel.deliver", "ups", "1Z", now + timedelta(days=1),
-                                             recipient="Thomas Gouritin")], "agent:t")
+    record_promises(
+        uow, case.case_id, [spec("parcel.deliver", "ups", "1Z", now + timedelta(days=1), recipient="Thomas Gouritin")], "agent:t"
+    )
     ingest_updates(uow, [update("ups", "1Z", "delivered", now, signed_by="ROLAND")])
     port = free_port()
-    env = {"TERRAIN_DATABASE_URL": database_url, "TERRAIN_ALERT_URLS": f"json://127.0.0.1:{port}/alerts",
-           "TERRAIN_CLAIM_LEASE_SECONDS": "2", "PYTHONPATH": str(ROOT), "PREFECT_HOME": str(tmp_path / "p"),
-           "PATH": os.environ["PATH"]}
+    env = {
+        "TERRAIN_DATABASE_URL": database_url,
+        "TERRAIN_ALERT_URLS": f"json://127.0.0.1:{port}/alerts",
+        "TERRAIN_CLAIM_LEASE_SECONDS": "2",
+        "PYTHONPATH": str(ROOT),
+        "PREFECT_HOME": str(tmp_path / "p"),
+        "PATH": os.environ["PATH"],
+    }
 
     hole = BlackHole(port)
     log = open(tmp_path / "worker.log", "w")  # noqa: SIM115
     # Its own process group, so that kill -9 also takes the local Prefect server it started.
-    worker = subprocess.Popen([sys.executable, "-c", DELIVER], cwd=ROOT, env=env, stdout=log, stderr=log,
-                              start_new_session=True)
+    worker = subprocess.Popen([sys.executable, "-c", DELIVER], cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
     try:
         assert hole.connected.wait(180), (tmp_path / "worker.log").read_text()[-3000:]
         os.killpg(worker.pid, signal.SIGKILL)  # dies with the alert claimed and unsent
@@ -84,8 +89,14 @@ def test_kill_9_during_alert_delivery_then_restart_delivers_exactly_once(db, dat
     time.sleep(2.2)  # the dead worker's claim expires
     with HttpReceiver(port=port) as receiver:  # the receiver is back
         for _ in range(2):  # a second run after restart must not send it again
-            run = subprocess.Popen([sys.executable, "-c", DELIVER], cwd=ROOT, env=env, start_new_session=True,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            run = subprocess.Popen(
+                [sys.executable, "-c", DELIVER],
+                cwd=ROOT,
+                env=env,
+                start_new_session=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             try:
                 assert run.wait(timeout=180) == 0
             finally:
@@ -94,4 +105,3 @@ def test_kill_9_during_alert_delivery_then_restart_delivers_exactly_once(db, dat
         assert case.case_id in receiver.json_bodies()[0]["message"]
     with db.connect() as conn:
         assert conn.execute(select(tables.outbox.c.state)).scalar() == "sent"
-

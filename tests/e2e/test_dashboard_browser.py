@@ -26,28 +26,59 @@ from tests.e2e.support import free_port, wait_http
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 def seed(db):
     uow = uow_factory(db)
     now = datetime.now(UTC)
     then = lambda: now - timedelta(days=3)  # noqa: E731
-    ups = open_complaint(uow, complaint("Le livreur a laissé mon colis à ROLAND, à une autre adresse !", now,
-                                        author="@tgouritin"), "agent:t", then)
-    record_promises(uow, ups.case_id, [spec("parcel.deliver", "ups", "1Z999", now + timedelta(days=1),
-                                            said="livraison dès le lendemain", recipient="Thomas Gouritin")],
-                    "agent:t", then)
+    ups = open_complaint(
+        uow, complaint("Le livreur a laissé mon colis à ROLAND, à une autre adresse !", now, author="@tgouritin"), "agent:t", then
+    )
+    record_promises(
+        uow,
+        ups.case_id,
+        [
+            spec(
+                "parcel.deliver",
+                "ups",
+                "1Z999",
+                now + timedelta(days=1),
+                said="livraison dès le lendemain",
+                recipient="Thomas Gouritin",
+            )
+        ],
+        "agent:t",
+        then,
+    )
     ingest_updates(uow, [update("ups", "1Z999", "delivered", now - timedelta(hours=2), signed_by="ROLAND")])
     poste = open_complaint(uow, complaint("Colis bloqué au centre de tri", now, author="@vinyl"), "agent:t", then)
-    record_promises(uow, poste.case_id, [spec("parcel.reroute", "laposte", "6A1", now - timedelta(days=2),
-                                              said="dans les 24h", location="Lille Vauban")], "agent:t", then)
+    record_promises(
+        uow,
+        poste.case_id,
+        [spec("parcel.reroute", "laposte", "6A1", now - timedelta(days=2), said="dans les 24h", location="Lille Vauban")],
+        "agent:t",
+        then,
+    )
     kept = open_complaint(uow, complaint("refund?", now), "agent:t", then)
-    record_promises(uow, kept.case_id, [spec("refund.issue", "stripe", "ch_1", now + timedelta(days=2),
-                                             amount="19", currency="USD")], "agent:t", then)
-    ingest_updates(uow, [update("stripe", "ch_1", "refund_succeeded", now - timedelta(days=1), amount="19",
-                                currency="USD")])
+    record_promises(
+        uow,
+        kept.case_id,
+        [spec("refund.issue", "stripe", "ch_1", now + timedelta(days=2), amount="19", currency="USD")],
+        "agent:t",
+        then,
+    )
+    ingest_updates(uow, [update("stripe", "ch_1", "refund_succeeded", now - timedelta(days=1), amount="19", currency="USD")])
     history(uow, now)
     sweep_deadlines(uow)
     return ups.case_id, poste.case_id
@@ -60,11 +91,11 @@ def history(uow, now):
         start = now - timedelta(weeks=week)
         for n, (partner, late_every) in enumerate((("ups", 3), ("laposte", 2), ("stripe", 5))):
             for i in range(3):
-                case = open_complaint(uow, complaint(f"rappel {partner} {week} {i}", start), "agent:t",
-                                      lambda s=start: s)
+                case = open_complaint(uow, complaint(f"rappel {partner} {week} {i}", start), "agent:t", lambda s=start: s)
                 ref = f"H-{partner}-{week}-{i}"
-                record_promises(uow, case.case_id, [spec("callback", partner, ref, start + timedelta(hours=4))],
-                                "agent:t", lambda s=start: s)
+                record_promises(
+                    uow, case.case_id, [spec("callback", partner, ref, start + timedelta(hours=4))], "agent:t", lambda s=start: s
+                )
                 late = (week + i + n) % late_every == 0
                 ingest_updates(uow, [update(partner, ref, "done", start + timedelta(hours=6 if late else 1))])
 
@@ -172,8 +203,10 @@ def test_ops_manager_journey(db, server):
 
         # A link to a case in an alert (another site): the Strict cookie is not sent at first,
         # the page reloads itself from here and opens the case.
-        page.route("http://mail.example.test/", lambda route: route.fulfill(
-            content_type="text/html", body=f'<a href="{server}/cases/{ups_case}">open the case</a>'))
+        page.route(
+            "http://mail.example.test/",
+            lambda route: route.fulfill(content_type="text/html", body=f'<a href="{server}/cases/{ups_case}">open the case</a>'),
+        )
         page.goto("http://mail.example.test/")
         page.get_by_role("link", name="open the case").click()
         expect(page.get_by_role("heading", name="In the customer's words")).to_be_visible()
@@ -262,8 +295,7 @@ def test_bearer_token_also_opens_the_dashboard(db, server):
         with httpx.Client(base_url=server) as browser:
             form = browser.get("/login")
             csrf = form.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
-            login = browser.post("/login", data={"token": ops, "next": target, "csrf": csrf},
-                                 follow_redirects=False)
+            login = browser.post("/login", data={"token": ops, "next": target, "csrf": csrf}, follow_redirects=False)
             assert login.status_code == 303 and login.headers["location"] == "/", target
             session = browser.cookies["terrain_session"]
     assert session != ops

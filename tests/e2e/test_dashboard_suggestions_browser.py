@@ -19,10 +19,13 @@ def seed(db):
     uow = uow_factory(db)
     now = datetime.now(UTC)
     case = open_complaint(uow, complaint("Where is my refund? And nobody answers my DM", now), "agent:t", lambda: now)
-    for text in ("We've received your DM and will respond there shortly.",
-                 "Your refund is currently under process and may take up to 30 working days."):
-        result = record_reply(uow, case.case_id, text, now, "agent:t", partner="stripe", reference="ch_9",
-                              threshold=0.8, tz="Europe/Paris")
+    for text in (
+        "We've received your DM and will respond there shortly.",
+        "Your refund is currently under process and may take up to 30 working days.",
+    ):
+        result = record_reply(
+            uow, case.case_id, text, now, "agent:t", partner="stripe", reference="ch_9", threshold=0.8, tz="Europe/Paris"
+        )
         assert result.suggestions and not result.recorded
     return case.case_id
 
@@ -69,8 +72,12 @@ def test_confirm_with_a_correction_and_dismiss_from_the_case_page(db, server):  
         page.screenshot(path=ARTIFACTS / "dashboard-suggestions-settled.png", full_page=True)
         browser.close()
 
-    again = httpx.post(server + f"/cases/{case_id}/suggestions/{sid}/confirm", headers={"Authorization": f"Bearer {ops_token}"},
-                       follow_redirects=False)
+    again = httpx.post(
+        server + f"/cases/{case_id}/suggestions/{sid}/confirm",
+        headers={"Authorization": f"Bearer {ops_token}"},
+        follow_redirects=False,
+    )
     assert again.status_code == 409 and "already dismissed" in again.text
-    assert httpx.post(server + f"/cases/{case_id}/suggestions/{sid}/dismiss",
-                      follow_redirects=False).status_code == 303  # not logged in: to the login page
+    assert (
+        httpx.post(server + f"/cases/{case_id}/suggestions/{sid}/dismiss", follow_redirects=False).status_code == 303
+    )  # not logged in: to the login page

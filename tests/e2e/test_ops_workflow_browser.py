@@ -35,16 +35,50 @@ def seed(db):
     then = lambda: now - timedelta(days=2)  # noqa: E731
     for role, name in (("agent", "Claire Martin"), ("ops", "Olivia Ops"), ("agent", "Samir Haddad")):
         credentials.create_key(db, role, None, now, name=name)
-    reroute = open_complaint(uow, complaint("Mon colis devait aller à Lille Vauban, il est à Roubaix !", now,
-                                            author="@vinyl", order_ref="CMD-4471"), "agent:t", then)
-    record_promises(uow, reroute.case_id, [spec("parcel.reroute", "laposte", "6A12345", now + timedelta(hours=20),
-                                                said="au bureau de Lille Vauban sous 24h", location="Lille Vauban",
-                                                pickup_point_id="590010")], "agent:t", then)
-    ingest_updates(uow, [update("laposte", "6A12345", "available_for_pickup", now - timedelta(hours=3),
-                                location="Roubaix Centre", pickup_point_id="591120")])
+    reroute = open_complaint(
+        uow,
+        complaint("Mon colis devait aller à Lille Vauban, il est à Roubaix !", now, author="@vinyl", order_ref="CMD-4471"),
+        "agent:t",
+        then,
+    )
+    record_promises(
+        uow,
+        reroute.case_id,
+        [
+            spec(
+                "parcel.reroute",
+                "laposte",
+                "6A12345",
+                now + timedelta(hours=20),
+                said="au bureau de Lille Vauban sous 24h",
+                location="Lille Vauban",
+                pickup_point_id="590010",
+            )
+        ],
+        "agent:t",
+        then,
+    )
+    ingest_updates(
+        uow,
+        [
+            update(
+                "laposte",
+                "6A12345",
+                "available_for_pickup",
+                now - timedelta(hours=3),
+                location="Roubaix Centre",
+                pickup_point_id="591120",
+            )
+        ],
+    )
     callback = open_complaint(uow, complaint("Personne ne m'a rappelé", now, author="@lea"), "agent:t", then)
-    record_promises(uow, callback.case_id, [spec("callback", "support", "CB-9", now - timedelta(hours=5),
-                                                 said="on vous rappelle avant midi")], "agent:t", then)
+    record_promises(
+        uow,
+        callback.case_id,
+        [spec("callback", "support", "CB-9", now - timedelta(hours=5), said="on vous rappelle avant midi")],
+        "agent:t",
+        then,
+    )
     sweep_deadlines(uow)
     assign_case(uow, callback.case_id, "Olivia Ops", "ops:Olivia Ops")
     return reroute.case_id, callback.case_id
@@ -141,8 +175,19 @@ def test_take_act_snooze_and_assign(db, server, device):  # noqa: F811
         browser.close()
 
 
-PARTNERS = ["chronopost", "colissimo", "dhl-express", "dpd-france", "fnac-ternes", "gls", "laposte",
-            "mondial-relay", "relais-colis", "stripe-fr", "ups"]
+PARTNERS = [
+    "chronopost",
+    "colissimo",
+    "dhl-express",
+    "dpd-france",
+    "fnac-ternes",
+    "gls",
+    "laposte",
+    "mondial-relay",
+    "relais-colis",
+    "stripe-fr",
+    "ups",
+]
 
 
 def many_partners(db):
@@ -152,16 +197,23 @@ def many_partners(db):
         start = now - timedelta(weeks=week)
         for n, partner in enumerate(PARTNERS):
             for i in range(2):
-                case = open_complaint(uow, complaint(f"rappel {partner} {week} {i}", start, author=f"@c{n}"),
-                                      "agent:t", lambda s=start: s)
+                case = open_complaint(
+                    uow, complaint(f"rappel {partner} {week} {i}", start, author=f"@c{n}"), "agent:t", lambda s=start: s
+                )
                 ref = f"H-{partner}-{week}-{i}"
-                record_promises(uow, case.case_id, [spec("callback", partner, ref, start + timedelta(hours=4))],
-                                "agent:t", lambda s=start: s)
+                record_promises(
+                    uow, case.case_id, [spec("callback", partner, ref, start + timedelta(hours=4))], "agent:t", lambda s=start: s
+                )
                 late = (week + i + n) % (2 + n % 4) == 0
                 ingest_updates(uow, [update(partner, ref, "done", start + timedelta(hours=6 if late else 1))])
     stuck = open_complaint(uow, complaint("personne ne rappelle", now, author="@gls-client"), "agent:t")
-    record_promises(uow, stuck.case_id, [spec("callback", "gls", "GLS-1", now - timedelta(hours=1))], "agent:t",
-                    lambda: now - timedelta(hours=3))
+    record_promises(
+        uow,
+        stuck.case_id,
+        [spec("callback", "gls", "GLS-1", now - timedelta(hours=1))],
+        "agent:t",
+        lambda: now - timedelta(hours=3),
+    )
     sweep_deadlines(uow)
 
 

@@ -60,9 +60,12 @@ def server(db, database_url):
 @pytest.fixture
 def receiver():
     port = free_port()
-    process = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "example_partner_receiver.py"), "--port",
-                                str(port)], env={"TERRAIN_ACTION_SECRET": "ups-action-secret", "PATH": ""},
-                               stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "scripts" / "example_partner_receiver.py"), "--port", str(port)],
+        env={"TERRAIN_ACTION_SECRET": "ups-action-secret", "PATH": ""},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert json.loads(process.stdout.readline())["listening"] == f"http://127.0.0.1:{port}"
         yield f"http://127.0.0.1:{port}", process
@@ -77,12 +80,28 @@ def test_the_partner_client_and_the_example_receiver_against_a_running_terrain(d
     token = credentials.create_key(db, "partner", "ups", now)
     receiver_url, receiver_process = receiver
     credentials.set_partner(db, "ups", f"{receiver_url}/terrain", "ups-action-secret", now)
-    case = httpx.post(f"{server}/v1/complaints", headers=agent, json={
-        "channel": "twitter", "external_id": "client-1", "author": "@c", "text": "colis bloqué",
-        "posted_at": now.isoformat()}).json()
-    httpx.post(f"{server}/v1/cases/{case['case_id']}/promises", headers=agent, json={
-        "kind": "parcel.deliver", "partner": "ups", "reference": "1ZCLIENT", "due_at": (now + timedelta(days=2)).isoformat(),
-        "expect": {"recipient": "Thomas Gouritin"}}).raise_for_status()
+    case = httpx.post(
+        f"{server}/v1/complaints",
+        headers=agent,
+        json={
+            "channel": "twitter",
+            "external_id": "client-1",
+            "author": "@c",
+            "text": "colis bloqué",
+            "posted_at": now.isoformat(),
+        },
+    ).json()
+    httpx.post(
+        f"{server}/v1/cases/{case['case_id']}/promises",
+        headers=agent,
+        json={
+            "kind": "parcel.deliver",
+            "partner": "ups",
+            "reference": "1ZCLIENT",
+            "due_at": (now + timedelta(days=2)).isoformat(),
+            "expect": {"recipient": "Thomas Gouritin"},
+        },
+    ).raise_for_status()
 
     with TerrainPartner(server, token) as client:
         moving = Update(reference="1ZCLIENT", status="in_transit", occurred_at=now, location="Lille hub")
@@ -100,8 +119,7 @@ def test_the_partner_client_and_the_example_receiver_against_a_running_terrain(d
 
     lost = AnswerLost()
     with TerrainPartner(server, token, transport=lost, backoff_seconds=0.05) as retrying:
-        delivered = Update(reference="1ZCLIENT", status="delivered", occurred_at=now + timedelta(hours=1),
-                           signed_by="ROLAND")
+        delivered = Update(reference="1ZCLIENT", status="delivered", occurred_at=now + timedelta(hours=1), signed_by="ROLAND")
         assert retrying.post_update(delivered).duplicates == 1  # stored by the first try, whose answer was lost
     assert lost.calls == 2
     view = httpx.get(f"{server}/v1/cases/{case['case_id']}", headers=agent).json()
@@ -116,13 +134,23 @@ def test_the_partner_client_and_the_example_receiver_against_a_running_terrain(d
     [request] = claim_requests(uows, utc_now(), 10, timedelta(seconds=60))
     assert attempt_request(uows, Settings(_env_file=None), request, utc_now(), 1) == "sent"
     line = json.loads(receiver_process.stdout.readline())
-    assert line == {"received": "terrain.promise.parcel.deliver", "promise_id": request["promise_id"],
-                    "reference": "1ZCLIENT", "due_at": line["due_at"]}
+    assert line == {
+        "received": "terrain.promise.parcel.deliver",
+        "promise_id": request["promise_id"],
+        "reference": "1ZCLIENT",
+        "due_at": line["due_at"],
+    }
     body = b'{"promise_id":"p","type":"terrain.promise.parcel.deliver"}'
-    forged = httpx.post(f"{receiver_url}/terrain", content=body,
-                        headers={"X-Terrain-Signature": signature("not-the-secret", body, int(time.time()))})
-    replayed = httpx.post(f"{receiver_url}/terrain", content=body,
-                          headers={"X-Terrain-Signature": signature("ups-action-secret", body, int(time.time()) - 3600)})
+    forged = httpx.post(
+        f"{receiver_url}/terrain",
+        content=body,
+        headers={"X-Terrain-Signature": signature("not-the-secret", body, int(time.time()))},
+    )
+    replayed = httpx.post(
+        f"{receiver_url}/terrain",
+        content=body,
+        headers={"X-Terrain-Signature": signature("ups-action-secret", body, int(time.time()) - 3600)},
+    )
     assert forged.status_code == 401 and replayed.status_code == 401
 
 
@@ -132,8 +160,12 @@ def test_verify_signature_accepts_terrains_own_and_nothing_else():
     header = signature("s3cret", body, now)
     assert verify_signature("s3cret", body, header, now=now + 10) == now
     for bad_secret, bad_body, bad_header, at in [
-        ("other", body, header, now), ("s3cret", body + b" ", header, now), ("s3cret", body, None, now),
-        ("s3cret", body, "v1=abc", now), ("s3cret", body, header, now + 301), ("s3cret", body, "t=x,v1=y", now),
+        ("other", body, header, now),
+        ("s3cret", body + b" ", header, now),
+        ("s3cret", body, None, now),
+        ("s3cret", body, "v1=abc", now),
+        ("s3cret", body, header, now + 301),
+        ("s3cret", body, "t=x,v1=y", now),
     ]:
         with pytest.raises(InvalidSignature):
             verify_signature(bad_secret, bad_body, bad_header, now=at)
@@ -145,8 +177,10 @@ def test_verify_signature_accepts_terrains_own_and_nothing_else():
 def test_updates_have_stable_event_ids_and_refuse_naive_times():
     at = datetime(2026, 3, 3, 14, 5, tzinfo=UTC)
     one = Update(reference="1Z", status="delivered", occurred_at=at, signed_by="ROLAND")
-    assert one.body()["event_id"] == Update(reference="1Z", status="delivered", occurred_at=at,
-                                            signed_by="ROLAND").body()["event_id"]
+    assert (
+        one.body()["event_id"]
+        == Update(reference="1Z", status="delivered", occurred_at=at, signed_by="ROLAND").body()["event_id"]
+    )
     assert one.body()["event_id"] != Update(reference="1Z", status="delivered", occurred_at=at).body()["event_id"]
     assert Update(reference="1Z", status="lost", occurred_at=at, event_id="mine").body()["event_id"] == "mine"
     with pytest.raises(ValueError):

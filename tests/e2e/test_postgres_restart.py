@@ -52,14 +52,19 @@ def test_an_acknowledged_update_survives_a_database_crash(cluster):
     stop = threading.Event()
 
     def post_until_stopped() -> None:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30,
-                          headers={"Authorization": f"Bearer {token}"}) as http:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30, headers={"Authorization": f"Bearer {token}"}) as http:
             n = 0
             while not stop.is_set():
                 event_id = f"r{n}"
-                status = http.post("/v1/updates", json={
-                    "event_id": event_id, "reference": "1Z", "status": "in_transit",
-                    "occurred_at": datetime.now(UTC).isoformat()}).status_code
+                status = http.post(
+                    "/v1/updates",
+                    json={
+                        "event_id": event_id,
+                        "reference": "1Z",
+                        "status": "in_transit",
+                        "occurred_at": datetime.now(UTC).isoformat(),
+                    },
+                ).status_code
                 answers.append((event_id, status))
                 n += 1
 

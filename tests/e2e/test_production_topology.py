@@ -28,31 +28,66 @@ def test_two_apis_and_two_workers_do_no_double_work(db, database_url, tmp_path):
     partner = {"Authorization": f"Bearer {credentials.create_key(db, 'partner', 'ups', now)}"}
     with HttpReceiver() as alerts, HttpReceiver() as actions:
         credentials.set_partner(db, "ups", f"http://127.0.0.1:{actions.port}/act", "s3cret", now)
-        env = {"TERRAIN_DATABASE_URL": database_url, "TERRAIN_SWEEP_INTERVAL_SECONDS": "1",
-               "TERRAIN_ALERT_URLS": f"json://127.0.0.1:{alerts.port}/alerts"}
+        env = {
+            "TERRAIN_DATABASE_URL": database_url,
+            "TERRAIN_SWEEP_INTERVAL_SECONDS": "1",
+            "TERRAIN_ALERT_URLS": f"json://127.0.0.1:{alerts.port}/alerts",
+        }
         ports = [free_port(), free_port()]
         processes = [terrain("serve", "--port", str(port), "--no-migrate", env=env) for port in ports]
         for n in range(2):
-            processes.append(subprocess.Popen(
-                [sys.executable, "-m", "flows.worker"], cwd=ROOT, start_new_session=True,
-                env={**os.environ, **env, "PYTHONPATH": str(ROOT), "PREFECT_HOME": str(tmp_path / f"prefect{n}")},
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            processes.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "flows.worker"],
+                    cwd=ROOT,
+                    start_new_session=True,
+                    env={**os.environ, **env, "PYTHONPATH": str(ROOT), "PREFECT_HOME": str(tmp_path / f"prefect{n}")},
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
         try:
             bases = [f"http://127.0.0.1:{port}" for port in ports]
             for base in bases:
                 wait_http(f"{base}/healthz")
             for i in range(CASES):
                 base = bases[i % 2]
-                case = httpx.post(f"{base}/v1/complaints", headers=agent, json={
-                    "channel": "twitter", "external_id": f"topo-{i}", "author": "@c", "text": f"colis {i} perdu",
-                    "posted_at": now.isoformat()}).json()
+                case = httpx.post(
+                    f"{base}/v1/complaints",
+                    headers=agent,
+                    json={
+                        "channel": "twitter",
+                        "external_id": f"topo-{i}",
+                        "author": "@c",
+                        "text": f"colis {i} perdu",
+                        "posted_at": now.isoformat(),
+                    },
+                ).json()
                 due = datetime.now(UTC) + (timedelta(seconds=3) if i % 2 else timedelta(days=1))
-                httpx.post(f"{base}/v1/cases/{case['case_id']}/promises", headers=agent, json={
-                    "kind": "parcel.deliver", "partner": "ups", "reference": f"1Z{i}", "due_at": due.isoformat(),
-                    "expect": {"recipient": "Thomas Gouritin"}}).raise_for_status()
+                httpx.post(
+                    f"{base}/v1/cases/{case['case_id']}/promises",
+                    headers=agent,
+                    json={
+                        "kind": "parcel.deliver",
+                        "partner": "ups",
+                        "reference": f"1Z{i}",
+                        "due_at": due.isoformat(),
+                        "expect": {"recipient": "Thomas Gouritin"},
+                    },
+                ).raise_for_status()
             # The even cases are contradicted; every update is delivered to both APIs (at least once).
-            batch = {"updates": [{"event_id": f"topo-evt-{i}", "reference": f"1Z{i}", "status": "delivered",
-                                  "occurred_at": now.isoformat(), "signed_by": "ROLAND"} for i in range(0, CASES, 2)]}
+            batch = {
+                "updates": [
+                    {
+                        "event_id": f"topo-evt-{i}",
+                        "reference": f"1Z{i}",
+                        "status": "delivered",
+                        "occurred_at": now.isoformat(),
+                        "signed_by": "ROLAND",
+                    }
+                    for i in range(0, CASES, 2)
+                ]
+            }
             answers = [httpx.post(f"{base}/v1/updates", headers=partner, json=batch).json() for base in bases]
             assert sorted(a["accepted"] for a in answers) == [0, CASES // 2]
             deadline = time.monotonic() + 150

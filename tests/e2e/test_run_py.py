@@ -31,8 +31,9 @@ def _run_py():
 
 
 pytestmark = [
-    pytest.mark.skipif(not _run_py().venv_current(),
-                       reason="run.py's .venv is not installed from the current lock (python3 run.py test does it)"),
+    pytest.mark.skipif(
+        not _run_py().venv_current(), reason="run.py's .venv is not installed from the current lock (python3 run.py test does it)"
+    ),
     pytest.mark.skipif(is_postgres(), reason="runs on a SQLite file of its own: once, in the SQLite pass"),
 ]
 
@@ -63,10 +64,19 @@ def running(pid: int) -> bool:
 
 
 def clean_env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("TERRAIN_", "PREFECT_")) and k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    env.update({"TERRAIN_DATABASE_URL": f"sqlite:///{tmp_path / 'terrain.db'}", "TERRAIN_DATA_DIR": str(tmp_path / "data"),
-                "PREFECT_HOME": str(tmp_path / "prefect"), "TERRAIN_SECRET_KEY": os.environ["TERRAIN_SECRET_KEY"]})
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TERRAIN_", "PREFECT_")) and k not in ("PYTHONPATH", "VIRTUAL_ENV")
+    }
+    env.update(
+        {
+            "TERRAIN_DATABASE_URL": f"sqlite:///{tmp_path / 'terrain.db'}",
+            "TERRAIN_DATA_DIR": str(tmp_path / "data"),
+            "PREFECT_HOME": str(tmp_path / "prefect"),
+            "TERRAIN_SECRET_KEY": os.environ["TERRAIN_SECRET_KEY"],
+        }
+    )
     return env
 
 
@@ -74,8 +84,13 @@ def test_sigterm_to_run_py_up_demo_stops_every_process_it_started(tmp_path):
     port = free_port()
     out, err = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
     with open(out, "wb") as stdout, open(err, "wb") as stderr:
-        process = subprocess.Popen([sys.executable, str(ROOT / "run.py"), "up", "--demo", "--port", str(port)],
-                                   env=clean_env(tmp_path), stdout=stdout, stderr=stderr, start_new_session=True)
+        process = subprocess.Popen(
+            [sys.executable, str(ROOT / "run.py"), "up", "--demo", "--port", str(port)],
+            env=clean_env(tmp_path),
+            stdout=stdout,
+            stderr=stderr,
+            start_new_session=True,
+        )
     try:
         wait_http(f"http://127.0.0.1:{port}/healthz", timeout=90)
         deadline = time.monotonic() + 120  # the local Prefect server starts after the API
@@ -112,16 +127,25 @@ def test_a_second_up_makes_no_new_key_and_alerts_without_target_are_logged(tmp_p
     """With a key already there, up prints the URL only; the alerts of the demo go to the log."""
     port = free_port()
     env = clean_env(tmp_path)
-    subprocess.run([sys.executable, str(ROOT / "run.py"), "terrain", "keys", "create", "--role", "ops"], env=env,
-                   check=True, capture_output=True)
-    result = subprocess.run([sys.executable, str(ROOT / "run.py"), "terrain", "db", "upgrade"], env=env,
-                            capture_output=True, text=True)
+    subprocess.run(
+        [sys.executable, str(ROOT / "run.py"), "terrain", "keys", "create", "--role", "ops"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "run.py"), "terrain", "db", "upgrade"], env=env, capture_output=True, text=True
+    )
     assert result.returncode == 0 and "database at head" in result.stderr
     out, err = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
     with open(out, "wb") as stdout, open(err, "wb") as stderr:
-        process = subprocess.Popen([sys.executable, str(ROOT / "run.py"), "up", "--demo", "--port", str(port)],
-                                   env={**env, "TERRAIN_SWEEP_INTERVAL_SECONDS": "1"}, stdout=stdout, stderr=stderr,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            [sys.executable, str(ROOT / "run.py"), "up", "--demo", "--port", str(port)],
+            env={**env, "TERRAIN_SWEEP_INTERVAL_SECONDS": "1"},
+            stdout=stdout,
+            stderr=stderr,
+            start_new_session=True,
+        )
     try:
         deadline = time.monotonic() + 150
         while time.monotonic() < deadline and "ROLAND" not in err.read_text(errors="replace"):

@@ -23,9 +23,12 @@ def test_up_demo_serves_live_cases_and_alerts_flow(tmp_path):
     url = f"sqlite:///{tmp_path / 'terrain.db'}"
     port = free_port()
     with HttpReceiver() as receiver:
-        env = {"TERRAIN_DATABASE_URL": url, "TERRAIN_SWEEP_INTERVAL_SECONDS": "1",
-               "TERRAIN_ALERT_URLS": f"json://127.0.0.1:{receiver.port}/alerts",
-               "PREFECT_HOME": str(tmp_path / "prefect")}
+        env = {
+            "TERRAIN_DATABASE_URL": url,
+            "TERRAIN_SWEEP_INTERVAL_SECONDS": "1",
+            "TERRAIN_ALERT_URLS": f"json://127.0.0.1:{receiver.port}/alerts",
+            "PREFECT_HOME": str(tmp_path / "prefect"),
+        }
         process = terrain("up", "--demo", "--port", str(port), env=env, cwd=tmp_path)
         try:
             wait_http(f"http://127.0.0.1:{port}/healthz", timeout=60)
@@ -38,8 +41,7 @@ def test_up_demo_serves_live_cases_and_alerts_flow(tmp_path):
             assert "ROLAND" in messages and "échange refusé" in messages
             engine = make_engine(url)
             ops = credentials.create_key(engine, "ops", None, datetime.now(UTC))
-            stuck = httpx.get(f"http://127.0.0.1:{port}/v1/ops/stuck",
-                              headers={"Authorization": f"Bearer {ops}"}).json()["items"]
+            stuck = httpx.get(f"http://127.0.0.1:{port}/v1/ops/stuck", headers={"Authorization": f"Bearer {ops}"}).json()["items"]
             assert {item["partner"] for item in stuck} >= {"ups", "fnac-ternes", "colissimo"}
         finally:
             process.send_signal(signal.SIGTERM)
@@ -86,17 +88,40 @@ def wait_for(predicate, timeout: float, every: float = 0.25):
 
 def post_contradiction(base: str, agent: str, partner: str, tag: str) -> None:
     with httpx.Client(base_url=base, timeout=10) as http:
-        case = http.post("/v1/complaints", headers={"Authorization": f"Bearer {agent}"}, json={
-            "channel": "twitter", "external_id": tag, "author": "@c", "text": f"{tag}: où est mon colis ?",
-            "posted_at": datetime.now(UTC).isoformat()})
+        case = http.post(
+            "/v1/complaints",
+            headers={"Authorization": f"Bearer {agent}"},
+            json={
+                "channel": "twitter",
+                "external_id": tag,
+                "author": "@c",
+                "text": f"{tag}: où est mon colis ?",
+                "posted_at": datetime.now(UTC).isoformat(),
+            },
+        )
         case.raise_for_status()
-        http.post(f"/v1/cases/{case.json()['case_id']}/promises", headers={"Authorization": f"Bearer {agent}"}, json={
-            "kind": "parcel.deliver", "partner": "ups", "reference": tag,
-            "due_at": (datetime.now(UTC) + timedelta(days=1)).isoformat(),
-            "expect": {"recipient": "Thomas Gouritin"}}).raise_for_status()
-        http.post("/v1/updates", headers={"Authorization": f"Bearer {partner}"}, json={
-            "event_id": tag, "reference": tag, "status": "delivered", "signed_by": "ROLAND",
-            "occurred_at": datetime.now(UTC).isoformat()}).raise_for_status()
+        http.post(
+            f"/v1/cases/{case.json()['case_id']}/promises",
+            headers={"Authorization": f"Bearer {agent}"},
+            json={
+                "kind": "parcel.deliver",
+                "partner": "ups",
+                "reference": tag,
+                "due_at": (datetime.now(UTC) + timedelta(days=1)).isoformat(),
+                "expect": {"recipient": "Thomas Gouritin"},
+            },
+        ).raise_for_status()
+        http.post(
+            "/v1/updates",
+            headers={"Authorization": f"Bearer {partner}"},
+            json={
+                "event_id": tag,
+                "reference": tag,
+                "status": "delivered",
+                "signed_by": "ROLAND",
+                "occurred_at": datetime.now(UTC).isoformat(),
+            },
+        ).raise_for_status()
 
 
 @pytest.mark.skipif(is_postgres(), reason="runs on a SQLite file of its own: once, in the SQLite pass")
@@ -105,14 +130,20 @@ def test_a_killed_prefect_server_is_restarted_and_the_alert_queued_meanwhile_arr
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with HttpReceiver() as receiver:
-        env = {"TERRAIN_DATABASE_URL": url, "TERRAIN_ALERT_URLS": f"json://127.0.0.1:{receiver.port}/alerts",
-               "PREFECT_HOME": str(tmp_path / "prefect"), "TERRAIN_DATA_DIR": str(tmp_path / "data"),
-               # A flow run per alert (none stays watching): the alert needs a Prefect server to leave.
-               "TERRAIN_ALERT_WATCH_SECONDS": "0", "PREFECT_API_URL": ""}
+        env = {
+            "TERRAIN_DATABASE_URL": url,
+            "TERRAIN_ALERT_URLS": f"json://127.0.0.1:{receiver.port}/alerts",
+            "PREFECT_HOME": str(tmp_path / "prefect"),
+            "TERRAIN_DATA_DIR": str(tmp_path / "data"),
+            # A flow run per alert (none stays watching): the alert needs a Prefect server to leave.
+            "TERRAIN_ALERT_WATCH_SECONDS": "0",
+            "PREFECT_API_URL": "",
+        }
         log_path = tmp_path / "up.log"
         with open(log_path, "wb") as log:
-            process = terrain("up", "--port", str(port), env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT,
-                              start_new_session=True)
+            process = terrain(
+                "up", "--port", str(port), env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
         try:
             wait_http(f"{base}/healthz", timeout=60)
             engine = make_engine(url)
@@ -139,8 +170,9 @@ def test_a_killed_prefect_server_is_restarted_and_the_alert_queued_meanwhile_arr
                 time.sleep(0.1)
             assert restarted_at and arrived_at, log_path.read_text()[-3000:]
             assert arrived_at >= restarted_at  # delivered by the restarted server's flow runs
-            assert wait_for(lambda: any("during" in b["message"] for b in receiver.json_bodies()), 150), \
-                log_path.read_text()[-3000:]
+            assert wait_for(lambda: any("during" in b["message"] for b in receiver.json_bodies()), 150), log_path.read_text()[
+                -3000:
+            ]
             assert wait_for(lambda: httpx.get(f"{base}/readyz").status_code == 200, 60)
             logged = log_path.read_text()
             assert "the local Prefect server is not running; starting it again" in logged
@@ -150,8 +182,9 @@ def test_a_killed_prefect_server_is_restarted_and_the_alert_queued_meanwhile_arr
             # The API process too: started again on the same port.
             api = next(c for c in children(process.pid) if " serve " in cmdline(c))
             os.kill(api, signal.SIGKILL)
-            assert wait_for(lambda: (pid := next((c for c in children(process.pid) if " serve " in cmdline(c)), None))
-                            and pid != api, 30)
+            assert wait_for(
+                lambda: (pid := next((c for c in children(process.pid) if " serve " in cmdline(c)), None)) and pid != api, 30
+            )
             wait_http(f"{base}/healthz", timeout=60)
             assert "the API is not running; starting it again" in log_path.read_text()
         finally:

@@ -38,16 +38,40 @@ def test_up_polls_a_carrier_on_its_schedule(tmp_path):
     uow, now = uow_factory(engine), datetime.now(UTC)
     for ref in (DELIVERED, UNKNOWN):
         case = open_complaint(uow, complaint(f"@lisalaposte où est {ref} ?", now), "agent")
-        record_promises(uow, case.case_id, [spec("parcel.deliver", "colissimo", ref, now + timedelta(days=2),
-                                                 recipient="Claire Dupont")], "agent")
-    env = {"TERRAIN_DATABASE_URL": url, "TERRAIN_SWEEP_INTERVAL_SECONDS": "5",
-           "TERRAIN_CARRIER_CHECK_SECONDS": "0.5", "PREFECT_HOME": str(tmp_path / "prefect"), "LAPOSTE_KEY": KEY}
+        record_promises(
+            uow,
+            case.case_id,
+            [spec("parcel.deliver", "colissimo", ref, now + timedelta(days=2), recipient="Claire Dupont")],
+            "agent",
+        )
+    env = {
+        "TERRAIN_DATABASE_URL": url,
+        "TERRAIN_SWEEP_INTERVAL_SECONDS": "5",
+        "TERRAIN_CARRIER_CHECK_SECONDS": "0.5",
+        "PREFECT_HOME": str(tmp_path / "prefect"),
+        "LAPOSTE_KEY": KEY,
+    }
     unknown_asked_at: list[float] = []  # when the server had seen each request for UNKNOWN (±0.1 s)
     with CarrierServer() as server:
         server.track(DELIVERED, f"laposte/{DELIVERED}.json")
-        setup = terrain("carriers", "set", "colissimo", "--carrier", "laposte", "--api-url", server.url,
-                        "--api-key", "env:LAPOSTE_KEY", "--poll-every", "3s", env=env, cwd=tmp_path,
-                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        setup = terrain(
+            "carriers",
+            "set",
+            "colissimo",
+            "--carrier",
+            "laposte",
+            "--api-url",
+            server.url,
+            "--api-key",
+            "env:LAPOSTE_KEY",
+            "--poll-every",
+            "3s",
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         assert setup.wait(timeout=60) == 0, setup.stdout.read()
         port = free_port()
         process = terrain("up", "--port", str(port), env=env, cwd=tmp_path)
@@ -73,7 +97,12 @@ def test_up_polls_a_carrier_on_its_schedule(tmp_path):
         account = conn.execute(select(t.carrier_accounts)).one()
     assert verdicts == {DELIVERED: "kept", UNKNOWN: "pending"}
     assert account.last_pass_at is not None
-    listed = subprocess.run([sys.executable, "-m", "integrations.cli.main", "carriers", "list"], cwd=tmp_path,
-                            env={**os.environ, "PYTHONPATH": str(ROOT), **env, "COLUMNS": "250"},
-                            capture_output=True, text=True, timeout=60)
+    listed = subprocess.run(
+        [sys.executable, "-m", "integrations.cli.main", "carriers", "list"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **env, "COLUMNS": "250"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert listed.returncode == 0 and "colissimo" in listed.stdout and "laposte" in listed.stdout

@@ -27,8 +27,9 @@ def contradiction(db, tag: str) -> None:
     now = datetime.now(UTC)
     uow = uow_factory(db)
     case = open_complaint(uow, complaint(f"{tag}: colis laissé à un inconnu", now), "agent:t")
-    record_promises(uow, case.case_id, [spec("parcel.deliver", "ups", tag, now + timedelta(days=1),
-                                             recipient="Thomas Gouritin")], "agent:t")
+    record_promises(
+        uow, case.case_id, [spec("parcel.deliver", "ups", tag, now + timedelta(days=1), recipient="Thomas Gouritin")], "agent:t"
+    )
     ingest_updates(uow, [update("ups", tag, "delivered", now, signed_by="ROLAND")])
 
 
@@ -66,13 +67,24 @@ def test_a_worker_resumes_by_itself_when_its_prefect_server_returns(db, database
     with HttpReceiver() as receiver:
         try:
             log_path = tmp_path / "worker.log"
-            env = {**os.environ, "PYTHONPATH": str(ROOT), "TERRAIN_DATABASE_URL": database_url,
-                   "PREFECT_API_URL": f"http://127.0.0.1:{port}/api", "PREFECT_HOME": str(tmp_path / "worker-home"),
-                   "TERRAIN_ALERT_URLS": f"json://127.0.0.1:{receiver.port}/alerts",
-                   "TERRAIN_ALERT_WATCH_SECONDS": "0"}  # a flow run per alert: each needs the server
+            env = {
+                **os.environ,
+                "PYTHONPATH": str(ROOT),
+                "TERRAIN_DATABASE_URL": database_url,
+                "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
+                "PREFECT_HOME": str(tmp_path / "worker-home"),
+                "TERRAIN_ALERT_URLS": f"json://127.0.0.1:{receiver.port}/alerts",
+                "TERRAIN_ALERT_WATCH_SECONDS": "0",
+            }  # a flow run per alert: each needs the server
             with open(log_path, "wb") as log:
-                worker = subprocess.Popen([sys.executable, "-m", "flows.worker"], cwd=ROOT, env=env, stdout=log,
-                                          stderr=subprocess.STDOUT, start_new_session=True)
+                worker = subprocess.Popen(
+                    [sys.executable, "-m", "flows.worker"],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
             contradiction(db, "before")
             assert wait_for(lambda: arrived(receiver, "before"), 90), log_path.read_text()[-3000:]
 

@@ -26,5 +26,4 @@ def keys(db, clock):
     def make(role, partner=None):
         return {"Authorization": f"Bearer {credentials.create_key(db, role, partner, clock())}"}
 
-    return {"agent": make("agent"), "ops": make("ops"), "ups": make("partner", "ups"),
-            "laposte": make("partner", "laposte")}
+    return {"agent": make("agent"), "ops": make("ops"), "ups": make("partner", "ups"), "laposte": make("partner", "laposte")}

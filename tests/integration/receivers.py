@@ -20,8 +20,7 @@ def free_port() -> int:
 class HttpReceiver:
     """Records every POST; `respond` decides the status (e.g. 500 for the first try)."""
 
-    def __init__(self, respond: Callable[[int], int] | None = None, body: dict | None = None,
-                 port: int = 0) -> None:
+    def __init__(self, respond: Callable[[int], int] | None = None, body: dict | None = None, port: int = 0) -> None:
         self.requests: list[dict] = []
         self.arrived = threading.Condition()
         self.respond = respond or (lambda n: 200)

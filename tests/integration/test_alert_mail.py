@@ -15,16 +15,31 @@ from tests.builders import complaint
 from tests.integration.receivers import SmtpReceiver
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-HOSTILE = ('Where is my parcel?! <img src="https://tracker.example/pixel.gif?u=cm"> '
-           '<a href="https://phish.example/login">log in to see your refund</a> <!-- the rest is hidden')
+HOSTILE = (
+    'Where is my parcel?! <img src="https://tracker.example/pixel.gif?u=cm"> '
+    '<a href="https://phish.example/login">log in to see your refund</a> <!-- the rest is hidden'
+)
 
 
 def hostile_alert() -> dict:
-    return {"case_id": "case-777", "kind": "promise_broken", "payload": {
-        "case_id": "case-777", "reason": "wrong_recipient", "verdict": "broken",
-        "evidence": {"status": "delivered", "signed_by": "ROLAND <b>x</b>", "location": "<!-- Lyon -->"},
-        "promise": {"kind": "parcel.deliver", "partner": "ups", "reference": "1Z<script>", "due_at": AT.isoformat(),
-                    "expect": {"recipient": "Thomas"}, "said": "livraison <i>dès</i> le lendemain"}}}
+    return {
+        "case_id": "case-777",
+        "kind": "promise_broken",
+        "payload": {
+            "case_id": "case-777",
+            "reason": "wrong_recipient",
+            "verdict": "broken",
+            "evidence": {"status": "delivered", "signed_by": "ROLAND <b>x</b>", "location": "<!-- Lyon -->"},
+            "promise": {
+                "kind": "parcel.deliver",
+                "partner": "ups",
+                "reference": "1Z<script>",
+                "due_at": AT.isoformat(),
+                "expect": {"recipient": "Thomas"},
+                "said": "livraison <i>dès</i> le lendemain",
+            },
+        },
+    }
 
 
 def parts(raw: bytes) -> dict[str, str]:
@@ -51,8 +66,14 @@ def test_customer_html_arrives_inert_and_the_evidence_is_visible(url_suffix):
         assert "&lt;img" in html and "&lt;!--" in html and "&lt;a" in html
     text = found.get("text/plain")
     assert text is not None, "the plain-text part is missing"
-    for needle in ("case-777", '<img src="https://tracker.example/pixel.gif?u=cm">', "<!-- the rest is hidden",
-                   "signed by ROLAND <b>x</b>", "place <!-- Lyon -->", "livraison <i>dès</i> le lendemain",
-                   "(ups 1Z<script>)",
-                   "http://terrain.test/cases/case-777"):
+    for needle in (
+        "case-777",
+        '<img src="https://tracker.example/pixel.gif?u=cm">',
+        "<!-- the rest is hidden",
+        "signed by ROLAND <b>x</b>",
+        "place <!-- Lyon -->",
+        "livraison <i>dès</i> le lendemain",
+        "(ups 1Z<script>)",
+        "http://terrain.test/cases/case-777",
+    ):
         assert needle in text, needle

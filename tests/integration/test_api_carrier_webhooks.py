@@ -15,12 +15,28 @@ pytestmark = pytest.mark.usefixtures("db")
 
 
 def promise(client, keys, clock, partner: str, reference: str, expect: dict) -> str:
-    case = client.post("/v1/complaints", headers=keys["agent"], json={
-        "channel": "facebook", "external_id": f"fb-{reference}", "author": "A", "text": "où est mon colis ?",
-        "posted_at": clock.now.isoformat()}).json()
-    answer = client.post(f"/v1/cases/{case['case_id']}/promises", headers=keys["agent"], json={
-        "kind": "parcel.deliver", "partner": partner, "reference": reference,
-        "due_at": (clock.now + timedelta(days=3)).isoformat(), "expect": expect})
+    case = client.post(
+        "/v1/complaints",
+        headers=keys["agent"],
+        json={
+            "channel": "facebook",
+            "external_id": f"fb-{reference}",
+            "author": "A",
+            "text": "où est mon colis ?",
+            "posted_at": clock.now.isoformat(),
+        },
+    ).json()
+    answer = client.post(
+        f"/v1/cases/{case['case_id']}/promises",
+        headers=keys["agent"],
+        json={
+            "kind": "parcel.deliver",
+            "partner": partner,
+            "reference": reference,
+            "due_at": (clock.now + timedelta(days=3)).isoformat(),
+            "expect": expect,
+        },
+    )
     assert answer.status_code in (200, 201), answer.text
     return case["case_id"]
 

@@ -17,10 +17,16 @@ def test_concurrent_single_updates_are_each_committed_once(app, keys, db, clock)
         transport = httpx.ASGITransport(app=app)
         async with app.router.lifespan_context(app):
             async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+
                 async def post(i):
-                    body = {"event_id": f"c{i % 150}", "reference": f"R{i % 7}", "status": "in_transit",
-                            "occurred_at": clock.now.isoformat()}
+                    body = {
+                        "event_id": f"c{i % 150}",
+                        "reference": f"R{i % 7}",
+                        "status": "in_transit",
+                        "occurred_at": clock.now.isoformat(),
+                    }
                     return (await http.post("/v1/updates", json=body, headers=keys["ups"])).json()
+
                 return await asyncio.gather(*(post(i) for i in range(300)))
 
     answers = asyncio.run(run())

@@ -18,16 +18,30 @@ def iso(moment):
 
 
 def new_case(client, keys, clock, **extra):
-    body = {"channel": "twitter", "external_id": extra.pop("external_id", "tw-1"), "author": "@tg",
-            "text": "colis bloqué au centre de tri", "posted_at": iso(clock.now), **extra}
+    body = {
+        "channel": "twitter",
+        "external_id": extra.pop("external_id", "tw-1"),
+        "author": "@tg",
+        "text": "colis bloqué au centre de tri",
+        "posted_at": iso(clock.now),
+        **extra,
+    }
     return client.post("/v1/complaints", json=body, headers=keys["agent"])
 
 
 def reroute(client, keys, clock, case_id, reference="6A1", partner="laposte"):
-    return client.post(f"/v1/cases/{case_id}/promises", headers=keys["agent"], json={
-        "kind": "parcel.reroute", "partner": partner, "reference": reference,
-        "due_at": iso(clock.now + timedelta(hours=24)), "expect": {"location": "Lille Vauban"},
-        "said": "dans les 24h"})
+    return client.post(
+        f"/v1/cases/{case_id}/promises",
+        headers=keys["agent"],
+        json={
+            "kind": "parcel.reroute",
+            "partner": partner,
+            "reference": reference,
+            "due_at": iso(clock.now + timedelta(hours=24)),
+            "expect": {"location": "Lille Vauban"},
+            "said": "dans les 24h",
+        },
+    )
 
 
 def test_complaint_promise_update_and_case_read(client, keys, clock):
@@ -43,12 +57,21 @@ def test_complaint_promise_update_and_case_read(client, keys, clock):
     promise = reroute(client, keys, clock, case_id)
     assert promise.status_code == 201 and promise.json()["verdict"] == "pending"
     clock.advance(hours=2)
-    update = {"event_id": "e1", "reference": "6A1", "status": "delivered", "handed_to": "addressee",
-              "occurred_at": iso(clock.now), "location": "Centre de tri Lesquin"}
+    update = {
+        "event_id": "e1",
+        "reference": "6A1",
+        "status": "delivered",
+        "handed_to": "addressee",
+        "occurred_at": iso(clock.now),
+        "location": "Centre de tri Lesquin",
+    }
     answer = client.post("/v1/updates", json=update, headers=keys["laposte"])
     assert answer.status_code == 200 and answer.json() == {"accepted": 1, "duplicates": 0, "matched": 1}
     assert client.post("/v1/updates", json=update, headers=keys["laposte"]).json() == {
-        "accepted": 0, "duplicates": 1, "matched": 0}
+        "accepted": 0,
+        "duplicates": 1,
+        "matched": 0,
+    }
 
     view = client.get(f"/v1/cases/{case_id}", headers=keys["ops"]).json()
     assert view["status"] == "reopened" and view["reopen_count"] == 1
@@ -67,8 +90,17 @@ def test_complaint_promise_update_and_case_read(client, keys, clock):
 def test_batch_updates_and_partner_isolation(client, keys, clock):
     case_id = new_case(client, keys, clock).json()["case_id"]
     reroute(client, keys, clock, case_id, reference="SHARED")
-    batch = {"updates": [{"event_id": f"u{i}", "reference": "SHARED" if i == 0 else f"R{i}",
-                          "status": "delivered", "occurred_at": iso(clock.now)} for i in range(50)]}
+    batch = {
+        "updates": [
+            {
+                "event_id": f"u{i}",
+                "reference": "SHARED" if i == 0 else f"R{i}",
+                "status": "delivered",
+                "occurred_at": iso(clock.now),
+            }
+            for i in range(50)
+        ]
+    }
     # Another partner reporting the same reference never touches laposte's promise.
     answer = client.post("/v1/updates", json=batch, headers=keys["ups"]).json()
     assert answer == {"accepted": 50, "duplicates": 0, "matched": 0}
@@ -121,18 +153,44 @@ def test_role_matrix(client, keys, method, path, allowed):
             assert status == 403, (role, status)
 
 
-@pytest.mark.parametrize("body,status,code", [
-    (b"{not json", 400, "malformed_json"),
-    ({"event_id": "e", "reference": "r", "status": "delivered", "occurred_at": "2026-03-02T10:00:00"},
-     422, "naive_timestamp"),
-    ({"event_id": "e", "reference": "r", "status": "teleported", "occurred_at": "2026-03-02T10:00:00Z"},
-     422, "invalid_input"),
-    ({"event_id": 5, "reference": ["r"], "status": "delivered", "occurred_at": "yesterday"}, 422, "invalid_input"),
-    ({"event_id": "e", "reference": "r", "status": "refund_succeeded", "occurred_at": "2026-03-02T10:00:00Z",
-      "amount": "-3"}, 422, "invalid_input"),
-    ({"updates": [{"event_id": f"e{i}", "reference": "r", "status": "delivered",
-                   "occurred_at": "2026-03-02T10:00:00Z"} for i in range(1001)]}, 422, "invalid_input"),
-])
+@pytest.mark.parametrize(
+    "body,status,code",
+    [
+        (b"{not json", 400, "malformed_json"),
+        (
+            {"event_id": "e", "reference": "r", "status": "delivered", "occurred_at": "2026-03-02T10:00:00"},
+            422,
+            "naive_timestamp",
+        ),
+        (
+            {"event_id": "e", "reference": "r", "status": "teleported", "occurred_at": "2026-03-02T10:00:00Z"},
+            422,
+            "invalid_input",
+        ),
+        ({"event_id": 5, "reference": ["r"], "status": "delivered", "occurred_at": "yesterday"}, 422, "invalid_input"),
+        (
+            {
+                "event_id": "e",
+                "reference": "r",
+                "status": "refund_succeeded",
+                "occurred_at": "2026-03-02T10:00:00Z",
+                "amount": "-3",
+            },
+            422,
+            "invalid_input",
+        ),
+        (
+            {
+                "updates": [
+                    {"event_id": f"e{i}", "reference": "r", "status": "delivered", "occurred_at": "2026-03-02T10:00:00Z"}
+                    for i in range(1001)
+                ]
+            },
+            422,
+            "invalid_input",
+        ),
+    ],
+)
 def test_bad_updates_get_a_clear_error_and_store_nothing(client, keys, db, body, status, code):
     kwargs = {"content": body} if isinstance(body, bytes) else {"json": body}
     answer = client.post("/v1/updates", headers={**keys["ups"], "Content-Type": "application/json"}, **kwargs)
@@ -140,17 +198,23 @@ def test_bad_updates_get_a_clear_error_and_store_nothing(client, keys, db, body,
     assert answer.json()["error"]["code"] == code
     assert set(answer.json()["error"]) == {"code", "message", "details"}
     with db.connect() as conn:  # nothing stored: no update, no timeline line
-        stored = [conn.execute(select(func.count()).select_from(table)).scalar()
-                  for table in (tables.updates, tables.timeline)]
+        stored = [conn.execute(select(func.count()).select_from(table)).scalar() for table in (tables.updates, tables.timeline)]
     assert stored == [0, 0]
 
 
 def test_bad_promises(client, keys, clock):
     case_id = new_case(client, keys, clock).json()["case_id"]
-    base = {"kind": "refund.issue", "partner": "stripe", "reference": "ch_1",
-            "due_at": iso(clock.now + timedelta(days=1)), "expect": {"amount": "10", "currency": "EUR"}}
-    post = lambda body, cid=case_id: client.post(f"/v1/cases/{cid}/promises", json=body,  # noqa: E731
-                                                 headers=keys["agent"])
+    base = {
+        "kind": "refund.issue",
+        "partner": "stripe",
+        "reference": "ch_1",
+        "due_at": iso(clock.now + timedelta(days=1)),
+        "expect": {"amount": "10", "currency": "EUR"},
+    }
+
+    def post(body, cid=case_id):
+        return client.post(f"/v1/cases/{cid}/promises", json=body, headers=keys["agent"])
+
     assert post({**base, "kind": "parcel.teleport"}).status_code == 422
     assert post({**base, "expect": {"amount": "ten", "currency": "EUR"}}).json()["error"]["code"] == "invalid_amount"
     assert post({**base, "expect": {"currency": "EUR"}}).json()["error"]["code"] == "missing_expect_field"
@@ -177,8 +241,11 @@ def test_body_over_5_mb_is_refused_before_being_read(client, keys):
 
 def test_health_metrics_and_docs(client, keys, clock):
     assert client.get("/healthz").json() == {"status": "ok"}
-    client.post("/v1/updates", headers=keys["ups"], json={"event_id": "m1", "reference": "r", "status": "delivered",
-                                                           "occurred_at": iso(clock.now)})
+    client.post(
+        "/v1/updates",
+        headers=keys["ups"],
+        json={"event_id": "m1", "reference": "r", "status": "delivered", "occurred_at": iso(clock.now)},
+    )
     text = client.get("/metrics").text
     assert 'terrain_updates_ingested_total{partner="ups",result="accepted",status="delivered"}' in text
     assert "terrain_outbox_depth" in text
@@ -187,17 +254,26 @@ def test_health_metrics_and_docs(client, keys, clock):
     assert json.dumps(schema).count('"examples"') >= 4
 
 
-@pytest.mark.parametrize("change,status,code", [
-    ({"posted_at": "2026-03-02T09:00:00"}, 422, "naive_timestamp"),
-    ({"posted_at": "yesterday"}, 422, "invalid_input"),
-    ({"text": 42}, 422, "invalid_input"),
-    ({"tracking_numbers": "6A1"}, 422, "invalid_input"),
-    ({"author": ""}, 422, "invalid_input"),
-    ({"surprise": True}, 422, "invalid_input"),
-])
+@pytest.mark.parametrize(
+    "change,status,code",
+    [
+        ({"posted_at": "2026-03-02T09:00:00"}, 422, "naive_timestamp"),
+        ({"posted_at": "yesterday"}, 422, "invalid_input"),
+        ({"text": 42}, 422, "invalid_input"),
+        ({"tracking_numbers": "6A1"}, 422, "invalid_input"),
+        ({"author": ""}, 422, "invalid_input"),
+        ({"surprise": True}, 422, "invalid_input"),
+    ],
+)
 def test_bad_complaints(client, keys, clock, change, status, code):
-    body = {"channel": "twitter", "external_id": "tw-bad", "author": "@tg", "text": "colis perdu",
-            "posted_at": iso(clock.now), **change}
+    body = {
+        "channel": "twitter",
+        "external_id": "tw-bad",
+        "author": "@tg",
+        "text": "colis perdu",
+        "posted_at": iso(clock.now),
+        **change,
+    }
     answer = client.post("/v1/complaints", json=body, headers=keys["agent"])
     assert (answer.status_code, answer.json()["error"]["code"]) == (status, code)
     assert client.post("/v1/cases/nope/close", headers=keys["agent"]).status_code == 404

@@ -22,8 +22,7 @@ pytestmark = pytest.mark.usefixtures("db")
 
 
 def update(event_id="h1", **extra):
-    return {"event_id": event_id, "reference": "R1", "status": "in_transit",
-            "occurred_at": "2026-03-02T10:00:00+01:00", **extra}
+    return {"event_id": event_id, "reference": "R1", "status": "in_transit", "occurred_at": "2026-03-02T10:00:00+01:00", **extra}
 
 
 def warm(client, keys, who="ups"):
@@ -36,23 +35,25 @@ def test_hot_path_answers_like_the_route(client, keys, db):
     first = client.post("/v1/updates", json=update(), headers=keys["ups"])
     assert first.status_code == 200 and first.headers["content-type"] == "application/json"
     assert first.json() == {"accepted": 1, "duplicates": 0, "matched": 0}
-    assert client.post("/v1/updates", json=update(), headers=keys["ups"]).json() == {
-        "accepted": 0, "duplicates": 1, "matched": 0}
+    assert client.post("/v1/updates", json=update(), headers=keys["ups"]).json() == {"accepted": 0, "duplicates": 1, "matched": 0}
     with db.connect() as conn:
         rows = conn.execute(select(tables.updates.c.partner, tables.updates.c.event_id)).all()
     assert sorted(rows) == [("ups", "h1"), ("ups", "warm")]
     assert 'route="/v1/updates"' in client.get("/metrics").text
 
 
-@pytest.mark.parametrize("body,headers,status,code", [
-    (update(occurred_at="2026-03-02T10:00:00"), {}, 422, "naive_timestamp"),
-    (update(status="teleported"), {}, 422, "invalid_input"),
-    (update(event_id="a\u0000b"), {}, 422, "invalid_input"),
-    (update(partner="laposte"), {}, 422, "invalid_input"),  # the partner is the token's, never the body's
-    (update(occurred_at="2026-03-02T10:00:00+25:00"), {}, 422, "invalid_input"),
-    (b'{"event_id": "x",', {"Content-Type": "application/json"}, 400, "malformed_json"),
-    (b'{"event_id": "x"}', {"Content-Type": "text/plain"}, 422, "invalid_input"),
-])
+@pytest.mark.parametrize(
+    "body,headers,status,code",
+    [
+        (update(occurred_at="2026-03-02T10:00:00"), {}, 422, "naive_timestamp"),
+        (update(status="teleported"), {}, 422, "invalid_input"),
+        (update(event_id="a\u0000b"), {}, 422, "invalid_input"),
+        (update(partner="laposte"), {}, 422, "invalid_input"),  # the partner is the token's, never the body's
+        (update(occurred_at="2026-03-02T10:00:00+25:00"), {}, 422, "invalid_input"),
+        (b'{"event_id": "x",', {"Content-Type": "application/json"}, 400, "malformed_json"),
+        (b'{"event_id": "x"}', {"Content-Type": "text/plain"}, 422, "invalid_input"),
+    ],
+)
 def test_hot_path_leaves_every_refusal_to_the_route(client, keys, db, body, headers, status, code):
     warm(client, keys)
     kwargs = {"content": body} if isinstance(body, bytes) else {"json": body}
@@ -85,8 +86,7 @@ def test_one_bad_update_does_not_fail_the_others_in_its_commit():
         batcher = UpdateBatcher(ingest)
         await batcher.start()
         try:
-            return await asyncio.gather(*(batcher.submit(U(e)) for e in ("a", "poison", "b", "c")),
-                                        return_exceptions=True)
+            return await asyncio.gather(*(batcher.submit(U(e)) for e in ("a", "poison", "b", "c")), return_exceptions=True)
         finally:
             await batcher.stop()
 
@@ -95,8 +95,9 @@ def test_one_bad_update_does_not_fail_the_others_in_its_commit():
 
 
 def test_a_dead_database_gives_503_not_500(clock):
-    dead = create_engine("postgresql+psycopg2://postgres@127.0.0.1:9/none", pool_pre_ping=False,
-                         connect_args={"connect_timeout": 2})
+    dead = create_engine(
+        "postgresql+psycopg2://postgres@127.0.0.1:9/none", pool_pre_ping=False, connect_args={"connect_timeout": 2}
+    )
     app = create_app(Settings(database_url="sqlite://"), engine=dead, clock=clock)
     with TestClient(app) as client:
         health = client.get("/healthz")
@@ -115,8 +116,9 @@ def test_a_dead_database_gives_503_not_500(clock):
         batcher = UpdateBatcher(ingest, concurrent_flushes=1)
         await batcher.start()
         try:
-            return await asyncio.gather(*(batcher.submit(type("U", (), {"partner": "p", "event_id": str(i)})())
-                                          for i in range(5)), return_exceptions=True)
+            return await asyncio.gather(
+                *(batcher.submit(type("U", (), {"partner": "p", "event_id": str(i)})()) for i in range(5)), return_exceptions=True
+            )
         finally:
             await batcher.stop()
 
@@ -134,17 +136,18 @@ def test_a_connection_that_died_in_the_pool_is_retried_once_not_answered_503():
         def ingest(updates):
             calls.append(len(updates))
             if len(calls) <= times:
-                raise OperationalError("INSERT", {}, Exception("server closed the connection"),
-                                       connection_invalidated=True)
+                raise OperationalError("INSERT", {}, Exception("server closed the connection"), connection_invalidated=True)
             return [ItemResult.ACCEPTED for _ in updates]
+
         return lambda updates: retried(lambda: ingest(updates))
 
     async def run(ingest):
         batcher = UpdateBatcher(ingest, concurrent_flushes=1)
         await batcher.start()
         try:
-            return await asyncio.gather(batcher.submit(type("U", (), {"partner": "p", "event_id": "1"})()),
-                                        return_exceptions=True)
+            return await asyncio.gather(
+                batcher.submit(type("U", (), {"partner": "p", "event_id": "1"})()), return_exceptions=True
+            )
         finally:
             await batcher.stop()
 
@@ -165,27 +168,31 @@ def test_backends_killed_under_the_api_cost_no_request(database_url, keys, clock
     with TestClient(app) as client:
         warm(client, keys)
         with db.connect() as conn:
-            killed = conn.execute(select(func.count(func.pg_terminate_backend(text("pid")))).select_from(
-                text("pg_stat_activity")).where(text("datname = current_database() AND pid <> pg_backend_pid()"))
+            killed = conn.execute(
+                select(func.count(func.pg_terminate_backend(text("pid"))))
+                .select_from(text("pg_stat_activity"))
+                .where(text("datname = current_database() AND pid <> pg_backend_pid()"))
             ).scalar_one()
         assert killed >= 1
         answer = client.post("/v1/updates", json=update("after-kill"), headers=keys["ups"])
         assert answer.status_code == 200 and answer.json()["accepted"] == 1
     engine.dispose()
     with db.connect() as conn:
-        assert conn.execute(select(func.count()).select_from(tables.updates)
-                            .where(tables.updates.c.event_id == "after-kill")).scalar_one() == 1
+        assert (
+            conn.execute(
+                select(func.count()).select_from(tables.updates).where(tables.updates.c.event_id == "after-kill")
+            ).scalar_one()
+            == 1
+        )
 
 
 def test_batches_on_the_hot_path(client, keys, db):
     warm(client, keys)
     batch = {"updates": [update("b1"), update("b2"), update("warm")]}
-    assert client.post("/v1/updates", json=batch, headers=keys["ups"]).json() == {
-        "accepted": 2, "duplicates": 1, "matched": 0}
+    assert client.post("/v1/updates", json=batch, headers=keys["ups"]).json() == {"accepted": 2, "duplicates": 1, "matched": 0}
     bad = {"updates": [update("b3"), update("b4", occurred_at="2026-03-02T10:00:00")]}
     answer = client.post("/v1/updates", json=bad, headers=keys["ups"])
     assert answer.status_code == 422 and answer.json()["error"]["code"] == "naive_timestamp"
     with db.connect() as conn:
         assert conn.execute(select(func.count()).select_from(tables.updates)).scalar() == 3
-    assert 'terrain_updates_ingested_total{partner="ups",result="duplicate",status="in_transit"}' in \
-        client.get("/metrics").text
+    assert 'terrain_updates_ingested_total{partner="ups",result="duplicate",status="in_transit"}' in client.get("/metrics").text

@@ -15,14 +15,24 @@ def at(text):
 
 
 def open_case(client, keys, said, external_id="s1"):
-    return client.post("/v1/complaints", headers=keys["agent"], json={
-        "channel": "twitter", "external_id": external_id, "author": "@c", "text": "no answer to my DM",
-        "posted_at": said, "tracking_numbers": ["1Z999"]}).json()["case_id"]
+    return client.post(
+        "/v1/complaints",
+        headers=keys["agent"],
+        json={
+            "channel": "twitter",
+            "external_id": external_id,
+            "author": "@c",
+            "text": "no answer to my DM",
+            "posted_at": said,
+            "tracking_numbers": ["1Z999"],
+        },
+    ).json()["case_id"]
 
 
 def suggest(client, keys, case_id, said, text=UNSURE):
-    reply = client.post(f"/v1/cases/{case_id}/replies", headers=keys["agent"],
-                        json={"text": text, "said_at": said, "partner": "ups"})
+    reply = client.post(
+        f"/v1/cases/{case_id}/replies", headers=keys["agent"], json={"text": text, "said_at": said, "partner": "ups"}
+    )
     assert reply.status_code == 201
     return reply.json()
 
@@ -63,17 +73,27 @@ def test_a_suggestion_confirmed_with_corrections(client, keys, clock):
     case_id = open_case(client, keys, said, "s2")
     [suggestion] = suggest(client, keys, case_id, said)["suggestions"]
     due = (clock.now + timedelta(days=2)).isoformat()
-    confirmed = client.post(f"/v1/cases/{case_id}/suggestions/{suggestion['suggestion_id']}/confirm",
-                            headers=keys["agent"], json={"kind": "refund.issue", "due_at": due,
-                                                         "expect": {"amount": "10.00", "currency": "USD"},
-                                                         "partner": "stripe", "reference": "ch_1"})
+    confirmed = client.post(
+        f"/v1/cases/{case_id}/suggestions/{suggestion['suggestion_id']}/confirm",
+        headers=keys["agent"],
+        json={
+            "kind": "refund.issue",
+            "due_at": due,
+            "expect": {"amount": "10.00", "currency": "USD"},
+            "partner": "stripe",
+            "reference": "ch_1",
+        },
+    )
     assert confirmed.status_code == 201
     promise = confirmed.json()
     assert (promise["kind"], promise["partner"], promise["reference"]) == ("refund.issue", "stripe", "ch_1")
     assert promise["expect"] == {"amount": "10.00", "currency": "USD"}
     assert at(promise["due_at"]) == at(due)
-    entry = [e for e in client.get(f"/v1/cases/{case_id}", headers=keys["agent"]).json()["timeline"]
-             if e["type"] == "suggestion" and e["detail"]["action"] == "confirmed"][0]
+    entry = [
+        e
+        for e in client.get(f"/v1/cases/{case_id}", headers=keys["agent"]).json()["timeline"]
+        if e["type"] == "suggestion" and e["detail"]["action"] == "confirmed"
+    ][0]
     assert entry["detail"]["corrected"]["kind"] == "refund.issue"
 
 
@@ -114,16 +134,23 @@ def test_unknown_suggestions_and_cases_are_404(client, keys, clock):
         assert missing.status_code == 404 and missing.json()["error"]["code"] == "unknown_suggestion"
         # a suggestion of another case is not found through this one
         other = open_case(client, keys, said, f"s5-{action}")
-        assert client.post(f"/v1/cases/{other}/suggestions/{suggestion['suggestion_id']}/{action}",
-                           headers=keys["agent"]).status_code == 404
-    assert client.post(f"/v1/cases/{case_id}/suggestions/{suggestion['suggestion_id']}/confirm",
-                       headers=keys["ops"]).status_code == 403
+        assert (
+            client.post(
+                f"/v1/cases/{other}/suggestions/{suggestion['suggestion_id']}/{action}", headers=keys["agent"]
+            ).status_code
+            == 404
+        )
+    assert (
+        client.post(f"/v1/cases/{case_id}/suggestions/{suggestion['suggestion_id']}/confirm", headers=keys["ops"]).status_code
+        == 403
+    )
 
 
 def test_sure_promises_are_recorded_and_unsure_ones_suggested_from_one_reply(client, keys, clock):
     said = clock.now.isoformat()
     case_id = open_case(client, keys, said, "s6")
-    body = suggest(client, keys, case_id, said,
-                   "We'll refund the $9.99 fee today. We've received your DM and will respond there shortly.")
+    body = suggest(
+        client, keys, case_id, said, "We'll refund the $9.99 fee today. We've received your DM and will respond there shortly."
+    )
     assert [p["kind"] for p in body["promises"]] == ["refund.issue"]
     assert [s["kind"] for s in body["suggestions"]] == ["callback"]

@@ -35,8 +35,13 @@ def json_carrier(monkeypatch):
 def promise_on(db, clock, partner, reference, due_in=48):
     uow = uow_factory(db)
     case = open_complaint(uow, complaint(f"où est {reference} ?", clock()), "agent", clock=clock)
-    record_promises(uow, case.case_id, [spec("parcel.deliver", partner, reference, clock() + hours(due_in),
-                                             recipient="Claire Dupont")], "agent", clock=clock)
+    record_promises(
+        uow,
+        case.case_id,
+        [spec("parcel.deliver", partner, reference, clock() + hours(due_in), recipient="Claire Dupont")],
+        "agent",
+        clock=clock,
+    )
     return case.case_id
 
 
@@ -45,8 +50,19 @@ def answers(seen):
     if seen.headers.get("x-api-key") != "k-secret":
         return 401, {}, b'{"error": "invalid key"}'
     return {
-        "OK1": (200, {}, events_body({"id": "e1", "status": "in_transit", "at": "2026-03-02T07:00:00+01:00",
-                                      "place": "Plateforme Wissous", "code": "ET1"})),
+        "OK1": (
+            200,
+            {},
+            events_body(
+                {
+                    "id": "e1",
+                    "status": "in_transit",
+                    "at": "2026-03-02T07:00:00+01:00",
+                    "place": "Plateforme Wissous",
+                    "code": "ET1",
+                }
+            ),
+        ),
         "UNKNOWN": (404, {}, b'{"error": "no such shipment"}'),
         "BROKEN": (500, {}, b"internal error"),
         "GARBLED": (200, {}, b'{"events": "not a list"'),
@@ -62,8 +78,17 @@ def make_poller(db, clock, **overrides):
 
 
 def account(db, server, clock, partner="acme", key="k-secret", every=900):
-    credentials.set_carrier_account(db, partner, "jsoncarrier", server.url, api_key=key, client_id=None,
-                                    client_secret=None, poll_every_seconds=every, now=clock())
+    credentials.set_carrier_account(
+        db,
+        partner,
+        "jsoncarrier",
+        server.url,
+        api_key=key,
+        client_id=None,
+        client_secret=None,
+        poll_every_seconds=every,
+        now=clock(),
+    )
     return SqlCarrierPollStore(db).accounts(partner)[0]
 
 
@@ -76,8 +101,7 @@ def test_each_kind_of_answer_is_handled_and_a_failure_stays_with_its_reference(d
         assert sorted(server.paths("/track/")) == ["/track/BROKEN", "/track/GARBLED", "/track/OK1", "/track/UNKNOWN"]
     assert (report.due, report.fetched, report.mapped, report.stored) == (4, 4, 1, 1)
     assert dict(report.skipped) == {"not found": 1} and dict(report.errors) == {"mapping": 1, "server": 1}
-    assert (error_count("jsoncarrier", "mapping"), error_count("jsoncarrier", "server")) == (before[0] + 1,
-                                                                                            before[1] + 1)
+    assert (error_count("jsoncarrier", "mapping"), error_count("jsoncarrier", "server")) == (before[0] + 1, before[1] + 1)
     [row] = credentials.carrier_accounts(db)
     assert row.errors == 2 and row.last_error and row.failures == 0 and row.backoff_until is None
     with db.connect() as conn:
@@ -142,17 +166,50 @@ def test_terrain_carriers_set_list_and_poll(db, database_url, clock, monkeypatch
     promise_on(db, clock, "acme", "UNKNOWN")
     monkeypatch.setenv("ACME_TRACKING_KEY", "k-secret")
     with ScriptedServer(answers) as server:
-        for bad, hint in ((["--carrier", "pigeon"], "no carrier 'pigeon'"),
-                          (["--carrier", "jsoncarrier", "--api-key", "k-secret"], "env:NAME"),
-                          (["--carrier", "jsoncarrier", "--api-key", "env:NOT_SET_ANYWHERE"], "not set"),
-                          (["--carrier", "jsoncarrier", "--poll-every", "soon", "--api-key", "-"], "15m")):
+        for bad, hint in (
+            (["--carrier", "pigeon"], "no carrier 'pigeon'"),
+            (["--carrier", "jsoncarrier", "--api-key", "k-secret"], "env:NAME"),
+            (["--carrier", "jsoncarrier", "--api-key", "env:NOT_SET_ANYWHERE"], "not set"),
+            (["--carrier", "jsoncarrier", "--poll-every", "soon", "--api-key", "-"], "15m"),
+        ):
             result = cli(["carriers", "set", "acme", "--api-url", server.url, *bad], database_url, monkeypatch)
             assert result.exit_code == 2 and hint in result.output, (bad, result.output)
-        done = cli(["carriers", "set", "acme", "--carrier", "jsoncarrier", "--api-url", server.url,
-                    "--api-key", "env:ACME_TRACKING_KEY", "--poll-every", "10m"], database_url, monkeypatch)
+        done = cli(
+            [
+                "carriers",
+                "set",
+                "acme",
+                "--carrier",
+                "jsoncarrier",
+                "--api-url",
+                server.url,
+                "--api-key",
+                "env:ACME_TRACKING_KEY",
+                "--poll-every",
+                "10m",
+            ],
+            database_url,
+            monkeypatch,
+        )
         assert done.exit_code == 0, done.output
-        piped = cli(["carriers", "set", "beta", "--carrier", "jsoncarrier", "--api-url", server.url,
-                     "--api-key", "-", "--carrier-name", "DPD"], database_url, monkeypatch, input="k-from-stdin\n")
+        piped = cli(
+            [
+                "carriers",
+                "set",
+                "beta",
+                "--carrier",
+                "jsoncarrier",
+                "--api-url",
+                server.url,
+                "--api-key",
+                "-",
+                "--carrier-name",
+                "DPD",
+            ],
+            database_url,
+            monkeypatch,
+            input="k-from-stdin\n",
+        )
         assert piped.exit_code == 0, piped.output
         assert credentials.carrier_accounts(db, "beta", with_secrets=True)[0].api_key == "k-from-stdin"
         polled = cli(["carriers", "poll", "--partner", "acme"], database_url, monkeypatch)

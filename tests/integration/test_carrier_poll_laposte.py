@@ -50,16 +50,27 @@ def promise(db, clock, kind, reference, due, **expect):
 
 
 def poll(db, clock, server, key=KEY, **overrides):
-    credentials.set_carrier_account(db, "colissimo", "laposte", server.url, api_key=key, client_id=None,
-                                    client_secret=None, poll_every_seconds=900, now=clock())
+    credentials.set_carrier_account(
+        db,
+        "colissimo",
+        "laposte",
+        server.url,
+        api_key=key,
+        client_id=None,
+        client_secret=None,
+        poll_every_seconds=900,
+        now=clock(),
+    )
     poller = polling.build_poller(db, Settings(carrier_default_rate=1000), clock=clock, **overrides)
     return poller.poll_account(SqlCarrierPollStore(db).accounts("colissimo")[0])
 
 
 def verdicts(db):
     with db.connect() as conn:
-        return {r.reference: (r.verdict, r.reason) for r in conn.execute(
-            select(t.promises.c.reference, t.promises.c.verdict, t.promises.c.reason))}
+        return {
+            r.reference: (r.verdict, r.reason)
+            for r in conn.execute(select(t.promises.c.reference, t.promises.c.verdict, t.promises.c.reason))
+        }
 
 
 def test_a_delivery_with_di1_keeps_the_promise_and_the_reference_is_polled_no_more(db, clock):
@@ -81,8 +92,7 @@ def test_a_delivery_with_di1_keeps_the_promise_and_the_reference_is_polled_no_mo
 
 def test_seed_000_a_reroute_while_the_parcel_stays_at_the_sorting_centre_is_at_risk_then_broken(db, clock):
     clock.now = datetime(2023, 3, 8, 17, 0, tzinfo=UTC)  # the last event then: ET1 at 16:25 Paris
-    promise(db, clock, "parcel.reroute", DELIVERED, clock() + timedelta(hours=24),
-            location="Bureau de poste Lille Vauban")
+    promise(db, clock, "parcel.reroute", DELIVERED, clock() + timedelta(hours=24), location="Bureau de poste Lille Vauban")
     with CarrierServer() as server:
         server.track(DELIVERED, body=history_until("2023-03-08T17:00:00+01:00"))
         report = poll(db, clock, server)
@@ -145,9 +155,18 @@ def test_every_registered_carrier_is_polled_through_its_account(db, clock, carri
     promise(db, clock, "parcel.deliver", reference, clock() + timedelta(days=3), recipient="Claire Dupont")
     with CarrierServer() as server:
         server.track(reference, fixture)
-        credentials.set_carrier_account(db, "colissimo", carrier, server.url, client_id=options.get("client_id"),
-                                        client_secret=options.get("client_secret"), api_key=options.get("api_key"),
-                                        carrier_name=options.get("carrier_name"), poll_every_seconds=900, now=clock())
+        credentials.set_carrier_account(
+            db,
+            "colissimo",
+            carrier,
+            server.url,
+            client_id=options.get("client_id"),
+            client_secret=options.get("client_secret"),
+            api_key=options.get("api_key"),
+            carrier_name=options.get("carrier_name"),
+            poll_every_seconds=900,
+            now=clock(),
+        )
         poller = polling.build_poller(db, Settings(), clock=clock)
         report = poller.poll_account(SqlCarrierPollStore(db).accounts("colissimo")[0])
         assert report.mapped == report.stored > 0 and not report.errors, report.summary()

@@ -29,16 +29,22 @@ def test_empty_database_then_seeded(db, database_url, monkeypatch):
     scorecard = run(["scorecard"], database_url, monkeypatch)
     assert all(partner in scorecard.output for partner in ("laposte", "ups", "colissimo", "stripe"))
     assert run(["scorecard", "--since", "2000-01-01"], database_url, monkeypatch).exit_code == 0
-    refunds = run(["stuck", "--kind", "refund.issue", "--reason", "refund_failed", "--order", "partner"],
-                  database_url, monkeypatch)
+    refunds = run(
+        ["stuck", "--kind", "refund.issue", "--reason", "refund_failed", "--order", "partner"], database_url, monkeypatch
+    )
     assert refunds.exit_code == 0 and "[refund failed]" in refunds.output and "parcel." not in refunds.output
     assert "[deadline missed]" in run(["stuck", "--overdue-for", "1d"], database_url, monkeypatch).output
     for bad in (["--overdue-for", "soon"], ["--kind", "parcel"], ["--reason", "late"], ["--order", "due"]):
         result = run(["stuck", *bad], database_url, monkeypatch)
         assert result.exit_code == 2, (bad, result.output)
     # Everything fits 80 columns, wrapped, never cut; --json is the same items, RFC 3339 times.
-    for args in (["stuck", "--limit", "20"], ["stuck", "--at-risk"], ["stuck", "--to-check"], ["scorecard"],
-                 ["scorecard", "--since", "7d"]):
+    for args in (
+        ["stuck", "--limit", "20"],
+        ["stuck", "--at-risk"],
+        ["stuck", "--to-check"],
+        ["scorecard"],
+        ["scorecard", "--since", "7d"],
+    ):
         shown = run(args, database_url, monkeypatch)
         assert shown.exit_code == 0, (args, shown.output)
         assert max(len(line) for line in shown.output.splitlines()) <= 80 and "…" not in shown.output, args
@@ -57,12 +63,16 @@ def test_empty_database_then_seeded(db, database_url, monkeypatch):
     from sqlalchemy import func, select
 
     from integrations.db import tables
+
     with db.connect() as conn:
-        counts = {table.name: conn.execute(select(func.count()).select_from(table)).scalar()
-                  for table in (tables.cases, tables.complaints, tables.promises, tables.timeline)}
+        counts = {
+            table.name: conn.execute(select(func.count()).select_from(table)).scalar()
+            for table in (tables.cases, tables.complaints, tables.promises, tables.timeline)
+        }
         kinds = set(conn.execute(select(tables.promises.c.kind).distinct()).scalars())
-        reopened = conn.execute(select(func.count()).select_from(tables.cases)
-                                .where(tables.cases.c.status == "reopened")).scalar()
+        reopened = conn.execute(
+            select(func.count()).select_from(tables.cases).where(tables.cases.c.status == "reopened")
+        ).scalar()
     assert counts["cases"] == counts["complaints"] == 200 and counts["promises"] >= 200
     assert counts["timeline"] >= 4 * 200 and len(kinds) == 5 and 10 < reopened < 100
 
@@ -74,15 +84,26 @@ def test_keys_are_printed_alone_on_the_last_line_and_stored_hashed(db, database_
     from sqlalchemy import select
 
     from integrations.db import tables
+
     with db.connect() as conn:
         stored = conn.execute(select(tables.api_keys.c.token_hash)).scalars().all()
     assert token not in stored and len(stored) == 1
     assert run(["keys", "create", "--role", "ops", "--partner", "x"], database_url, monkeypatch).exit_code != 0
     monkeypatch.setenv("UPS_AFTERSHIP_SECRET", "s")
-    assert run(["webhooks", "set", "--partner", "ups", "--provider", "aftership", "--secret", "env:UPS_AFTERSHIP_SECRET"],
-               database_url, monkeypatch).exit_code == 0
-    assert run(["webhooks", "set", "--partner", "ups", "--provider", "aftership", "--secret", "s"],
-               database_url, monkeypatch).exit_code == 2  # never a literal secret on the command line
+    assert (
+        run(
+            ["webhooks", "set", "--partner", "ups", "--provider", "aftership", "--secret", "env:UPS_AFTERSHIP_SECRET"],
+            database_url,
+            monkeypatch,
+        ).exit_code
+        == 0
+    )
+    assert (
+        run(
+            ["webhooks", "set", "--partner", "ups", "--provider", "aftership", "--secret", "s"], database_url, monkeypatch
+        ).exit_code
+        == 2
+    )  # never a literal secret on the command line
     assert run(["partners", "set", "ups", "--action-url", "http://x"], database_url, monkeypatch).exit_code != 0
 
 

@@ -52,17 +52,36 @@ def count(engine, table, *where):
 def test_same_batch_and_same_case_from_two_processes(db, uow, database_url):
     clock = lambda: T0  # noqa: E731
     case = open_complaint(uow, complaint("stuck parcels", T0), "agent:t", clock)
-    record_promises(uow, case.case_id, [
-        spec("parcel.reroute", "lp", "A", T0 + timedelta(hours=24), location="Lille Vauban"),
-        spec("parcel.deliver", "lp", "B", T0 + timedelta(hours=24), recipient="Thomas Gouritin"),
-    ], "agent:t", clock)
+    record_promises(
+        uow,
+        case.case_id,
+        [
+            spec("parcel.reroute", "lp", "A", T0 + timedelta(hours=24), location="Lille Vauban"),
+            spec("parcel.deliver", "lp", "B", T0 + timedelta(hours=24), recipient="Thomas Gouritin"),
+        ],
+        "agent:t",
+        clock,
+    )
     noise = [update("lp", f"N{i}", "in_transit", T0 + timedelta(hours=1), event_id=f"n{i}") for i in range(500)]
-    batch = noise + [update("lp", "A", "delivered", T0 + timedelta(hours=1),  # at a door, not the post office
-                            handed_to="addressee", event_id="a-wrong")]
-    other = [update("lp", "B", "delivered", T0 + timedelta(hours=1, minutes=5), signed_by="ROLAND",
-                    event_id="b-wrong")]
-    results = _run([(_ingest, (database_url, batch)), (_ingest, (database_url, batch)),
-                    (_ingest, (database_url, other)), (_ingest, (database_url, other))])
+    batch = noise + [
+        update(
+            "lp",
+            "A",
+            "delivered",
+            T0 + timedelta(hours=1),  # at a door, not the post office
+            handed_to="addressee",
+            event_id="a-wrong",
+        )
+    ]
+    other = [update("lp", "B", "delivered", T0 + timedelta(hours=1, minutes=5), signed_by="ROLAND", event_id="b-wrong")]
+    results = _run(
+        [
+            (_ingest, (database_url, batch)),
+            (_ingest, (database_url, batch)),
+            (_ingest, (database_url, other)),
+            (_ingest, (database_url, other)),
+        ]
+    )
 
     accepted = sum(r != ItemResult.DUPLICATE.value for res in results for r in res)
     assert accepted == len(batch) + len(other)  # each event processed once across processes
@@ -72,4 +91,3 @@ def test_same_batch_and_same_case_from_two_processes(db, uow, database_url):
     assert (row.status, row.reopen_count) == ("reopened", 1)
     assert count(db, tables.outbox) == 2  # one alert per broken promise, never two
     assert count(db, tables.timeline, tables.timeline.c.type == "field_update") == 2
-

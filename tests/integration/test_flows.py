@@ -93,11 +93,24 @@ def now():
 def broken_case(db, reference="1Z", partner="ups"):
     """UPS delivers to ROLAND at the wrong address: a contradiction, an alert queued."""
     uow = uow_factory(db)
-    case = open_complaint(uow, complaint("Le livreur a laissé mon colis à un inconnu", now(),
-                                         channel="twitter", author="@tgouritin"), "agent:t")
-    record_promises(uow, case.case_id, [spec("parcel.deliver", partner, reference, now() + timedelta(days=1),
-                                             said="livraison dès le lendemain", recipient="Thomas Gouritin")],
-                    "agent:t")
+    case = open_complaint(
+        uow, complaint("Le livreur a laissé mon colis à un inconnu", now(), channel="twitter", author="@tgouritin"), "agent:t"
+    )
+    record_promises(
+        uow,
+        case.case_id,
+        [
+            spec(
+                "parcel.deliver",
+                partner,
+                reference,
+                now() + timedelta(days=1),
+                said="livraison dès le lendemain",
+                recipient="Thomas Gouritin",
+            )
+        ],
+        "agent:t",
+    )
     ingest_updates(uow, [update(partner, reference, "delivered", now(), signed_by="ROLAND")])
     return case.case_id
 
@@ -113,8 +126,13 @@ def test_alert_reaches_http_and_smtp_receivers_once(db, env):
         assert run(alert_delivery) == {"sent": 1, "failed": 0}
         assert run(alert_delivery) == {"sent": 0, "failed": 0}  # never twice for the same key
         [message] = http.json_bodies()
-        for needle in (case_id, "Le livreur a laissé mon colis", "livraison dès le lendemain", "ROLAND",
-                       f"http://terrain.test/cases/{case_id}"):
+        for needle in (
+            case_id,
+            "Le livreur a laissé mon colis",
+            "livraison dès le lendemain",
+            "ROLAND",
+            f"http://terrain.test/cases/{case_id}",
+        ):
             assert needle in message["message"], needle
         [mail] = smtp.messages
         body = email.message_from_bytes(mail.content, policy=email.policy.default).get_body(("plain",)).get_content()
@@ -176,8 +194,7 @@ def test_partner_request_is_signed_retried_and_sent_once(db, env):
         promise_id = list(outcomes)[0]
         assert sent["headers"]["Idempotency-Key"] == promise_id
         t, v1 = (part.split("=", 1)[1] for part in sent["headers"]["X-Terrain-Signature"].split(","))
-        assert hmac.compare_digest(v1, hmac.new(b"act-secret", f"{t}.".encode() + sent["body"],
-                                                hashlib.sha256).hexdigest())
+        assert hmac.compare_digest(v1, hmac.new(b"act-secret", f"{t}.".encode() + sent["body"], hashlib.sha256).hexdigest())
     attempts = [e.detail for e in read_case(uow_factory(db), case_id).timeline if e.type.value == "outbound_request"]
     assert [a["outcome"] for a in attempts] == ["failed", "sent"]
 
@@ -195,9 +212,12 @@ def test_stripe_refund_created_through_a_local_stripe(db, env):
         credentials.set_partner(db, "stripe-fr", f"stripe:http://127.0.0.1:{stripe_api.port}", "sk_test_x", now())
         uow = uow_factory(db)
         case = open_complaint(uow, complaint("pas remboursé", now()), "agent:t")
-        [promise] = record_promises(uow, case.case_id, [spec("refund.issue", "stripe-fr", "pi_42",
-                                                             now() + timedelta(days=5), amount="89.90",
-                                                             currency="EUR")], "agent:t")
+        [promise] = record_promises(
+            uow,
+            case.case_id,
+            [spec("refund.issue", "stripe-fr", "pi_42", now() + timedelta(days=5), amount="89.90", currency="EUR")],
+            "agent:t",
+        )
         assert run(dispatch_partner_requests) == {promise.promise_id: "sent"}
         [call] = stripe_api.requests
         assert call["path"] == "/v1/refunds"
@@ -259,8 +279,11 @@ def test_an_unreachable_partner_blocks_no_other(db, env):
         # Served in turn, it would come after the hanging partner's 3 attempts; side by side it
         # comes before the last of them (which follows 2 timeouts and the 1 s + 4 s delays).
         assert arrivals.count("hanging") == 3 and arrivals.index("good") < len(arrivals) - 1, arrivals
-    for case_id, expected in ((slow_case, ["failed"] * 3 + ["retry_scheduled"]),
-                              (down_case, ["failed"] * 3 + ["retry_scheduled"]), (good_case, ["sent"])):
+    for case_id, expected in (
+        (slow_case, ["failed"] * 3 + ["retry_scheduled"]),
+        (down_case, ["failed"] * 3 + ["retry_scheduled"]),
+        (good_case, ["sent"]),
+    ):
         timeline = read_case(uow_factory(db), case_id).timeline
         assert [e.detail["outcome"] for e in timeline if e.type.value == "outbound_request"] == expected
     with db.connect() as conn:
@@ -301,8 +324,12 @@ def test_carrier_poll_flow_a_carrier_that_hangs_blocks_no_other(db, env, monkeyp
     for partner, reference in (("zippost", "A1"), ("hangpost", "S1")):
         uow = uow_factory(db)
         case = open_complaint(uow, complaint(f"où est {reference} ?", now()), "agent:t")
-        record_promises(uow, case.case_id, [spec("parcel.deliver", partner, reference, now() + timedelta(days=1),
-                                                 recipient="Claire Dupont")], "agent:t")
+        record_promises(
+            uow,
+            case.case_id,
+            [spec("parcel.deliver", partner, reference, now() + timedelta(days=1), recipient="Claire Dupont")],
+            "agent:t",
+        )
     answered_at: list[float] = []
 
     def answer(seen):
@@ -311,8 +338,17 @@ def test_carrier_poll_flow_a_carrier_that_hangs_blocks_no_other(db, env, monkeyp
 
     with ScriptedServer(answer) as good, BlackHoleServer() as hanging:
         for partner, url in (("zippost", good.url), ("hangpost", f"http://127.0.0.1:{hanging.port}")):
-            credentials.set_carrier_account(db, partner, "jsoncarrier", url, api_key="k", client_id=None,
-                                            client_secret=None, poll_every_seconds=600, now=now())
+            credentials.set_carrier_account(
+                db,
+                partner,
+                "jsoncarrier",
+                url,
+                api_key="k",
+                client_id=None,
+                client_secret=None,
+                poll_every_seconds=600,
+                now=now(),
+            )
         results = {r["partner"]: r for r in run(carrier_poll)}
         ended = time.monotonic()
         # Side by side: zippost was answered while hangpost's 3 s timeout ran, not after it

@@ -23,8 +23,13 @@ pytestmark = pytest.mark.usefixtures("db")
 
 
 def update(event_id: str, reference: str = "R1", **extra) -> dict:
-    return {"event_id": event_id, "reference": reference, "status": "in_transit",
-            "occurred_at": "2026-03-02T10:00:00+01:00", **extra}
+    return {
+        "event_id": event_id,
+        "reference": reference,
+        "status": "in_transit",
+        "occurred_at": "2026-03-02T10:00:00+01:00",
+        **extra,
+    }
 
 
 def stored(db, *where) -> int:
@@ -37,6 +42,7 @@ def api(engine, clock):
 
 
 # --- 1. concurrent writers, database errors, dead connections ------------------------------
+
 
 def post_together(barrier, results, index, client, items, keys):
     barrier.wait()
@@ -52,8 +58,10 @@ def test_two_api_processes_posting_overlapping_batches_in_opposite_orders_never_
     answers: list[tuple[int, str, dict | str]] = []
     acknowledged: set[str] = set()
     try:
-        with TestClient(api(engines[0], clock), raise_server_exceptions=False) as one, \
-                TestClient(api(engines[1], clock), raise_server_exceptions=False) as other:
+        with (
+            TestClient(api(engines[0], clock), raise_server_exceptions=False) as one,
+            TestClient(api(engines[1], clock), raise_server_exceptions=False) as other,
+        ):
             for client in (one, other):  # the token is cached: the batches take the hot path
                 assert client.post("/v1/updates", json=update("warm"), headers=keys["ups"]).status_code == 200
             for round_ in range(20):
@@ -61,8 +69,10 @@ def test_two_api_processes_posting_overlapping_batches_in_opposite_orders_never_
                 barrier = threading.Barrier(2)
                 results: list = [None, None]
 
-                threads = [threading.Thread(target=post_together, args=(barrier, results, 0, one, batch, keys)),
-                           threading.Thread(target=post_together, args=(barrier, results, 1, other, batch[::-1], keys))]
+                threads = [
+                    threading.Thread(target=post_together, args=(barrier, results, 0, one, batch, keys)),
+                    threading.Thread(target=post_together, args=(barrier, results, 1, other, batch[::-1], keys)),
+                ]
                 for thread in threads:
                     thread.start()
                 for thread in threads:
@@ -90,16 +100,27 @@ def test_a_database_error_of_the_first_insert_is_a_json_503_not_a_500(db, databa
     try:
         with TestClient(api(engine, clock), raise_server_exceptions=False) as client, db.connect() as holder:
             assert client.post("/v1/updates", json=update("warm"), headers=keys["ups"]).status_code == 200
-            holder.execute(tables.updates.insert().values(
-                partner="ups", event_id="held", reference="R1", status="in_transit",
-                occurred_at=clock.now, received_at=clock.now))  # not committed: the row is locked
+            holder.execute(
+                tables.updates.insert().values(
+                    partner="ups",
+                    event_id="held",
+                    reference="R1",
+                    status="in_transit",
+                    occurred_at=clock.now,
+                    received_at=clock.now,
+                )
+            )  # not committed: the row is locked
             for body in ({"updates": [update("a"), update("held")]}, update("held")):
                 answer = client.post("/v1/updates", json=body, headers=keys["ups"])
                 assert answer.status_code == 503, answer.text
                 assert answer.json()["error"]["code"] == "database_unavailable"
             holder.rollback()
-            assert client.post("/v1/updates", json={"updates": [update("a"), update("held")]},
-                               headers=keys["ups"]).json()["accepted"] == 2
+            assert (
+                client.post("/v1/updates", json={"updates": [update("a"), update("held")]}, headers=keys["ups"]).json()[
+                    "accepted"
+                ]
+                == 2
+            )
     finally:
         engine.dispose()
 
@@ -109,12 +130,16 @@ def test_a_batch_after_the_pooled_connections_died_is_retried_not_answered_503(d
     engine = make_engine(database_url, pool_size=2, pre_ping=False)
     try:
         with TestClient(api(engine, clock), raise_server_exceptions=False) as client:
-            assert client.post("/v1/updates", json={"updates": [update("w1"), update("w2")]},
-                               headers=keys["ups"]).status_code == 200
+            assert (
+                client.post("/v1/updates", json={"updates": [update("w1"), update("w2")]}, headers=keys["ups"]).status_code == 200
+            )
             with db.connect() as conn:
-                killed = conn.execute(text(
-                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalar_one()
+                killed = conn.execute(
+                    text(
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+                ).scalar_one()
             assert killed >= 1
             answer = client.post("/v1/updates", json={"updates": [update("k1"), update("k2")]}, headers=keys["ups"])
             assert answer.status_code == 200 and answer.json()["accepted"] == 2
@@ -130,8 +155,9 @@ def test_advisory_locks_per_transaction_are_bounded_and_still_exclude(db):
     factory = uow_factory(db)
 
     def advisory_locks(uow) -> int:
-        return uow.conn.execute(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
-                                     "AND pid = pg_backend_pid()")).scalar_one()
+        return uow.conn.execute(
+            text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
+        ).scalar_one()
 
     with factory() as small:
         small.updates.lock_references({("ups", f"S{i}") for i in range(10)})
@@ -152,19 +178,28 @@ def test_advisory_locks_per_transaction_are_bounded_and_still_exclude(db):
 
 # --- 2. a webhook fanning out into thousands of updates -------------------------------------
 
+
 def stripe_charge_refunded(refunds: int, event_id: str = "evt_many") -> bytes:
     payload = fixture("stripe_charge_refunded.json")
     payload["id"] = event_id
     charge = payload["data"]["object"]
     charge["refunds"]["data"] = [
-        {"id": f"re_{i:05d}", "object": "refund", "amount": 1, "currency": "jpy", "status": "succeeded",
-         "charge": charge["id"], "created": 1772440000 + i} for i in range(refunds)]
+        {
+            "id": f"re_{i:05d}",
+            "object": "refund",
+            "amount": 1,
+            "currency": "jpy",
+            "status": "succeeded",
+            "charge": charge["id"],
+            "created": 1772440000 + i,
+        }
+        for i in range(refunds)
+    ]
     charge["amount_refunded"] = refunds
     return json.dumps(payload).encode()
 
 
-def test_a_charge_refunded_listing_12000_refunds_is_stored_in_bounded_transactions_once(
-        client, db, clock, monkeypatch):
+def test_a_charge_refunded_listing_12000_refunds_is_stored_in_bounded_transactions_once(client, db, clock, monkeypatch):
     credentials.set_webhook_secret(db, "stripe-fr", "stripe", "whsec_fr", clock())
     sizes: list[int] = []
     real = ingesting.ingest_updates
@@ -175,8 +210,7 @@ def test_a_charge_refunded_listing_12000_refunds_is_stored_in_bounded_transactio
 
     monkeypatch.setattr(ingesting, "ingest_updates", spy)
     body = stripe_charge_refunded(12_000)
-    signed = {"Stripe-Signature": stripe_sig("whsec_fr", body, int(clock.now.timestamp())),
-              "Content-Type": "application/json"}
+    signed = {"Stripe-Signature": stripe_sig("whsec_fr", body, int(clock.now.timestamp())), "Content-Type": "application/json"}
     answer = client.post("/v1/webhooks/stripe/stripe-fr", content=body, headers=signed)
     assert answer.status_code == 200, answer.text
     assert answer.json() == {"accepted": 12_002, "duplicates": 0, "matched": 0}  # charge, intent, refunds
@@ -214,12 +248,16 @@ def test_a_redelivery_after_a_failed_part_stores_only_what_is_missing(client, db
 
 # --- 3. bad input is a 4xx ----------------------------------------------------------------
 
-@pytest.mark.parametrize(("path", "params"), [
-    ("/v1/ops/scorecards", {"since": "9999-12-31T23:59:59Z"}),
-    ("/v1/ops/scorecards", {"since": "0001-01-01T00:00:00+14:00"}),
-    ("/v1/ops/stuck", {"overdue_for": "99999999999999999"}),
-    ("/v1/ops/stuck", {"overdue_for": "9999999999w"}),
-])
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/v1/ops/scorecards", {"since": "9999-12-31T23:59:59Z"}),
+        ("/v1/ops/scorecards", {"since": "0001-01-01T00:00:00+14:00"}),
+        ("/v1/ops/stuck", {"overdue_for": "99999999999999999"}),
+        ("/v1/ops/stuck", {"overdue_for": "9999999999w"}),
+    ],
+)
 def test_overflowing_ops_parameters_are_422(client, keys, path, params):
     answer = client.get(path, params=params, headers=keys["ops"])
     assert answer.status_code == 422 and answer.json()["error"]["code"] == "invalid_input"
@@ -246,13 +284,25 @@ def test_a_lone_surrogate_in_a_signed_webhook_body_is_malformed_json(client, db,
 
 
 def complaint(**extra) -> dict:
-    return {"channel": "twitter", "external_id": "1", "author": "@a", "text": "where is my parcel",
-            "posted_at": "2026-03-02T09:00:00+01:00", **extra}
+    return {
+        "channel": "twitter",
+        "external_id": "1",
+        "author": "@a",
+        "text": "where is my parcel",
+        "posted_at": "2026-03-02T09:00:00+01:00",
+        **extra,
+    }
 
 
-@pytest.mark.parametrize("numbers", [
-    ["6A1\x002"], [""], ["x" * 201], [f"N{i}" for i in range(51)],
-])
+@pytest.mark.parametrize(
+    "numbers",
+    [
+        ["6A1\x002"],
+        [""],
+        ["x" * 201],
+        [f"N{i}" for i in range(51)],
+    ],
+)
 def test_tracking_numbers_are_bounded_and_validated_like_other_fields(client, keys, db, numbers):
     answer = client.post("/v1/complaints", json=complaint(tracking_numbers=numbers), headers=keys["agent"])
     assert answer.status_code == 422 and answer.json()["error"]["code"] == "invalid_input"
@@ -270,10 +320,16 @@ SURROGATE = b'{"event_id": "\\ud800", "text": "\\ud800", "reference": "\\ud800"}
 
 
 @pytest.mark.parametrize("body", [DEEP, NOT_UTF8, SURROGATE], ids=["deep", "not-utf8", "surrogate"])
-@pytest.mark.parametrize(("path", "who"), [
-    ("/v1/updates", "ups"), ("/v1/complaints", "agent"), ("/v1/cases/c1/promises", "agent"),
-    ("/v1/cases/c1/replies", "agent"), ("/v1/promises/extract", "agent"),
-])
+@pytest.mark.parametrize(
+    ("path", "who"),
+    [
+        ("/v1/updates", "ups"),
+        ("/v1/complaints", "agent"),
+        ("/v1/cases/c1/promises", "agent"),
+        ("/v1/cases/c1/replies", "agent"),
+        ("/v1/promises/extract", "agent"),
+    ],
+)
 def test_every_unparsable_json_body_is_malformed_json(client, keys, path, who, body):
     for _ in range(2):  # the second time the token is cached: /v1/updates takes the hot path
         answer = client.post(path, content=body, headers={**keys[who], "Content-Type": "application/json"})
@@ -284,12 +340,12 @@ def test_every_unparsable_json_body_is_malformed_json(client, keys, path, who, b
 @pytest.mark.parametrize("body", [DEEP, NOT_UTF8])
 def test_an_unparsable_signed_webhook_body_is_malformed_json(client, db, clock, body):
     credentials.set_webhook_secret(db, "ups", "easypost", "s3cret", clock())
-    answer = client.post("/v1/webhooks/easypost/ups", content=body,
-                         headers={"X-Hmac-Signature": easypost_sig("s3cret", body)})
+    answer = client.post("/v1/webhooks/easypost/ups", content=body, headers={"X-Hmac-Signature": easypost_sig("s3cret", body)})
     assert answer.status_code == 400 and answer.json()["error"]["code"] == "malformed_json"
 
 
 # --- 4. event ids unique per (partner, provider) --------------------------------------------
+
 
 def test_the_same_event_id_from_two_providers_of_one_partner_is_not_a_duplicate(client, db, clock):
     for provider in ("easypost", "stripe"):
@@ -300,8 +356,10 @@ def test_the_same_event_id_from_two_providers_of_one_partner_is_not_a_duplicate(
     refund["id"] = "evt_X"
     posts = {
         "easypost": (json.dumps(tracker).encode(), lambda body: {"X-Hmac-Signature": easypost_sig("easypost-secret", body)}),
-        "stripe": (json.dumps(refund).encode(), lambda body: {
-            "Stripe-Signature": stripe_sig("stripe-secret", body, int(clock.now.timestamp()))}),
+        "stripe": (
+            json.dumps(refund).encode(),
+            lambda body: {"Stripe-Signature": stripe_sig("stripe-secret", body, int(clock.now.timestamp()))},
+        ),
     }
     first = {}
     for provider, (body, headers) in posts.items():

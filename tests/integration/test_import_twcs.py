@@ -25,20 +25,32 @@ def write_csv(path: Path, rows: list[list[str]]) -> Path:
 
 def counts(engine) -> dict[str, int]:
     with engine.connect() as conn:
-        return {t.name: conn.execute(select(func.count()).select_from(t)).scalar()
-                for t in (tables.cases, tables.complaints, tables.promises, tables.timeline)}
+        return {
+            t.name: conn.execute(select(func.count()).select_from(t)).scalar()
+            for t in (tables.cases, tables.complaints, tables.promises, tables.timeline)
+        }
 
 
 def test_a_thread_becomes_one_case_with_its_reply_and_promise(uow, db, tmp_path):
-    path = write_csv(tmp_path / "t.csv", [
-        ["1", "cust1", "True", "Mon Oct 09 10:00:00 +0000 2017", "@UPSHelp my parcel is stuck in Lille", "2", ""],
-        ["2", "UPSHelp", "False", "Mon Oct 09 10:20:00 +0000 2017",
-         "@cust1 Sorry! We will call you back within 24 hours to arrange a new delivery.", "3", "1"],
-        ["3", "cust1", "True", "Mon Oct 09 10:30:00 +0000 2017", "@UPSHelp ok thanks", "", "2"],
-        ["4", "cust2", "maybe", "Mon Oct 09 10:40:00 +0000 2017", "bad row", "", ""],
-        ["5", "cust3", "True", "not a date", "bad row", "", ""],
-        ["6", "UPSHelp", "False", "Mon Oct 09 11:00:00 +0000 2017", "@x reply to a missing tweet", "", "999"],
-    ])
+    path = write_csv(
+        tmp_path / "t.csv",
+        [
+            ["1", "cust1", "True", "Mon Oct 09 10:00:00 +0000 2017", "@UPSHelp my parcel is stuck in Lille", "2", ""],
+            [
+                "2",
+                "UPSHelp",
+                "False",
+                "Mon Oct 09 10:20:00 +0000 2017",
+                "@cust1 Sorry! We will call you back within 24 hours to arrange a new delivery.",
+                "3",
+                "1",
+            ],
+            ["3", "cust1", "True", "Mon Oct 09 10:30:00 +0000 2017", "@UPSHelp ok thanks", "", "2"],
+            ["4", "cust2", "maybe", "Mon Oct 09 10:40:00 +0000 2017", "bad row", "", ""],
+            ["5", "cust3", "True", "not a date", "bad row", "", ""],
+            ["6", "UPSHelp", "False", "Mon Oct 09 11:00:00 +0000 2017", "@x reply to a missing tweet", "", "999"],
+        ],
+    )
     report = import_twcs(uow, path)
     assert (report.rows, report.complaints, report.replies) == (6, 2, 1)
     assert sorted(line for line, _ in report.skipped) == [5, 6, 7]

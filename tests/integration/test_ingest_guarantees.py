@@ -24,8 +24,11 @@ def count(engine, table, *where) -> int:
 
 def case_state(engine, case_id):
     with engine.connect() as conn:
-        return tuple(conn.execute(select(tables.cases.c.status, tables.cases.c.reopen_count)
-                                  .where(tables.cases.c.case_id == case_id)).one())
+        return tuple(
+            conn.execute(
+                select(tables.cases.c.status, tables.cases.c.reopen_count).where(tables.cases.c.case_id == case_id)
+            ).one()
+        )
 
 
 def test_a_redelivered_update_is_processed_once(uow, db, clock):
@@ -33,8 +36,13 @@ def test_a_redelivered_update_is_processed_once(uow, db, clock):
     break: each time a duplicate that changes nothing (no timeline line, no reopen, no alert)."""
     t0 = clock.now
     case = open_complaint(uow, complaint("parcel signed by a stranger", t0), "agent:cm", clock)
-    record_promises(uow, case.case_id, [spec("parcel.deliver", "ups", "1Z", t0 + timedelta(days=1),
-                                             recipient="Thomas Gouritin")], "agent:cm", clock)
+    record_promises(
+        uow,
+        case.case_id,
+        [spec("parcel.deliver", "ups", "1Z", t0 + timedelta(days=1), recipient="Thomas Gouritin")],
+        "agent:cm",
+        clock,
+    )
     wrong = update("ups", "1Z", "delivered", t0 + timedelta(hours=2), signed_by="ROLAND", event_id="evt-1")
     clock.advance(hours=3)
     assert ingest_updates(uow, [wrong], clock) == [ItemResult.MATCHED]
@@ -50,15 +58,19 @@ def test_a_redelivered_update_is_processed_once(uow, db, clock):
     assert ingest_updates(uow, [wrong], clock) == [ItemResult.DUPLICATE]
     nothing_more_than_once()
     other = update("ups", "OTHER", "in_transit", t0, event_id="evt-2")
-    assert ingest_updates(uow, [other, wrong, wrong], clock) == [
-        ItemResult.ACCEPTED, ItemResult.DUPLICATE, ItemResult.DUPLICATE]
+    assert ingest_updates(uow, [other, wrong, wrong], clock) == [ItemResult.ACCEPTED, ItemResult.DUPLICATE, ItemResult.DUPLICATE]
     fresh = update("ups", "NEW", "in_transit", t0, event_id="evt-3")
     assert ingest_updates(uow, [fresh, fresh], clock) == [ItemResult.ACCEPTED, ItemResult.DUPLICATE]
     assert count(db, tables.updates) == 3
 
     # The agent answers with a new promise on another parcel; the old evidence comes again.
-    record_promises(uow, case.case_id, [spec("parcel.deliver", "ups", "1Z-2", t0 + timedelta(days=2),
-                                             recipient="Thomas Gouritin")], "agent:cm", clock)
+    record_promises(
+        uow,
+        case.case_id,
+        [spec("parcel.deliver", "ups", "1Z-2", t0 + timedelta(days=2), recipient="Thomas Gouritin")],
+        "agent:cm",
+        clock,
+    )
     clock.advance(hours=1)
     assert ingest_updates(uow, [wrong], clock) == [ItemResult.DUPLICATE]
     assert count(db, tables.timeline, tables.timeline.c.type == "field_update") == 1
@@ -74,11 +86,19 @@ def queries_for_one_batch(db, clock, size: int, prefix: str) -> int:
     promised = [f"{prefix}{i}" for i in range(0, size, 10)]
     for reference in promised:
         case = open_complaint(uow, complaint(f"where is {reference}?", t0), "agent:cm", clock)
-        record_promises(uow, case.case_id, [spec("parcel.deliver", "ups", reference, t0 + timedelta(days=1),
-                                                 recipient="Thomas Gouritin")], "agent:cm", clock)
-    batch = [update("ups", f"{prefix}{i}", "delivered", t0 + timedelta(hours=1), signed_by="ROLAND")
-             if i % 10 == 0 else update("ups", f"{prefix}{i}", "in_transit", t0 + timedelta(hours=1))
-             for i in range(size)]
+        record_promises(
+            uow,
+            case.case_id,
+            [spec("parcel.deliver", "ups", reference, t0 + timedelta(days=1), recipient="Thomas Gouritin")],
+            "agent:cm",
+            clock,
+        )
+    batch = [
+        update("ups", f"{prefix}{i}", "delivered", t0 + timedelta(hours=1), signed_by="ROLAND")
+        if i % 10 == 0
+        else update("ups", f"{prefix}{i}", "in_transit", t0 + timedelta(hours=1))
+        for i in range(size)
+    ]
     statements: list[str] = []
 
     def counted(conn, cursor, statement, parameters, context, executemany) -> None:
@@ -90,8 +110,11 @@ def queries_for_one_batch(db, clock, size: int, prefix: str) -> int:
     finally:
         event.remove(db, "before_cursor_execute", counted)
     assert results.count(ItemResult.MATCHED) == len(promised)
-    assert count(db, tables.outbox, tables.outbox.c.case_id.in_(
-        select(tables.promises.c.case_id).where(tables.promises.c.reference.in_(promised)))) == len(promised)
+    assert count(
+        db,
+        tables.outbox,
+        tables.outbox.c.case_id.in_(select(tables.promises.c.case_id).where(tables.promises.c.reference.in_(promised))),
+    ) == len(promised)
     return len(statements)
 
 

@@ -49,8 +49,7 @@ def logs():
 
 
 def update(event_id: str, clock, **extra) -> dict:
-    return {"event_id": event_id, "reference": "1Z1", "status": "in_transit", "occurred_at": clock.now.isoformat(),
-            **extra}
+    return {"event_id": event_id, "reference": "1Z1", "status": "in_transit", "occurred_at": clock.now.isoformat(), **extra}
 
 
 def test_every_answer_carries_a_request_id_refusals_and_the_hot_path_included(client, keys, clock):
@@ -60,10 +59,12 @@ def test_every_answer_carries_a_request_id_refusals_and_the_hot_path_included(cl
     assert len(made.headers["x-request-id"]) == 32 and made.headers["x-request-id"] != "req-42.a"
     insane = client.get("/livez", headers={"X-Request-ID": "bad id\twith spaces" + "x" * 200})
     assert insane.headers["x-request-id"] not in ("", "bad id\twith spaces")
-    for answer in (client.post("/v1/updates", json=update("e3", clock)),  # 401
-                   client.get("/v1/ops/stuck", headers=keys["ups"]),  # 403
-                   client.get("/no/such/page"),  # 404 unmatched
-                   client.post("/v1/updates", content=b"x" * (6 * 1024 * 1024), headers=keys["ups"])):  # 413
+    for answer in (
+        client.post("/v1/updates", json=update("e3", clock)),  # 401
+        client.get("/v1/ops/stuck", headers=keys["ups"]),  # 403
+        client.get("/no/such/page"),  # 404 unmatched
+        client.post("/v1/updates", content=b"x" * (6 * 1024 * 1024), headers=keys["ups"]),
+    ):  # 413
         assert answer.status_code >= 400 and len(answer.headers["x-request-id"]) == 32
         assert "error" in answer.json()
 
@@ -79,9 +80,17 @@ def test_each_line_of_a_request_carries_its_id_and_the_access_line_its_route(app
 
     client.post("/v1/updates", json=update("a0", clock), headers=keys["ups"])  # the key is now cached
     client.post("/v1/updates", json=update("a1", clock), headers={**keys["ups"], "X-Request-ID": "hot-1"})
-    case = client.post("/v1/complaints", headers={**keys["agent"], "X-Request-ID": "cmp-1"}, json={
-        "channel": "twitter", "external_id": "t-1", "author": "@a", "text": "colis perdu",
-        "posted_at": clock.now.isoformat()}).json()
+    case = client.post(
+        "/v1/complaints",
+        headers={**keys["agent"], "X-Request-ID": "cmp-1"},
+        json={
+            "channel": "twitter",
+            "external_id": "t-1",
+            "author": "@a",
+            "text": "colis perdu",
+            "posted_at": clock.now.isoformat(),
+        },
+    ).json()
     client.get(f"/v1/cases/{case['case_id']}", headers={**keys["agent"], "X-Request-ID": "read-1"})
     client.get("/v1/ops/stuck", headers={**keys["ups"], "X-Request-ID": "denied-1"})
     access = {line["request_id"]: line for line in logs() if line["logger"] == "terrain.access"}
@@ -105,39 +114,79 @@ def test_a_full_run_never_logs_a_token_a_secret_or_a_password(db, clock, logs, m
     from integrations.db.unit_of_work import uow_factory
     from integrations.services.outbound import claim_requests
 
-    agent, partner = (credentials.create_key(db, "agent", None, clock()),
-                      credentials.create_key(db, "partner", "ups", clock()))
+    agent, partner = (credentials.create_key(db, "agent", None, clock()), credentials.create_key(db, "partner", "ups", clock()))
     webhook_secret, action_secret = "whsec_Sup3rS3cretWebhook", "act_Sup3rS3cretSigning"
     stripe_key = "sk_test_51LeakMeNot0123456789"
     secrets = [agent, partner, webhook_secret, action_secret, stripe_key, "actionpw-9f8e7d", "alertpw-1a2b3c"]
     credentials.set_webhook_secret(db, "stripe-fr", "stripe", webhook_secret, clock())
-    with HttpReceiver(respond=lambda n: 500 if n == 1 else 200) as actions, HttpReceiver() as alerts, \
-            HttpReceiver(body={"id": "re_1", "object": "refund", "status": "pending"}) as stripe_api:
+    with (
+        HttpReceiver(respond=lambda n: 500 if n == 1 else 200) as actions,
+        HttpReceiver() as alerts,
+        HttpReceiver(body={"id": "re_1", "object": "refund", "status": "pending"}) as stripe_api,
+    ):
         credentials.set_partner(db, "stripe-fr", f"stripe:http://127.0.0.1:{stripe_api.port}", stripe_key, clock())
-        credentials.set_partner(db, "ups", f"http://ups:actionpw-9f8e7d@127.0.0.1:{actions.port}/act", action_secret,
-                                clock())
+        credentials.set_partner(db, "ups", f"http://ups:actionpw-9f8e7d@127.0.0.1:{actions.port}/act", action_secret, clock())
         monkeypatch.setenv("TERRAIN_DATABASE_URL", database_url)
         monkeypatch.setenv("TERRAIN_ALERT_URLS", f"json://terrain:alertpw-1a2b3c@127.0.0.1:{alerts.port}/alerts")
         app = create_app(Settings(database_url="sqlite://"), engine=db, clock=clock)
         with TestClient(app) as client:
             bearer = {"Authorization": f"Bearer {agent}"}
-            case = client.post("/v1/complaints", headers=bearer, json={
-                "channel": "twitter", "external_id": "s-1", "author": "@a", "text": "colis livré à un voisin",
-                "posted_at": clock.now.isoformat()}).json()
-            client.post(f"/v1/cases/{case['case_id']}/promises", headers=bearer, json={
-                "kind": "parcel.deliver", "partner": "ups", "reference": "1Z1",
-                "due_at": (clock.now + timedelta(days=1)).isoformat(), "expect": {"recipient": "Thomas Gouritin"}})
-            client.post(f"/v1/cases/{case['case_id']}/promises", headers=bearer, json={
-                "kind": "refund.issue", "partner": "stripe-fr", "reference": "pi_1",
-                "due_at": (clock.now + timedelta(days=5)).isoformat(), "expect": {"amount": "89.90", "currency": "EUR"}})
-            answer = client.post("/v1/updates", headers={"Authorization": f"Bearer {partner}"},
-                                 json=update("d1", clock, status="delivered", signed_by="ROLAND"))
+            case = client.post(
+                "/v1/complaints",
+                headers=bearer,
+                json={
+                    "channel": "twitter",
+                    "external_id": "s-1",
+                    "author": "@a",
+                    "text": "colis livré à un voisin",
+                    "posted_at": clock.now.isoformat(),
+                },
+            ).json()
+            client.post(
+                f"/v1/cases/{case['case_id']}/promises",
+                headers=bearer,
+                json={
+                    "kind": "parcel.deliver",
+                    "partner": "ups",
+                    "reference": "1Z1",
+                    "due_at": (clock.now + timedelta(days=1)).isoformat(),
+                    "expect": {"recipient": "Thomas Gouritin"},
+                },
+            )
+            client.post(
+                f"/v1/cases/{case['case_id']}/promises",
+                headers=bearer,
+                json={
+                    "kind": "refund.issue",
+                    "partner": "stripe-fr",
+                    "reference": "pi_1",
+                    "due_at": (clock.now + timedelta(days=5)).isoformat(),
+                    "expect": {"amount": "89.90", "currency": "EUR"},
+                },
+            )
+            answer = client.post(
+                "/v1/updates",
+                headers={"Authorization": f"Bearer {partner}"},
+                json=update("d1", clock, status="delivered", signed_by="ROLAND"),
+            )
             assert answer.json()["matched"] == 1
             body = stripe_body(amount=8990, currency="eur")
-            assert client.post("/v1/webhooks/stripe/stripe-fr", content=body, headers={
-                "Stripe-Signature": sign(webhook_secret, body, int(clock.now.timestamp()))}).status_code == 200
-            assert client.post("/v1/webhooks/stripe/stripe-fr", content=body, headers={
-                "Stripe-Signature": sign("whsec_wrongWrongWrong", body, 1)}).status_code == 401
+            assert (
+                client.post(
+                    "/v1/webhooks/stripe/stripe-fr",
+                    content=body,
+                    headers={"Stripe-Signature": sign(webhook_secret, body, int(clock.now.timestamp()))},
+                ).status_code
+                == 200
+            )
+            assert (
+                client.post(
+                    "/v1/webhooks/stripe/stripe-fr",
+                    content=body,
+                    headers={"Stripe-Signature": sign("whsec_wrongWrongWrong", body, 1)},
+                ).status_code
+                == 401
+            )
             assert client.get("/v1/cases/nope", headers={"Authorization": f"Bearer {agent}x"}).status_code == 401
             logging.getLogger("terrain.test").warning("configured %s with token=%s", actions.port, partner)
         assert deliver_batch.fn(50)["sent"] >= 1  # the contradicted promise's alert
@@ -162,13 +211,16 @@ def test_log_format_follows_the_environment_and_the_terminal():
     assert logging_setup.log_format({"TERRAIN_LOG_FORMAT": "JSON"}, Tty()) == "json"
 
 
-@pytest.mark.parametrize("raw,leaked", [
-    ("Authorization: Bearer trn_p_abcdefghijklmnop", "abcdefghijklmnop"),
-    ("posting to https://user:hunter2pass@partner.example/act", "hunter2pass"),
-    ("stripe key sk_live_51HxYzAbCdEf rejected", "51HxYzAbCdEf"),
-    ("secret=whsec_abcdef123456", "abcdef123456"),
-    ('{"password": "p4ssw0rd!"}', "p4ssw0rd!"),
-])
+@pytest.mark.parametrize(
+    "raw,leaked",
+    [
+        ("Authorization: Bearer trn_p_abcdefghijklmnop", "abcdefghijklmnop"),
+        ("posting to https://user:hunter2pass@partner.example/act", "hunter2pass"),
+        ("stripe key sk_live_51HxYzAbCdEf rejected", "51HxYzAbCdEf"),
+        ("secret=whsec_abcdef123456", "abcdef123456"),
+        ('{"password": "p4ssw0rd!"}', "p4ssw0rd!"),
+    ],
+)
 def test_redaction(raw, leaked):
     assert leaked not in logging_setup.redact(raw)
 
@@ -204,24 +256,27 @@ def test_metrics_behind_a_token_when_one_is_set(db, clock):
 def test_metrics_sum_every_worker_process_in_multiprocess_mode(tmp_path, database_url):
     """Two 'workers' count updates in their own processes; /metrics served by a third shows the sum."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
-    count = ("from integrations import metrics\n"
-             "metrics.UPDATES_INGESTED.labels('ups', 'delivered', 'accepted').inc({n})\n")
+    count = "from integrations import metrics\nmetrics.UPDATES_INGESTED.labels('ups', 'delivered', 'accepted').inc({n})\n"
     for n in (3, 4):
         subprocess.run([sys.executable, "-c", count.format(n=n)], env=env, check=True, timeout=60)
-    serve = ("from fastapi.testclient import TestClient\n"
-             "from integrations.api.app import create_app\n"
-             "from integrations.settings import Settings\n"
-             f"app = create_app(Settings(database_url={database_url!r}))\n"
-             "print(TestClient(app).get('/metrics').text)\n")
-    text = subprocess.run([sys.executable, "-c", serve], env=env, check=True, capture_output=True, text=True,
-                          timeout=120).stdout
+    serve = (
+        "from fastapi.testclient import TestClient\n"
+        "from integrations.api.app import create_app\n"
+        "from integrations.settings import Settings\n"
+        f"app = create_app(Settings(database_url={database_url!r}))\n"
+        "print(TestClient(app).get('/metrics').text)\n"
+    )
+    text = subprocess.run([sys.executable, "-c", serve], env=env, check=True, capture_output=True, text=True, timeout=120).stdout
     assert 'terrain_updates_ingested_total{partner="ups",result="accepted",status="delivered"} 7.0' in text
 
 
 def test_openapi_declares_security_errors_and_enums(client):
     schema = client.get("/openapi.json").json()
     assert schema["components"]["securitySchemes"]["bearer"] == {
-        "type": "http", "scheme": "bearer", "description": schema["components"]["securitySchemes"]["bearer"]["description"]}
+        "type": "http",
+        "scheme": "bearer",
+        "description": schema["components"]["securitySchemes"]["bearer"]["description"],
+    }
     envelope = schema["components"]["schemas"]["ErrorOut"]
     assert envelope["properties"]["error"]["$ref"].endswith("/ErrorBody")
     for path, operations in schema["paths"].items():
@@ -230,8 +285,9 @@ def test_openapi_declares_security_errors_and_enums(client):
                 continue
             where = f"{method.upper()} {path}"
             for status in ("401", "422", "503"):
-                assert operation["responses"][status]["content"]["application/json"]["schema"]["$ref"].endswith(
-                    "/ErrorOut"), where
+                assert operation["responses"][status]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorOut"), (
+                    where
+                )
             ok = next(code for code in operation["responses"] if code.startswith("2"))
             body = operation["responses"][ok]["content"]["application/json"]["schema"]
             assert "$ref" in body or "anyOf" in body, f"{where} returns an undeclared body"
@@ -240,10 +296,10 @@ def test_openapi_declares_security_errors_and_enums(client):
     components = schema["components"]["schemas"]
     assert set(components["UpdateIn"]["properties"]["status"]["enum"]) >= {"delivered", "in_transit", "lost"}
     assert "refund.issue" in components["StepView"]["properties"]["kind"]["enum"]
-    assert components["CaseView"]["properties"]["status"]["enum"] == [
-        "open", "in_progress", "reopened", "resolved", "closed"]
-    [provider] = [p for p in schema["paths"]["/v1/webhooks/{provider}/{partner}"]["post"]["parameters"]
-                  if p["name"] == "provider"]
+    assert components["CaseView"]["properties"]["status"]["enum"] == ["open", "in_progress", "reopened", "resolved", "closed"]
+    [provider] = [
+        p for p in schema["paths"]["/v1/webhooks/{provider}/{partner}"]["post"]["parameters"] if p["name"] == "provider"
+    ]
     from integrations.webhooks.registry import PROVIDERS
 
     assert provider["schema"]["enum"] == sorted(PROVIDERS) and {"aftership", "easypost", "stripe"} <= set(PROVIDERS)

@@ -18,8 +18,9 @@ def test_stuck_list_orders_filters_and_forgets_what_is_addressed(uow, db, clock)
     a = open_complaint(uow, complaint("a", t0), "agent", clock)
     b = open_complaint(uow, complaint("b", t0), "agent", clock)
     record_promises(uow, a.case_id, [spec("callback", "cc", "A", t0 + timedelta(hours=2))], "agent", clock)
-    record_promises(uow, b.case_id, [spec("parcel.deliver", "ups", "B", t0 + timedelta(hours=5), recipient="T G")],
-                    "agent", clock)
+    record_promises(
+        uow, b.case_id, [spec("parcel.deliver", "ups", "B", t0 + timedelta(hours=5), recipient="T G")], "agent", clock
+    )
     ingest_updates(uow, [update("ups", "B", "delivered", t0 + timedelta(hours=1), signed_by="ROLAND")], clock)
     clock.advance(hours=3)
     with db.connect() as conn:
@@ -29,8 +30,9 @@ def test_stuck_list_orders_filters_and_forgets_what_is_addressed(uow, db, clock)
         assert [i["partner"] for i in queries.stuck_promises(conn, clock.now, reason="wrong_recipient")] == ["ups"]
         assert queries.stuck_promises(conn, clock.now, overdue_for=timedelta(hours=2)) == []
     # A new promise on case b addresses its broken one.
-    record_promises(uow, b.case_id, [spec("parcel.deliver", "ups", "B2", clock.now + timedelta(hours=5),
-                                          recipient="T G")], "agent", clock)
+    record_promises(
+        uow, b.case_id, [spec("parcel.deliver", "ups", "B2", clock.now + timedelta(hours=5), recipient="T G")], "agent", clock
+    )
     with db.connect() as conn:
         assert [i["partner"] for i in queries.stuck_promises(conn, clock.now)] == ["cc"]
 
@@ -57,27 +59,31 @@ def _stuck_world(uow, clock):
     def promise(name, kind, partner, due_hours, **expect):
         case = open_complaint(uow, complaint(name, t0), "agent", clock)
         cases[name] = case.case_id
-        record_promises(uow, case.case_id, [spec(kind, partner, name, t0 + timedelta(hours=due_hours), **expect)],
-                        "agent", clock)
+        record_promises(uow, case.case_id, [spec(kind, partner, name, t0 + timedelta(hours=due_hours), **expect)], "agent", clock)
         return case.case_id
 
-    promise("P1", "callback", "mortons", 1)                                   # deadline_missed, due +1h
-    promise("P2", "parcel.deliver", "ups", 2, recipient="Thomas Gouritin")    # wrong_recipient, due +2h
-    promise("P3", "refund.issue", "stripe", 3, amount="10", currency="EUR")   # refund_failed, due +3h
-    promise("P4", "parcel.reroute", "laposte", 4, location="Lille Vauban")    # deadline_missed, due +4h
+    promise("P1", "callback", "mortons", 1)  # deadline_missed, due +1h
+    promise("P2", "parcel.deliver", "ups", 2, recipient="Thomas Gouritin")  # wrong_recipient, due +2h
+    promise("P3", "refund.issue", "stripe", 3, amount="10", currency="EUR")  # refund_failed, due +3h
+    promise("P4", "parcel.reroute", "laposte", 4, location="Lille Vauban")  # deadline_missed, due +4h
     promise("P5", "parcel.deliver", "laposte", 48, recipient="Claire Maoui")  # wrong_recipient, not yet due
-    promise("OK1", "callback", "mortons", 48)                                 # pending, on time
-    promise("OK2", "callback", "ups", 1)                                      # kept
-    promise("OK3", "callback", "stripe", 1)                                   # kept late: broken, fulfilled
-    closed = promise("OK4", "callback", "laposte", 1)                         # overdue, but the case is closed
+    promise("OK1", "callback", "mortons", 48)  # pending, on time
+    promise("OK2", "callback", "ups", 1)  # kept
+    promise("OK3", "callback", "stripe", 1)  # kept late: broken, fulfilled
+    closed = promise("OK4", "callback", "laposte", 1)  # overdue, but the case is closed
     from integrations.services.cases import close_case
+
     close_case(uow, closed, "agent", clock)
-    ingest_updates(uow, [
-        update("ups", "P2", "delivered", t0 + timedelta(minutes=30), signed_by="ROLAND"),
-        update("stripe", "P3", "refund_failed", t0 + timedelta(minutes=40), currency="EUR"),
-        update("laposte", "P5", "delivered", t0 + timedelta(minutes=50), signed_by="Voisin"),
-        update("ups", "OK2", "done", t0 + timedelta(minutes=20)),
-    ], clock)
+    ingest_updates(
+        uow,
+        [
+            update("ups", "P2", "delivered", t0 + timedelta(minutes=30), signed_by="ROLAND"),
+            update("stripe", "P3", "refund_failed", t0 + timedelta(minutes=40), currency="EUR"),
+            update("laposte", "P5", "delivered", t0 + timedelta(minutes=50), signed_by="Voisin"),
+            update("ups", "OK2", "done", t0 + timedelta(minutes=20)),
+        ],
+        clock,
+    )
     clock.advance(hours=6)
     ingest_updates(uow, [update("stripe", "OK3", "done", t0 + timedelta(hours=5))], clock)
     return cases
@@ -87,6 +93,7 @@ def test_stuck_list_orders_filters_and_pages(uow, db, clock):
     _stuck_world(uow, clock)
     now = clock.now
     with db.connect() as conn:
+
         def refs(**kw):
             return [i["reference"] for i in queries.stuck_promises(conn, now, **kw)]
 
@@ -110,8 +117,12 @@ def test_stuck_list_orders_filters_and_pages(uow, db, clock):
         assert items[2]["last_update"]["status"] == "refund_failed" and items[0]["last_update"] is None
         # Overdue but not swept yet: still pending, its case in progress; the others broke and reopened.
         assert [(i["verdict"], i["case_status"]) for i in items] == [
-            ("pending", "in_progress"), ("broken", "reopened"), ("broken", "reopened"), ("pending", "in_progress"),
-            ("broken", "reopened")]
+            ("pending", "in_progress"),
+            ("broken", "reopened"),
+            ("broken", "reopened"),
+            ("pending", "in_progress"),
+            ("broken", "reopened"),
+        ]
         with pytest.raises(ValueError):
             queries.stuck_promises(conn, now, order="due_at; drop table promises")
 
@@ -141,12 +152,14 @@ def test_weekly_kept_rate_and_recent_reopens(uow, db, clock):
         for n in range(4):
             clock.now = t0 + timedelta(weeks=week, hours=n)
             case = open_complaint(uow, complaint(f"w{week}n{n}", clock.now), "agent", clock)
-            record_promises(uow, case.case_id, [spec("callback", "cc", f"W{week}-{n}", clock.now + timedelta(hours=1))],
-                            "agent", clock)
+            record_promises(
+                uow, case.case_id, [spec("callback", "cc", f"W{week}-{n}", clock.now + timedelta(hours=1))], "agent", clock
+            )
             if n < week + 1:  # week 0: 1 of 4 kept, week 1: 2 of 4, week 2: 3 of 4
                 ingest_updates(uow, [update("cc", f"W{week}-{n}", "done", clock.now + timedelta(minutes=30))], clock)
     clock.now = t0 + timedelta(weeks=3)
     from integrations.services.sweep import sweep_deadlines
+
     sweep_deadlines(uow, clock)
     with db.connect() as conn:
         trend = queries.weekly_kept_rate(conn, t0 - timedelta(days=1))
@@ -167,8 +180,9 @@ def test_unowned_first_in_every_order_and_snoozed_hidden_until_the_snooze_ends(u
     for n, (kind, partner) in enumerate((("callback", "cc"), ("refund.issue", "stripe"), ("callback", "dd"))):
         case = open_complaint(uow, complaint(f"c{n}", t0), "agent", clock)
         expect = {"amount": "5", "currency": "EUR"} if kind == "refund.issue" else {}
-        [p] = record_promises(uow, case.case_id, [spec(kind, partner, f"R{n}", t0 + timedelta(hours=1 + n), **expect)],
-                              "agent", clock)
+        [p] = record_promises(
+            uow, case.case_id, [spec(kind, partner, f"R{n}", t0 + timedelta(hours=1 + n), **expect)], "agent", clock
+        )
         made.append((case.case_id, p.promise_id))
     clock.advance(hours=5)
     credentials.create_key(db, "agent", None, clock.now, name="Claire")

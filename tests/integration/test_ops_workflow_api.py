@@ -25,23 +25,56 @@ def people(db, clock):
     def make(role, name):
         return {"Authorization": f"Bearer {credentials.create_key(db, role, None, clock(), name=name)}"}
 
-    return {"claire": make("agent", "Claire Martin"), "olivia": make("ops", "Olivia Ops"),
-            "nameless": {"Authorization": f"Bearer {credentials.create_key(db, 'agent', None, clock())}"}}
+    return {
+        "claire": make("agent", "Claire Martin"),
+        "olivia": make("ops", "Olivia Ops"),
+        "nameless": {"Authorization": f"Bearer {credentials.create_key(db, 'agent', None, clock())}"},
+    }
 
 
 def reroute_gone_wrong(client, keys, clock, n=1, author="@vinyl"):
     """A reroute to Lille Vauban that the carrier sent to Roubaix: stuck, wrong_location."""
-    answer = client.post("/v1/complaints", headers=keys["agent"], json={
-        "channel": "twitter", "external_id": f"tw-{n}", "author": author, "order_ref": f"CMD-{n}",
-        "text": "Mon colis est bloqué au centre de tri depuis une semaine !", "posted_at": iso(clock.now)})
+    answer = client.post(
+        "/v1/complaints",
+        headers=keys["agent"],
+        json={
+            "channel": "twitter",
+            "external_id": f"tw-{n}",
+            "author": author,
+            "order_ref": f"CMD-{n}",
+            "text": "Mon colis est bloqué au centre de tri depuis une semaine !",
+            "posted_at": iso(clock.now),
+        },
+    )
     case_id = answer.json()["case_id"]
-    answer = client.post(f"/v1/cases/{case_id}/promises", headers=keys["agent"], json={
-        "kind": "parcel.reroute", "partner": "laposte", "reference": f"6A{n}", "said": "au bureau de Lille Vauban sous 24h",
-        "due_at": iso(clock.now + timedelta(hours=24)), "expect": {"location": "Lille Vauban", "pickup_point_id": "590010"}})
+    answer = client.post(
+        f"/v1/cases/{case_id}/promises",
+        headers=keys["agent"],
+        json={
+            "kind": "parcel.reroute",
+            "partner": "laposte",
+            "reference": f"6A{n}",
+            "said": "au bureau de Lille Vauban sous 24h",
+            "due_at": iso(clock.now + timedelta(hours=24)),
+            "expect": {"location": "Lille Vauban", "pickup_point_id": "590010"},
+        },
+    )
     promise_id = answer.json()["promise_id"]
-    assert client.post("/v1/updates", headers=keys["laposte"], json={
-        "event_id": f"e{n}", "reference": f"6A{n}", "status": "available_for_pickup", "occurred_at": iso(clock.now),
-        "location": "Roubaix Centre", "pickup_point_id": "591120"}).status_code == 200
+    assert (
+        client.post(
+            "/v1/updates",
+            headers=keys["laposte"],
+            json={
+                "event_id": f"e{n}",
+                "reference": f"6A{n}",
+                "status": "available_for_pickup",
+                "occurred_at": iso(clock.now),
+                "location": "Roubaix Centre",
+                "pickup_point_id": "591120",
+            },
+        ).status_code
+        == 200
+    )
     return case_id, promise_id
 
 
@@ -89,8 +122,7 @@ def test_unowned_first_and_taking_or_acknowledging_does_not_hide(client, keys, p
     owners = [(e["actor"], e["detail"]["owner"]) for e in timeline(client, keys, first) if e["type"] == "owner"]
     assert owners == [("agent:Claire Martin", "Claire Martin"), ("ops:Olivia Ops", "Olivia Ops")]
     [promise_id] = [i["promise_id"] for i in stuck(client, keys) if i["case_id"] == first]
-    answer = client.post(f"/v1/promises/{promise_id}/acknowledge", headers=people["olivia"],
-                         json={"note": "La Poste enquête"})
+    answer = client.post(f"/v1/promises/{promise_id}/acknowledge", headers=people["olivia"], json={"note": "La Poste enquête"})
     assert answer.status_code == 200 and answer.json()["snoozed_until"] is None
     assert first in [i["case_id"] for i in stuck(client, keys)]
 
@@ -99,8 +131,7 @@ def test_assign_refuses_strangers_and_nameless_me(client, keys, people, clock):
     case_id, _ = reroute_gone_wrong(client, keys, clock)
     answer = client.post(f"/v1/cases/{case_id}/assign", headers=people["claire"], json={"owner": "Nobody Known"})
     assert answer.status_code == 422 and answer.json()["error"]["details"] == {"owner": "Nobody Known"}
-    assert client.post(f"/v1/cases/{case_id}/assign", headers=people["nameless"],
-                       json={"owner": "me"}).status_code == 422
+    assert client.post(f"/v1/cases/{case_id}/assign", headers=people["nameless"], json={"owner": "me"}).status_code == 422
     assert client.post("/v1/cases/nope/assign", headers=people["claire"], json={"owner": "me"}).status_code == 404
     assert client.post(f"/v1/cases/{case_id}/assign", headers=keys["laposte"], json={"owner": "me"}).status_code == 403
     answer = client.post(f"/v1/cases/{case_id}/assign", headers=people["claire"], json={"owner": None})
@@ -110,14 +141,20 @@ def test_assign_refuses_strangers_and_nameless_me(client, keys, people, clock):
 def test_snooze_hides_until_it_ends_and_unsnooze_brings_it_back(client, keys, people, clock):
     case_id, promise_id = reroute_gone_wrong(client, keys, clock)
     until = clock.now + timedelta(hours=2)
-    answer = client.post(f"/v1/promises/{promise_id}/acknowledge", headers=people["claire"],
-                         json={"note": "carrier called", "snooze_until": iso(until)})
+    answer = client.post(
+        f"/v1/promises/{promise_id}/acknowledge",
+        headers=people["claire"],
+        json={"note": "carrier called", "snooze_until": iso(until)},
+    )
     assert answer.status_code == 200, answer.text
     assert stuck(client, keys) == []
     clock.advance(hours=2, seconds=1)
     assert [i["promise_id"] for i in stuck(client, keys)] == [promise_id]
-    client.post(f"/v1/promises/{promise_id}/acknowledge", headers=people["claire"],
-                json={"snooze_until": iso(clock.now + timedelta(days=1))})
+    client.post(
+        f"/v1/promises/{promise_id}/acknowledge",
+        headers=people["claire"],
+        json={"snooze_until": iso(clock.now + timedelta(days=1))},
+    )
     assert stuck(client, keys) == []
     assert client.post(f"/v1/promises/{promise_id}/unsnooze", headers=people["claire"]).status_code == 200
     assert [i["promise_id"] for i in stuck(client, keys)] == [promise_id]
@@ -126,12 +163,15 @@ def test_snooze_hides_until_it_ends_and_unsnooze_brings_it_back(client, keys, pe
     assert acks[-1]["detail"] == {"promise_id": promise_id, "unsnoozed": True}
 
 
-@pytest.mark.parametrize("body, status", [
-    ({"snooze_until": "2020-01-01T00:00:00+00:00"}, 422),
-    ({"snooze_until": "2030-01-01T00:00:00"}, 422),
-    ({"note": "x" * 5001}, 422),
-    ({"colour": "red"}, 422),
-])
+@pytest.mark.parametrize(
+    "body, status",
+    [
+        ({"snooze_until": "2020-01-01T00:00:00+00:00"}, 422),
+        ({"snooze_until": "2030-01-01T00:00:00"}, 422),
+        ({"note": "x" * 5001}, 422),
+        ({"colour": "red"}, 422),
+    ],
+)
 def test_bad_acknowledgements_are_4xx(client, keys, people, clock, body, status):
     _, promise_id = reroute_gone_wrong(client, keys, clock)
     assert client.post(f"/v1/promises/{promise_id}/acknowledge", headers=people["claire"], json=body).status_code == status
@@ -176,13 +216,18 @@ def test_closing_the_case_takes_it_off_the_list(client, keys, clock):
 
 
 def test_an_overdue_promise_is_stuck_since_its_deadline(client, keys, clock, db):
-    answer = client.post("/v1/complaints", headers=keys["agent"], json={
-        "channel": "twitter", "external_id": "tw-late", "author": "@late", "text": "rappel ?",
-        "posted_at": iso(clock.now)})
+    answer = client.post(
+        "/v1/complaints",
+        headers=keys["agent"],
+        json={"channel": "twitter", "external_id": "tw-late", "author": "@late", "text": "rappel ?", "posted_at": iso(clock.now)},
+    )
     case_id = answer.json()["case_id"]
     due = clock.now + timedelta(hours=1)
-    client.post(f"/v1/cases/{case_id}/promises", headers=keys["agent"], json={
-        "kind": "callback", "partner": "cc", "reference": "R1", "due_at": iso(due), "expect": {}})
+    client.post(
+        f"/v1/cases/{case_id}/promises",
+        headers=keys["agent"],
+        json={"kind": "callback", "partner": "cc", "reference": "R1", "due_at": iso(due), "expect": {}},
+    )
     clock.advance(hours=3)
     sweep_deadlines(uow_factory(db), clock)
     [item] = stuck(client, keys)
@@ -196,9 +241,18 @@ def test_the_new_promise_is_judged_on_what_the_field_says_next(client, keys, peo
     clock.advance(minutes=30)
     [created] = client.post(f"/v1/promises/{promise_id}/next-step", headers=people["claire"]).json()["promises"]
     clock.advance(hours=3)
-    client.post("/v1/updates", headers=keys["laposte"], json={
-        "event_id": "e-again", "reference": "6A1", "status": "available_for_pickup", "occurred_at": iso(clock.now),
-        "location": "Lille Vauban", "pickup_point_id": "590010"})
+    client.post(
+        "/v1/updates",
+        headers=keys["laposte"],
+        json={
+            "event_id": "e-again",
+            "reference": "6A1",
+            "status": "available_for_pickup",
+            "occurred_at": iso(clock.now),
+            "location": "Lille Vauban",
+            "pickup_point_id": "590010",
+        },
+    )
     case = client.get(f"/v1/cases/{case_id}", headers=keys["agent"]).json()
     assert {p["promise_id"]: p["verdict"] for p in case["promises"]}[created["promise_id"]] == "kept"
     assert case["status"] == "resolved"
@@ -214,20 +268,22 @@ def test_dashboard_actions_need_the_session_form_token_and_stay_on_this_site(app
     csrf = page_csrf(client)
     forged = client.post(f"/cases/{case_id}/assign", data={"owner": "me"}, follow_redirects=False)
     assert forged.status_code == 403
-    taken = client.post(f"/cases/{case_id}/assign", data={"owner": "me", "csrf": csrf, "next": "//evil.example"},
-                        follow_redirects=False)
+    taken = client.post(
+        f"/cases/{case_id}/assign", data={"owner": "me", "csrf": csrf, "next": "//evil.example"}, follow_redirects=False
+    )
     assert taken.status_code == 303 and taken.headers["location"] == "/"
     listed = client.get("/").text
     assert "Owner: Claire Martin" in listed and "@vinyl · order CMD-1 · 6A1" in listed
-    refused = client.post(f"/promises/{promise_id}/acknowledge", follow_redirects=False,
-                          data={"case_id": case_id, "snooze": "soon", "csrf": csrf})
+    refused = client.post(
+        f"/promises/{promise_id}/acknowledge", follow_redirects=False, data={"case_id": case_id, "snooze": "soon", "csrf": csrf}
+    )
     assert refused.status_code == 422 and "overdue_for must be" in refused.text
-    done = client.post(f"/promises/{promise_id}/next-step", data={"case_id": case_id, "csrf": csrf, "next": "/"},
-                       follow_redirects=False)
+    done = client.post(
+        f"/promises/{promise_id}/next-step", data={"case_id": case_id, "csrf": csrf, "next": "/"}, follow_redirects=False
+    )
     assert done.status_code == 303 and done.headers["location"] == "/"
     assert "Nothing stuck" in client.get("/").text
-    gone = client.post(f"/promises/{promise_id}/next-step", data={"case_id": case_id, "csrf": csrf},
-                       follow_redirects=False)
+    gone = client.post(f"/promises/{promise_id}/next-step", data={"case_id": case_id, "csrf": csrf}, follow_redirects=False)
     assert gone.status_code == 409 and "already answers" in gone.text  # a second click records nothing
     again = client.post(f"/v1/promises/{promise_id}/next-step", headers=people["claire"])
     assert again.status_code == 409 and again.json()["error"]["code"] == "already_answered"

@@ -19,8 +19,14 @@ from integrations.outbound.partner_api import (
     create_stripe_refund,
 )
 
-PROMISE = {"promise_id": "prm-1", "case_id": "case-1", "kind": "refund.issue", "reference": "ch_3Nx",
-           "due_at": "2026-03-09T18:00:00+00:00", "expect": {"amount": "89.90", "currency": "EUR"}}
+PROMISE = {
+    "promise_id": "prm-1",
+    "case_id": "case-1",
+    "kind": "refund.issue",
+    "reference": "ch_3Nx",
+    "due_at": "2026-03-09T18:00:00+00:00",
+    "expect": {"amount": "89.90", "currency": "EUR"},
+}
 
 
 class FakeStripe:
@@ -82,20 +88,28 @@ def _error(kind: str, code: str | None = None, message: str = "nope") -> dict:
     return {"error": {"type": kind, "code": code, "message": message}}
 
 
-@pytest.mark.parametrize("status,body,outcome", [
-    (400, _error("invalid_request_error", "charge_already_refunded", "Charge ch_3Nx has already been refunded."),
-     RequestRefused),
-    (402, _error("card_error", "expired_card"), RequestRefused),
-    (401, _error("invalid_request_error", None, "Invalid API Key provided: sk_test_***abc"), RequestRefused),
-    (403, _error("invalid_request_error", None, "this key may not create refunds"), RequestRefused),
-    (400, _error("idempotency_error", None, "Keys for idempotent requests can only be used with the same parameters"),
-     RequestRefused),
-    (409, _error("api_error", "lock_timeout", "another request with this idempotency key is in progress"),
-     RequestFailed),
-    (429, _error("invalid_request_error", "rate_limit", "Too many requests"), RequestFailed),
-    (500, _error("api_error", None, "Something went wrong on Stripe's end."), RequestFailed),
-    (503, _error("api_error"), RequestFailed),
-])
+@pytest.mark.parametrize(
+    "status,body,outcome",
+    [
+        (
+            400,
+            _error("invalid_request_error", "charge_already_refunded", "Charge ch_3Nx has already been refunded."),
+            RequestRefused,
+        ),
+        (402, _error("card_error", "expired_card"), RequestRefused),
+        (401, _error("invalid_request_error", None, "Invalid API Key provided: sk_test_***abc"), RequestRefused),
+        (403, _error("invalid_request_error", None, "this key may not create refunds"), RequestRefused),
+        (
+            400,
+            _error("idempotency_error", None, "Keys for idempotent requests can only be used with the same parameters"),
+            RequestRefused,
+        ),
+        (409, _error("api_error", "lock_timeout", "another request with this idempotency key is in progress"), RequestFailed),
+        (429, _error("invalid_request_error", "rate_limit", "Too many requests"), RequestFailed),
+        (500, _error("api_error", None, "Something went wrong on Stripe's end."), RequestFailed),
+        (503, _error("api_error"), RequestFailed),
+    ],
+)
 def test_stripe_errors_map_to_retry_or_give_up(stripe_api, status, body, outcome):
     server = stripe_api(status, body)
     with pytest.raises(outcome) as raised:
@@ -134,8 +148,12 @@ def test_a_refused_refund_is_given_up_at_once_and_said_on_the_timeline(db, strip
     credentials.set_partner(db, "stripe-fr", f"stripe:{server.base}", "sk_test_abc", now)
     uows = uow_factory(db)
     case = open_complaint(uows, complaint("pas remboursé", now), "agent:t")
-    record_promises(uows, case.case_id, [spec("refund.issue", "stripe-fr", "ch_9", now + timedelta(days=5),
-                                              amount="10.00", currency="EUR")], "agent:t")
+    record_promises(
+        uows,
+        case.case_id,
+        [spec("refund.issue", "stripe-fr", "ch_9", now + timedelta(days=5), amount="10.00", currency="EUR")],
+        "agent:t",
+    )
     later = datetime.now(UTC) + timedelta(seconds=1)
     [request] = claim_requests(uows, later, 10, timedelta(seconds=60))
     assert attempt_request(uows, Settings(_env_file=None), request, later, 1) == "refused"

@@ -34,8 +34,12 @@ def now() -> datetime:
 def broken_case(db, reference="1Z", text="colis signé par un inconnu"):
     uow = uow_factory(db)
     case = open_complaint(uow, complaint(text, now()), "agent:t")
-    record_promises(uow, case.case_id, [spec("parcel.deliver", "ups", reference, now() + timedelta(days=1),
-                                             recipient="Thomas Gouritin")], "agent:t")
+    record_promises(
+        uow,
+        case.case_id,
+        [spec("parcel.deliver", "ups", reference, now() + timedelta(days=1), recipient="Thomas Gouritin")],
+        "agent:t",
+    )
     ingest_updates(uow, [field_update("ups", reference, "delivered", now(), signed_by="ROLAND")])
     return case.case_id
 
@@ -97,8 +101,11 @@ def test_failures_back_off_then_give_up_with_one_timeline_entry_listing_the_atte
 
 def test_an_alert_goes_to_the_route_of_its_partner(db):
     with HttpReceiver() as default, HttpReceiver() as ups_desk:
-        config = Settings(_env_file=None, alert_urls=f"json://127.0.0.1:{default.port}/all",
-                          alert_routes={"partner:ups": f"json://127.0.0.1:{ups_desk.port}/ups"})
+        config = Settings(
+            _env_file=None,
+            alert_urls=f"json://127.0.0.1:{default.port}/all",
+            alert_routes={"partner:ups": f"json://127.0.0.1:{ups_desk.port}/ups"},
+        )
         broken_case(db)
         [alert] = claim_alerts(uow_factory(db), now())
         assert deliver_alert(uow_factory(db), config, AppriseNotifier(), alert, now()) == "sent"
@@ -109,8 +116,12 @@ def reopen_twice(db):
     uow = uow_factory(db)
     case = open_complaint(uow, complaint("toujours rien", now()), "agent:t")
     for reference in ("A", "B"):
-        record_promises(uow, case.case_id, [spec("parcel.deliver", "ups", reference, now() + timedelta(days=1),
-                                                 recipient="Thomas Gouritin")], "agent:t")
+        record_promises(
+            uow,
+            case.case_id,
+            [spec("parcel.deliver", "ups", reference, now() + timedelta(days=1), recipient="Thomas Gouritin")],
+            "agent:t",
+        )
         ingest_updates(uow, [field_update("ups", reference, "delivered", now(), signed_by="ROLAND")])
     return case.case_id
 
@@ -146,8 +157,7 @@ def test_partner_request_claims_are_fenced_and_rescheduled_with_backoff(db):
     with db.connect() as conn:
         row = conn.execute(select(tables.outbound_requests)).one()
     assert (row.state, row.attempts, row.last_error) == ("failed", 2, "down")
-    outcomes = [e.detail["outcome"] for e in read_case(uow_factory(db), case_id).timeline
-                if e.type.value == "outbound_request"]
+    outcomes = [e.detail["outcome"] for e in read_case(uow_factory(db), case_id).timeline if e.type.value == "outbound_request"]
     assert outcomes == ["failed", "gave_up"]
 
 

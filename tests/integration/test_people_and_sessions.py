@@ -31,8 +31,13 @@ def bearer(token):
 
 
 def new_case(client, headers, clock, external_id="tw-1"):
-    body = {"channel": "twitter", "external_id": external_id, "author": "@tg", "text": "colis bloqué",
-            "posted_at": clock.now.isoformat()}
+    body = {
+        "channel": "twitter",
+        "external_id": external_id,
+        "author": "@tg",
+        "text": "colis bloqué",
+        "posted_at": clock.now.isoformat(),
+    }
     answer = client.post("/v1/complaints", json=body, headers=headers)
     assert answer.status_code == 201, answer.text
     return answer.json()["case_id"]
@@ -41,8 +46,7 @@ def new_case(client, headers, clock, external_id="tw-1"):
 def login(client, token, next_path="/", **headers):
     form = client.get(f"/login?next={next_path}")
     csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
-    return client.post("/login", data={"token": token, "next": next_path, "csrf": csrf}, headers=headers,
-                       follow_redirects=False)
+    return client.post("/login", data={"token": token, "next": next_path, "csrf": csrf}, headers=headers, follow_redirects=False)
 
 
 def page_csrf(client, path="/"):
@@ -51,9 +55,22 @@ def page_csrf(client, path="/"):
 
 # People on keys ---------------------------------------------------------------------------------
 
+
 def test_keys_create_list_and_revoke_from_the_command_line(db, database_url, monkeypatch):
-    made = cli_run(["keys", "create", "--role", "agent", "--name", "  Claire   Martin ",
-                    "--alert-url", "mailto://claire:s3cret@mail.example/claire@example.com"], database_url, monkeypatch)
+    made = cli_run(
+        [
+            "keys",
+            "create",
+            "--role",
+            "agent",
+            "--name",
+            "  Claire   Martin ",
+            "--alert-url",
+            "mailto://claire:s3cret@mail.example/claire@example.com",
+        ],
+        database_url,
+        monkeypatch,
+    )
     assert made.exit_code == 0, made.output
     token = made.output.strip().splitlines()[-1]
     assert token.startswith("trn_a_") and " " not in token
@@ -77,34 +94,39 @@ def test_keys_create_list_and_revoke_from_the_command_line(db, database_url, mon
     again = cli_run(["keys", "revoke", str(key.key_id)], database_url, monkeypatch)
     assert again.exit_code == 0 and "already revoked" in again.output
     assert cli_run(["keys", "revoke", "999999"], database_url, monkeypatch).exit_code == 1
-    row = next(line for line in cli_run(["keys", "list"], database_url, monkeypatch).output.splitlines()
-               if "Claire Martin" in line)
+    row = next(
+        line for line in cli_run(["keys", "list"], database_url, monkeypatch).output.splitlines() if "Claire Martin" in line
+    )
     assert "UTC" in row.split("Claire Martin", 1)[1].rsplit("│", 2)[-2]  # the revoked column is filled
 
 
 def test_an_alert_url_with_a_password_stays_off_the_command_line(db, database_url, monkeypatch):
     monkeypatch.setenv("CLAIRE_ALERTS", "mailto://claire:pw@mail.example")
-    from_env = cli_run(["keys", "create", "--role", "agent", "--name", "Claire", "--alert-url", "env:CLAIRE_ALERTS"],
-                       database_url, monkeypatch)
+    from_env = cli_run(
+        ["keys", "create", "--role", "agent", "--name", "Claire", "--alert-url", "env:CLAIRE_ALERTS"], database_url, monkeypatch
+    )
     assert from_env.exit_code == 0, from_env.output
     assert credentials.find_key(db, from_env.output.strip().splitlines()[-1]).alert_url == "mailto://claire:pw@mail.example"
     monkeypatch.setenv("TERRAIN_DATABASE_URL", database_url)
-    from_stdin = CliRunner().invoke(cli, ["keys", "create", "--role", "ops", "--alert-url", "-"],
-                                    input="json://hooks.example/ops\n")
+    from_stdin = CliRunner().invoke(
+        cli, ["keys", "create", "--role", "ops", "--alert-url", "-"], input="json://hooks.example/ops\n"
+    )
     assert from_stdin.exit_code == 0, from_stdin.output
     assert credentials.find_key(db, from_stdin.output.strip().splitlines()[-1]).alert_url == "json://hooks.example/ops"
-    missing = cli_run(["keys", "create", "--role", "ops", "--alert-url", "env:NOT_SET_ANYWHERE"], database_url,
-                      monkeypatch)
+    missing = cli_run(["keys", "create", "--role", "ops", "--alert-url", "env:NOT_SET_ANYWHERE"], database_url, monkeypatch)
     assert missing.exit_code == 2 and "NOT_SET_ANYWHERE" in missing.output
 
 
-@pytest.mark.parametrize("args", [
-    ["--role", "agent", "--name", "x" * 101],
-    ["--role", "agent", "--name", "Claire\x00Martin"],
-    ["--role", "ops", "--alert-url", "not a url"],
-    ["--role", "ops", "--alert-url", "mailto://a@b\n.example"],
-    ["--role", "agent", "--partner", "ups"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--role", "agent", "--name", "x" * 101],
+        ["--role", "agent", "--name", "Claire\x00Martin"],
+        ["--role", "ops", "--alert-url", "not a url"],
+        ["--role", "ops", "--alert-url", "mailto://a@b\n.example"],
+        ["--role", "agent", "--partner", "ups"],
+    ],
+)
 def test_keys_create_refuses_bad_people(db, database_url, monkeypatch, args):
     result = cli_run(["keys", "create", *args], database_url, monkeypatch)
     assert result.exit_code == 2, result.output
@@ -117,8 +139,11 @@ def test_actions_are_on_the_timeline_under_the_persons_name(client, db, clock):
     anonymous = credentials.create_key(db, "agent", None, clock())
     anonymous_id = credentials.find_key(db, anonymous).key_id
     case_id = new_case(client, bearer(claire), clock)
-    client.post(f"/v1/cases/{case_id}/replies", headers=bearer(claire), json={
-        "text": "Nous relançons La Poste.", "said_at": clock.now.isoformat()})
+    client.post(
+        f"/v1/cases/{case_id}/replies",
+        headers=bearer(claire),
+        json={"text": "Nous relançons La Poste.", "said_at": clock.now.isoformat()},
+    )
     other = new_case(client, bearer(anonymous), clock, external_id="tw-2")
     timeline = client.get(f"/v1/cases/{case_id}", headers=bearer(claire)).json()["timeline"]
     actors = {entry["actor"] for entry in timeline if entry["type"] in ("complaint", "reply", "status")}
@@ -149,6 +174,7 @@ def test_last_use_is_recorded_without_a_write_per_request(client, db, clock):
 
 # Revocation -------------------------------------------------------------------------------------
 
+
 def test_a_revoked_key_is_refused_within_a_second_despite_the_cache(client, db, clock):
     agent = credentials.create_key(db, "agent", None, clock())
     partner = credentials.create_key(db, "partner", "ups", clock())
@@ -166,11 +192,13 @@ def test_a_revoked_key_is_refused_within_a_second_despite_the_cache(client, db, 
 
 def credentials_id(db, token):
     with db.connect() as conn:
-        return conn.execute(select(tables.api_keys.c.id).where(
-            tables.api_keys.c.token_hash == credentials.hash_token(token))).scalar()
+        return conn.execute(
+            select(tables.api_keys.c.id).where(tables.api_keys.c.token_hash == credentials.hash_token(token))
+        ).scalar()
 
 
 # Sessions ---------------------------------------------------------------------------------------
+
 
 def test_login_opens_a_server_side_session_and_logout_ends_it(client, db, clock):
     ops = credentials.create_key(db, "ops", None, clock(), name="Olivia Ops")
@@ -267,6 +295,7 @@ def test_failed_logins_are_limited_per_client(client, db, clock):
 
 # Cross-site request forgery ---------------------------------------------------------------------
 
+
 def test_login_needs_the_forms_token_and_this_sites_origin(client, db, clock):
     ops = credentials.create_key(db, "ops", None, clock())
     no_token = client.post("/login", data={"token": ops, "next": "/"}, follow_redirects=False)
@@ -285,13 +314,18 @@ def test_logout_needs_the_sessions_token_and_this_sites_origin(client, db, clock
     csrf = page_csrf(client)
     assert client.post("/logout", data={}, follow_redirects=False).status_code == 403
     assert client.post("/logout", data={"csrf": "x" * 64}, follow_redirects=False).status_code == 403
-    assert client.post("/logout", data={"csrf": csrf}, headers={"Origin": "https://evil.example"},
-                       follow_redirects=False).status_code == 403
-    assert client.post("/logout", data={"csrf": csrf}, headers={"Origin": "null"},
-                       follow_redirects=False).status_code == 403
+    assert (
+        client.post(
+            "/logout", data={"csrf": csrf}, headers={"Origin": "https://evil.example"}, follow_redirects=False
+        ).status_code
+        == 403
+    )
+    assert client.post("/logout", data={"csrf": csrf}, headers={"Origin": "null"}, follow_redirects=False).status_code == 403
     assert client.get("/").status_code == 200  # none of those ended the session
-    assert client.post("/logout", data={"csrf": csrf}, headers={"Origin": "http://testserver"},
-                       follow_redirects=False).status_code == 303
+    assert (
+        client.post("/logout", data={"csrf": csrf}, headers={"Origin": "http://testserver"}, follow_redirects=False).status_code
+        == 303
+    )
     assert client.get("/", follow_redirects=False).status_code == 303
 
 
@@ -310,8 +344,8 @@ def test_a_link_from_another_site_reloads_from_here_once(client, db, clock):
 
 # Headers and /docs ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("path", ["/", "/login", "/healthz", "/v1/playbooks", "/docs", "/static/style.css",
-                                  "/no-such-page"])
+
+@pytest.mark.parametrize("path", ["/", "/login", "/healthz", "/v1/playbooks", "/docs", "/static/style.css", "/no-such-page"])
 def test_security_headers_on_every_response(client, path):
     answer = client.get(path, follow_redirects=False)
     csp = answer.headers["content-security-policy"]
@@ -330,8 +364,9 @@ def test_security_headers_on_the_hot_path_and_refusals(client, db, clock):
     client.post("/v1/updates", json=update, headers=bearer(partner))
     fast = client.post("/v1/updates", json={**update, "event_id": "h2"}, headers=bearer(partner))
     assert fast.status_code == 200 and fast.headers["x-frame-options"] == "DENY"
-    big = client.post("/v1/updates", content=b"{" * (6 * 1024 * 1024), headers={
-        **bearer(partner), "Content-Type": "application/json"})
+    big = client.post(
+        "/v1/updates", content=b"{" * (6 * 1024 * 1024), headers={**bearer(partner), "Content-Type": "application/json"}
+    )
     assert big.status_code == 413 and big.headers["x-content-type-options"] == "nosniff"
 
 

@@ -16,8 +16,16 @@ from tests.builders import complaint
 def queue_alert(db, clock, due_ago: timedelta, key="k1"):
     case = open_complaint(uow_factory(db), complaint("où est mon colis", clock()), "agent:t")
     with db.begin() as conn:
-        conn.execute(tables.outbox.insert().values(key=key, case_id=case.case_id, kind="promise_broken", payload={},
-                                                   created_at=clock() - due_ago, next_attempt_at=clock() - due_ago))
+        conn.execute(
+            tables.outbox.insert().values(
+                key=key,
+                case_id=case.case_id,
+                kind="promise_broken",
+                payload={},
+                created_at=clock() - due_ago,
+                next_attempt_at=clock() - due_ago,
+            )
+        )
 
 
 def test_ready_when_nothing_waits(client, db):
@@ -42,10 +50,15 @@ def test_the_status_of_terrain_up_is_read(client, db, tmp_path, monkeypatch):
     assert client.get("/readyz").status_code == 503  # not reported yet
 
     def report(prefect_running=True, failures=0, at=None):
-        status.write_text(json.dumps({
-            "at": at or time.time(),
-            "parts": {"the local Prefect server": {"running": prefect_running, "restarts": 0, "last_error": None}},
-            "loops": {"alerts": {"running": True, "failures": failures, "last_error": "ConnectError: refused"}}}))
+        status.write_text(
+            json.dumps(
+                {
+                    "at": at or time.time(),
+                    "parts": {"the local Prefect server": {"running": prefect_running, "restarts": 0, "last_error": None}},
+                    "loops": {"alerts": {"running": True, "failures": failures, "last_error": "ConnectError: refused"}},
+                }
+            )
+        )
 
     report()
     assert client.get("/readyz").status_code == 200

@@ -47,36 +47,48 @@ def race(db, sides, first: str) -> tuple[str, str | None, list]:
         results["ingest"] = ingest_updates(uow_factory(sides["ingest"]), evidence, lambda: T0 + timedelta(hours=1))
 
     def record() -> None:
-        results["record"] = record_promises(uow_factory(sides["record"]), case.case_id, promise, "agent:t",
-                                            lambda: T0 + timedelta(hours=1))
+        results["record"] = record_promises(
+            uow_factory(sides["record"]), case.case_id, promise, "agent:t", lambda: T0 + timedelta(hours=1)
+        )
 
     ix = Interleaving(watcher=db)
     if first == "evidence":
         # The update is stored; before it looks for promises, the promise is recorded and reads
         # the updates (or waits for the lock the ingest holds).
-        ix.instrument("ingest", sides["ingest"],
-                      before={READ_PROMISES: lambda: (ix.mark("ingest stored its update"),
-                                                      ix.wait("record read updates", or_blocked="record"))},
-                      after={READ_PROMISES: lambda: ix.mark("ingest read promises")})
-        ix.instrument("record", sides["record"], after={READ_UPDATES: lambda: ix.mark("record read updates")},
-                      at_commit=lambda: ix.wait("ingest read promises", or_blocked="ingest"))
+        ix.instrument(
+            "ingest",
+            sides["ingest"],
+            before={
+                READ_PROMISES: lambda: (ix.mark("ingest stored its update"), ix.wait("record read updates", or_blocked="record"))
+            },
+            after={READ_PROMISES: lambda: ix.mark("ingest read promises")},
+        )
+        ix.instrument(
+            "record",
+            sides["record"],
+            after={READ_UPDATES: lambda: ix.mark("record read updates")},
+            at_commit=lambda: ix.wait("ingest read promises", or_blocked="ingest"),
+        )
         a = ix.thread(ingest)
         ix.wait("ingest stored its update")
         b = ix.thread(record)
     else:
         # The promise is recorded and about to commit when the update arrives and looks for
         # promises (or waits for the lock the recording holds).
-        ix.instrument("record", sides["record"],
-                      at_commit=lambda: (ix.mark("record about to commit"),
-                                         ix.wait("ingest read promises", or_blocked="ingest")))
+        ix.instrument(
+            "record",
+            sides["record"],
+            at_commit=lambda: (ix.mark("record about to commit"), ix.wait("ingest read promises", or_blocked="ingest")),
+        )
         ix.instrument("ingest", sides["ingest"], after={READ_PROMISES: lambda: ix.mark("ingest read promises")})
         b = ix.thread(record)
         ix.wait("record about to commit")
         a = ix.thread(ingest)
     ix.join(a, b)
     with db.connect() as conn:
-        row = conn.execute(select(tables.promises.c.verdict, tables.promises.c.reason)
-                           .where(tables.promises.c.case_id == case.case_id)).one()
+        row = conn.execute(
+            select(tables.promises.c.verdict, tables.promises.c.reason).where(tables.promises.c.case_id == case.case_id)
+        ).one()
         outbox = conn.execute(select(tables.outbox.c.kind).where(tables.outbox.c.case_id == case.case_id)).all()
     return row.verdict, row.reason, [results["ingest"], outbox]
 

@@ -25,8 +25,10 @@ def role_for(path: str) -> str:
 @pytest.mark.usefixtures("db")
 def test_api_fuzzing_gives_no_server_error(db, clock):
     app = create_app(Settings(database_url="sqlite://"), engine=db, clock=clock)
-    tokens = {role: credentials.create_key(db, role, "ups" if role == "partner" else None, clock())
-              for role in ("agent", "ops", "partner")}
+    tokens = {
+        role: credentials.create_key(db, role, "ups" if role == "partner" else None, clock())
+        for role in ("agent", "ops", "partner")
+    }
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 12

@@ -33,8 +33,7 @@ def recount(engine, since: datetime | None = None) -> dict[str, dict]:
     stmt = select(p.c.partner, p.c.verdict, p.c.reason, p.c.created_at, p.c.fulfilled_at)
     if since is not None:
         stmt = stmt.where(p.c.created_at >= since)
-    cards: dict[str, dict] = defaultdict(lambda: {"promises": 0, "kept": 0, "broken": 0, "reasons": Counter(),
-                                                  "times": []})
+    cards: dict[str, dict] = defaultdict(lambda: {"promises": 0, "kept": 0, "broken": 0, "reasons": Counter(), "times": []})
     with engine.connect() as conn:
         for row in conn.execute(stmt):
             card = cards[row.partner]
@@ -100,8 +99,7 @@ def test_verdict_changes_by_the_engine_and_by_hand_are_counted(seeded):
     p = tables.promises
     with seeded.begin() as conn:
         some = conn.execute(select(p.c.promise_id).order_by(p.c.promise_id).limit(3)).scalars().all()
-        conn.execute(update(p).where(p.c.promise_id == some[0]).values(verdict="kept", reason=None,
-                                                                        fulfilled_at=later))
+        conn.execute(update(p).where(p.c.promise_id == some[0]).values(verdict="kept", reason=None, fulfilled_at=later))
         conn.execute(update(p).where(p.c.promise_id == some[1]).values(partner="renamed"))
         conn.execute(update(p).where(p.c.promise_id == some[2]).values(addressed=True))  # not a scorecard column
         conn.execute(tables.outbound_requests.delete().where(tables.outbound_requests.c.promise_id == some[2]))
@@ -110,16 +108,23 @@ def test_verdict_changes_by_the_engine_and_by_hand_are_counted(seeded):
     scorecard_stats.fold(seeded)
     assert_agrees(seeded)
     with seeded.connect() as conn:  # counters that fell to zero are removed, not kept as zeros
-        assert conn.execute(select(func.count()).select_from(tables.scorecard_days)
-                            .where(tables.scorecard_days.c.promises <= 0)).scalar_one() == 0
+        assert (
+            conn.execute(
+                select(func.count()).select_from(tables.scorecard_days).where(tables.scorecard_days.c.promises <= 0)
+            ).scalar_one()
+            == 0
+        )
 
 
-@pytest.mark.parametrize("since", [
-    NOW - timedelta(days=40),                                        # mid-day: the first day read from the promises
-    datetime(2026, 10, 1, tzinfo=UTC),                               # a midnight: the aggregate alone
-    datetime(2026, 10, 1, 23, 59, 59, tzinfo=UTC),                   # one second before a midnight
-    NOW + timedelta(days=1),                                         # nothing yet
-])
+@pytest.mark.parametrize(
+    "since",
+    [
+        NOW - timedelta(days=40),  # mid-day: the first day read from the promises
+        datetime(2026, 10, 1, tzinfo=UTC),  # a midnight: the aggregate alone
+        datetime(2026, 10, 1, 23, 59, 59, tzinfo=UTC),  # one second before a midnight
+        NOW + timedelta(days=1),  # nothing yet
+    ],
+)
 def test_any_period_agrees_folded_or_not(seeded, since):
     assert_agrees(seeded, since)
     scorecard_stats.fold(seeded)
@@ -132,8 +137,9 @@ def test_weekly_trend_matches_a_recount(seeded):
     expected: dict[str, Counter] = defaultdict(Counter)
     p = tables.promises
     with seeded.connect() as conn:
-        for row in conn.execute(select(p.c.partner, p.c.created_at, p.c.verdict)
-                                .where(p.c.created_at >= since, p.c.verdict != "pending")):
+        for row in conn.execute(
+            select(p.c.partner, p.c.created_at, p.c.verdict).where(p.c.created_at >= since, p.c.verdict != "pending")
+        ):
             year, week, _ = row.created_at.isocalendar()
             expected[row.partner][(f"{year}-W{week:02d}", "kept")] += row.verdict == "kept"
             expected[row.partner][(f"{year}-W{week:02d}", "decided")] += 1
@@ -190,10 +196,13 @@ def test_upgrading_a_database_that_holds_promises_backfills_the_scorecards(tmp_p
         assert_agrees(engine)
         assert_agrees(engine, NOW - timedelta(days=20, hours=3))
         with engine.connect() as conn:
-            triggers = conn.execute(text(
-                "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'promises_scorecard_%'" if is_postgres() else
-                "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'promises_scorecard_%'"
-            )).scalar_one()
+            triggers = conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'promises_scorecard_%'"
+                    if is_postgres()
+                    else "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'promises_scorecard_%'"
+                )
+            ).scalar_one()
         assert triggers == 3
         engine.dispose()
     finally:
@@ -222,8 +231,9 @@ def test_median_read_from_the_histogram():
 PARTNERS = ("ups", "laposte", "stripe")
 OUTCOMES = (("pending", None), ("kept", None), ("broken", "deadline_missed"), ("broken", "wrong_recipient"))
 operation = st.one_of(
-    st.tuples(st.just("make"), st.sampled_from(PARTNERS), st.integers(0, 10 * 24 * 60), st.integers(0, 3),
-              st.integers(0, 5 * 24 * 3600)),
+    st.tuples(
+        st.just("make"), st.sampled_from(PARTNERS), st.integers(0, 10 * 24 * 60), st.integers(0, 3), st.integers(0, 5 * 24 * 3600)
+    ),
     st.tuples(st.just("judge"), st.integers(0, 40), st.integers(0, 3), st.integers(0, 5 * 24 * 3600)),
     st.tuples(st.just("move"), st.integers(0, 40), st.sampled_from(PARTNERS)),
     st.tuples(st.just("delete"), st.integers(0, 40)),
@@ -251,10 +261,21 @@ def test_any_history_of_writes_and_folds_reads_like_a_recount(engine, operations
                 created = start + timedelta(minutes=minute)
                 verdict, reason = OUTCOMES[outcome]
                 made.append(f"p{len(made)}")
-                conn.execute(p.insert().values(
-                    promise_id=made[-1], case_id="c", kind="callback", partner=partner, reference=made[-1],
-                    due_at=created + timedelta(days=1), expect={}, created_at=created, verdict=verdict, reason=reason,
-                    fulfilled_at=created + timedelta(seconds=keep_seconds) if verdict == "kept" else None))
+                conn.execute(
+                    p.insert().values(
+                        promise_id=made[-1],
+                        case_id="c",
+                        kind="callback",
+                        partner=partner,
+                        reference=made[-1],
+                        due_at=created + timedelta(days=1),
+                        expect={},
+                        created_at=created,
+                        verdict=verdict,
+                        reason=reason,
+                        fulfilled_at=created + timedelta(seconds=keep_seconds) if verdict == "kept" else None,
+                    )
+                )
             elif op[0] == "fold":
                 scorecard_stats.fold_batch(conn, batch=op[1])
             elif made:
@@ -264,9 +285,15 @@ def test_any_history_of_writes_and_folds_reads_like_a_recount(engine, operations
                     continue
                 if op[0] == "judge":
                     verdict, reason = OUTCOMES[op[2]]
-                    conn.execute(update(p).where(p.c.promise_id == promise_id).values(
-                        verdict=verdict, reason=reason,
-                        fulfilled_at=row.created_at + timedelta(seconds=op[3]) if verdict == "kept" else None))
+                    conn.execute(
+                        update(p)
+                        .where(p.c.promise_id == promise_id)
+                        .values(
+                            verdict=verdict,
+                            reason=reason,
+                            fulfilled_at=row.created_at + timedelta(seconds=op[3]) if verdict == "kept" else None,
+                        )
+                    )
                 elif op[0] == "move":
                     conn.execute(update(p).where(p.c.promise_id == promise_id).values(partner=op[2]))
                 else:

@@ -36,8 +36,10 @@ def cli(args, database_url, monkeypatch, stdin=None):
 
 def stored(db):
     with db.connect() as conn:
-        return ([r.secret for r in conn.execute(select(tables.webhook_secrets))],
-                [r.action_secret for r in conn.execute(select(tables.partners))])
+        return (
+            [r.secret for r in conn.execute(select(tables.webhook_secrets))],
+            [r.action_secret for r in conn.execute(select(tables.partners))],
+        )
 
 
 def test_secrets_are_stored_encrypted_and_read_back(db):
@@ -114,12 +116,13 @@ def test_the_migration_encrypts_plain_rows_and_downgrade_restores_them(tmp_path,
         now = datetime.now(UTC)
         long_secret = "s" * 500  # the old column's full width still fits once encrypted
         with engine.begin() as conn:
-            conn.execute(tables.webhook_secrets.insert().values(partner="ups", provider="easypost",
-                                                                 secret="whsec_legacy", updated_at=now))
-            conn.execute(tables.partners.insert().values(name="stripe-fr", action_url="stripe:",
-                                                         action_secret=long_secret, updated_at=now))
-            conn.execute(tables.partners.insert().values(name="quiet", action_url=None, action_secret=None,
-                                                         updated_at=now))
+            conn.execute(
+                tables.webhook_secrets.insert().values(partner="ups", provider="easypost", secret="whsec_legacy", updated_at=now)
+            )
+            conn.execute(
+                tables.partners.insert().values(name="stripe-fr", action_url="stripe:", action_secret=long_secret, updated_at=now)
+            )
+            conn.execute(tables.partners.insert().values(name="quiet", action_url=None, action_secret=None, updated_at=now))
         # Read as they are before the upgrade (a rolling upgrade keeps working).
         assert credentials.webhook_secret(engine, "ups", "easypost") == "whsec_legacy"
         upgrade(url)
@@ -140,34 +143,55 @@ def test_the_migration_encrypts_plain_rows_and_downgrade_restores_them(tmp_path,
 
 
 def test_cli_refuses_a_literal_secret_and_stores_nothing(db, database_url, monkeypatch):
-    result = cli(["webhooks", "set", "--partner", "ups", "--provider", "stripe", "--secret", "whsec_on_the_line"],
-                 database_url, monkeypatch)
+    result = cli(
+        ["webhooks", "set", "--partner", "ups", "--provider", "stripe", "--secret", "whsec_on_the_line"],
+        database_url,
+        monkeypatch,
+    )
     assert result.exit_code == 2
     assert "env:NAME" in result.output and "standard input" in result.output
     assert "whsec_on_the_line" not in result.output
-    result = cli(["partners", "set", "stripe-fr", "--action-url", "stripe:", "--action-secret", STRIPE_KEY],
-                 database_url, monkeypatch)
+    result = cli(
+        ["partners", "set", "stripe-fr", "--action-url", "stripe:", "--action-secret", STRIPE_KEY], database_url, monkeypatch
+    )
     assert result.exit_code == 2 and STRIPE_KEY not in result.output
     assert stored(db) == ([], [])
 
 
-def test_cli_takes_secrets_from_the_environment_or_standard_input_and_never_prints_them(db, database_url,
-                                                                                          monkeypatch):
+def test_cli_takes_secrets_from_the_environment_or_standard_input_and_never_prints_them(db, database_url, monkeypatch):
     monkeypatch.setenv("UPS_STRIPE_WHSEC", "whsec_from_env_123")
-    result = cli(["webhooks", "set", "--partner", "ups", "--provider", "stripe", "--secret", "env:UPS_STRIPE_WHSEC"],
-                 database_url, monkeypatch)
+    result = cli(
+        ["webhooks", "set", "--partner", "ups", "--provider", "stripe", "--secret", "env:UPS_STRIPE_WHSEC"],
+        database_url,
+        monkeypatch,
+    )
     assert result.exit_code == 0, result.output
     assert "whsec_from_env_123" not in result.output
     assert credentials.webhook_secret(db, "ups", "stripe") == "whsec_from_env_123"
-    result = cli(["partners", "set", "stripe-fr", "--action-url", "stripe:", "--action-secret", "-"],
-                 database_url, monkeypatch, stdin=STRIPE_KEY + "\n")
+    result = cli(
+        ["partners", "set", "stripe-fr", "--action-url", "stripe:", "--action-secret", "-"],
+        database_url,
+        monkeypatch,
+        stdin=STRIPE_KEY + "\n",
+    )
     assert result.exit_code == 0, result.output
     assert STRIPE_KEY not in result.output
     with uow_factory(db)() as uow:
         assert uow.partners.endpoint("stripe-fr").action_secret == STRIPE_KEY
     monkeypatch.setenv("ACT", "act-secret")
-    result = cli(["partners", "set", "ups", "--action-url", "https://svc:pa55@partner.example/x?api_key=AK1&page=2",
-                  "--action-secret", "env:ACT"], database_url, monkeypatch)
+    result = cli(
+        [
+            "partners",
+            "set",
+            "ups",
+            "--action-url",
+            "https://svc:pa55@partner.example/x?api_key=AK1&page=2",
+            "--action-secret",
+            "env:ACT",
+        ],
+        database_url,
+        monkeypatch,
+    )
     assert result.exit_code == 0, result.output
     assert "https://svc:***@partner.example/x?api_key=***&page=2" in result.output.replace("\n", "")
     assert "pa55" not in result.output and "AK1" not in result.output and "act-secret" not in result.output
@@ -183,8 +207,9 @@ def test_action_url_credentials_are_redacted_on_the_case_timeline(db):
         url = f"http://svc:pa55w0rd@127.0.0.1:{partner.port}/x?api_key=AKIA999&token=tok777&page=2"
         credentials.set_partner(db, "ups", url, "act-secret", now)
         case = open_complaint(uow, complaint("where is it", now), "agent:t")
-        record_promises(uow, case.case_id, [spec("parcel.deliver", "ups", "1Z", now + timedelta(days=1),
-                                                 recipient="T")], "agent:t")
+        record_promises(
+            uow, case.case_id, [spec("parcel.deliver", "ups", "1Z", now + timedelta(days=1), recipient="T")], "agent:t"
+        )
         later = now + timedelta(seconds=5)
         [request] = claim_requests(uow, later)
         with pytest.raises(RequestFailed) as failed:
@@ -216,8 +241,17 @@ def test_timeline_entries_written_before_redaction_are_shown_redacted(db, client
     uow = uow_factory(db)
     case = open_complaint(uow, complaint("where is it", now), "agent:t")
     with uow() as u:
-        u.timeline.append([TimelineEntry(case.case_id, now, EntryType.OUTBOUND_REQUEST, "system:outbound",
-                                         {"outcome": "sent", "target": "https://u:pw123@h/x?api_key=AKIA9Z9"})])
+        u.timeline.append(
+            [
+                TimelineEntry(
+                    case.case_id,
+                    now,
+                    EntryType.OUTBOUND_REQUEST,
+                    "system:outbound",
+                    {"outcome": "sent", "target": "https://u:pw123@h/x?api_key=AKIA9Z9"},
+                )
+            ]
+        )
         u.commit()
     [entry] = [e for e in read_case(uow, case.case_id).timeline if e.type is EntryType.OUTBOUND_REQUEST]
     assert entry.detail["target"] == "https://u:***@h/x?api_key=***"

@@ -28,10 +28,21 @@ def sample(name: str, **labels) -> float:
 
 # --- TERRAIN_PLAYBOOKS_FILE -------------------------------------------------------------------
 
+
 def test_playbooks_file_replaces_the_packaged_playbooks(db, clock, keys, monkeypatch, tmp_path):
     mine = tmp_path / "playbooks.json"
-    mine.write_text(json.dumps([{"name": "our_own_answer", "title": "Ours", "problem": "a local habit",
-                                 "promises": [{"kind": "callback", "due_in_hours": 2, "said": "On vous rappelle."}]}]))
+    mine.write_text(
+        json.dumps(
+            [
+                {
+                    "name": "our_own_answer",
+                    "title": "Ours",
+                    "problem": "a local habit",
+                    "promises": [{"kind": "callback", "due_in_hours": 2, "said": "On vous rappelle."}],
+                }
+            ]
+        )
+    )
 
     def names() -> list[str]:
         with TestClient(create_app(Settings(database_url="sqlite://", _env_file=None), engine=db, clock=clock)) as c:
@@ -47,11 +58,17 @@ def test_playbooks_file_replaces_the_packaged_playbooks(db, clock, keys, monkeyp
 
 # --- escalation defaults -----------------------------------------------------------------------
 
+
 def reopened_case(uow, clock, reference: str) -> str:
     """A delivery signed by a stranger: the case is reopened at clock.now."""
     case = open_complaint(uow, complaint(f"parcel {reference}", clock.now), "agent:cm", clock)
-    record_promises(uow, case.case_id, [spec("parcel.deliver", "ups", reference, clock.now + timedelta(days=1),
-                                             recipient="Thomas Gouritin")], "agent:cm", clock)
+    record_promises(
+        uow,
+        case.case_id,
+        [spec("parcel.deliver", "ups", reference, clock.now + timedelta(days=1), recipient="Thomas Gouritin")],
+        "agent:cm",
+        clock,
+    )
     ingest_updates(uow, [update("ups", reference, "delivered", clock.now, signed_by="ROLAND")], clock)
     return case.case_id
 
@@ -70,8 +87,9 @@ def test_escalation_defaults_are_four_hours_or_a_second_reopen(uow, db, clock, m
 
     def escalated() -> dict[str, str]:
         with db.connect() as conn:
-            rows = conn.execute(select(tables.outbox.c.case_id, tables.outbox.c.payload)
-                                .where(tables.outbox.c.kind == "escalation")).all()
+            rows = conn.execute(
+                select(tables.outbox.c.case_id, tables.outbox.c.payload).where(tables.outbox.c.kind == "escalation")
+            ).all()
         return {case_id: payload["why"] for case_id, payload in rows}
 
     assert queue_escalations(uow, settings, clock.now) == 1
@@ -85,41 +103,82 @@ def test_escalation_defaults_are_four_hours_or_a_second_reopen(uow, db, clock, m
 
 # --- the nine terrain_* metrics ------------------------------------------------------------
 
+
 def test_each_metric_of_the_readme_is_exposed():
     from prometheus_client import generate_latest
 
     text = generate_latest().decode()
-    for name in ("terrain_updates_ingested_total", "terrain_verdicts_total", "terrain_reopens_total",
-                 "terrain_alerts_sent_total", "terrain_alerts_failed_total", "terrain_outbound_requests_total",
-                 "terrain_sweep_duration_seconds", "terrain_outbox_depth", "terrain_http_request_duration_seconds"):
+    for name in (
+        "terrain_updates_ingested_total",
+        "terrain_verdicts_total",
+        "terrain_reopens_total",
+        "terrain_alerts_sent_total",
+        "terrain_alerts_failed_total",
+        "terrain_outbound_requests_total",
+        "terrain_sweep_duration_seconds",
+        "terrain_outbox_depth",
+        "terrain_http_request_duration_seconds",
+    ):
         assert f"# TYPE {name.removesuffix('_total')}" in text, name
 
 
 def test_ingest_verdict_reopen_outbox_and_http_metrics_follow_the_events(client, keys, db, clock):
     ingested = dict(partner="ups", status="delivered", result="matched")
     http = dict(method="POST", route="/v1/updates", status="200")
-    before = (sample("terrain_updates_ingested_total", **ingested),
-              sample("terrain_verdicts_total", verdict="broken", reason="wrong_recipient"),
-              sample("terrain_reopens_total"),
-              sample("terrain_http_request_duration_seconds_count", **http))
-    case = client.post("/v1/complaints", headers=keys["agent"], json={
-        "channel": "twitter", "external_id": "tw-metrics", "author": "@tg", "text": "colis signé par un inconnu",
-        "posted_at": clock.now.isoformat()}).json()["case_id"]
-    assert client.post(f"/v1/cases/{case}/promises", headers=keys["agent"], json={
-        "kind": "parcel.deliver", "partner": "ups", "reference": "1Z-M",
-        "due_at": (clock.now + timedelta(days=1)).isoformat(),
-        "expect": {"recipient": "Thomas Gouritin"}}).status_code == 201
-    assert client.post("/v1/updates", headers=keys["ups"], json={
-        "event_id": "m1", "reference": "1Z-M", "status": "delivered", "signed_by": "ROLAND",
-        "occurred_at": clock.now.isoformat()}).json()["matched"] == 1
-    after = (sample("terrain_updates_ingested_total", **ingested),
-             sample("terrain_verdicts_total", verdict="broken", reason="wrong_recipient"),
-             sample("terrain_reopens_total"),
-             sample("terrain_http_request_duration_seconds_count", **http))
+    before = (
+        sample("terrain_updates_ingested_total", **ingested),
+        sample("terrain_verdicts_total", verdict="broken", reason="wrong_recipient"),
+        sample("terrain_reopens_total"),
+        sample("terrain_http_request_duration_seconds_count", **http),
+    )
+    case = client.post(
+        "/v1/complaints",
+        headers=keys["agent"],
+        json={
+            "channel": "twitter",
+            "external_id": "tw-metrics",
+            "author": "@tg",
+            "text": "colis signé par un inconnu",
+            "posted_at": clock.now.isoformat(),
+        },
+    ).json()["case_id"]
+    assert (
+        client.post(
+            f"/v1/cases/{case}/promises",
+            headers=keys["agent"],
+            json={
+                "kind": "parcel.deliver",
+                "partner": "ups",
+                "reference": "1Z-M",
+                "due_at": (clock.now + timedelta(days=1)).isoformat(),
+                "expect": {"recipient": "Thomas Gouritin"},
+            },
+        ).status_code
+        == 201
+    )
+    assert (
+        client.post(
+            "/v1/updates",
+            headers=keys["ups"],
+            json={
+                "event_id": "m1",
+                "reference": "1Z-M",
+                "status": "delivered",
+                "signed_by": "ROLAND",
+                "occurred_at": clock.now.isoformat(),
+            },
+        ).json()["matched"]
+        == 1
+    )
+    after = (
+        sample("terrain_updates_ingested_total", **ingested),
+        sample("terrain_verdicts_total", verdict="broken", reason="wrong_recipient"),
+        sample("terrain_reopens_total"),
+        sample("terrain_http_request_duration_seconds_count", **http),
+    )
     assert [b - a for a, b in zip(before, after, strict=True)] == [1, 1, 1, 1]
     with db.connect() as conn:
-        pending = conn.execute(select(func.count()).select_from(tables.outbox)
-                               .where(tables.outbox.c.state == "pending")).scalar()
+        pending = conn.execute(select(func.count()).select_from(tables.outbox).where(tables.outbox.c.state == "pending")).scalar()
     assert pending == 1
     assert client.get("/metrics").status_code == 200
     assert sample("terrain_outbox_depth") == pending
@@ -148,10 +207,8 @@ def test_alert_metrics_count_deliveries_and_failures(uow, clock, fail, metric):
 
 def test_outbound_requests_metric_counts_each_outcome(uow, clock):
     case = open_complaint(uow, complaint("rappel ?", clock.now), "agent:cm", clock)
-    record_promises(uow, case.case_id, [spec("callback", "nobody", "CB1", clock.now + timedelta(hours=2))],
-                    "agent:cm", clock)
+    record_promises(uow, case.case_id, [spec("callback", "nobody", "CB1", clock.now + timedelta(hours=2))], "agent:cm", clock)
     before = sample("terrain_outbound_requests_total", outcome="skipped")
     [request] = claim_requests(uow, clock.now)
     assert attempt_request(uow, Settings(_env_file=None), request, clock.now, 1) == "skipped"
     assert sample("terrain_outbound_requests_total", outcome="skipped") - before == 1
-

@@ -54,20 +54,35 @@ def test_two_writers_queue_instead_of_failing_or_missing_each_other(sqlite_file,
     ix = Interleaving()
     # The recording pauses after its first read until the ingest has stored its update, or for
     # 3 s: the ingest cannot get there while the recording holds the write lock.
-    ix.instrument("record", record_engine,
-                  after={"FROM cases": lambda: (ix.mark("record read the case"),
-                                                ix.wait("ingest stored its update", or_after=3))})
+    ix.instrument(
+        "record",
+        record_engine,
+        after={"FROM cases": lambda: (ix.mark("record read the case"), ix.wait("ingest stored its update", or_after=3))},
+    )
     ix.instrument("ingest", ingest_engine, after={"INSERT INTO updates": lambda: ix.mark("ingest stored its update")})
     results = {}
     try:
-        recording = ix.thread(lambda: results.update(record=record_promises(
-            uow_factory(record_engine), case.case_id,
-            [spec("refund.issue", "stripe", "ch_1", T0 + timedelta(days=1), amount="10", currency="EUR")],
-            "agent:t", lambda: T0 + timedelta(hours=1))))
+        recording = ix.thread(
+            lambda: results.update(
+                record=record_promises(
+                    uow_factory(record_engine),
+                    case.case_id,
+                    [spec("refund.issue", "stripe", "ch_1", T0 + timedelta(days=1), amount="10", currency="EUR")],
+                    "agent:t",
+                    lambda: T0 + timedelta(hours=1),
+                )
+            )
+        )
         ix.wait("record read the case")
-        ingesting = ix.thread(lambda: results.update(ingest=ingest_updates(
-            uow_factory(ingest_engine), [update("stripe", "ch_1", "refund_failed", T0 + timedelta(minutes=30))],
-            lambda: T0 + timedelta(hours=2))))
+        ingesting = ix.thread(
+            lambda: results.update(
+                ingest=ingest_updates(
+                    uow_factory(ingest_engine),
+                    [update("stripe", "ch_1", "refund_failed", T0 + timedelta(minutes=30))],
+                    lambda: T0 + timedelta(hours=2),
+                )
+            )
+        )
         ix.join(recording, ingesting)
     finally:
         record_engine.dispose()
@@ -84,8 +99,13 @@ def test_a_reader_in_the_middle_of_its_transaction_does_not_block_a_writer(sqlit
         reader.execute("BEGIN")
         assert reader.execute("SELECT count(*) FROM updates").fetchone() == (0,)
         done = threading.Event()
-        writer = threading.Thread(target=lambda: (ingest_updates(
-            uow_factory(sqlite_engine), [update("ups", "1Z", "in_transit", T0)], lambda: T0), done.set()), daemon=True)
+        writer = threading.Thread(
+            target=lambda: (
+                ingest_updates(uow_factory(sqlite_engine), [update("ups", "1Z", "in_transit", T0)], lambda: T0),
+                done.set(),
+            ),
+            daemon=True,
+        )
         writer.start()
         committed = done.wait(20)  # generous; without WAL it waits for the reader (busy_timeout 30 s)
         still_consistent = reader.execute("SELECT count(*) FROM updates").fetchone()

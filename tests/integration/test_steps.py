@@ -23,8 +23,13 @@ def partners(db, clock, keys):
     def make(partner):
         return {"Authorization": f"Bearer {credentials.create_key(db, 'partner', partner, clock())}"}
 
-    return {**keys, "warehouse": make("fnac-warehouse"), "colissimo": make("colissimo"),
-            "merchant": make("privateoutlet"), "stripe": make("stripe")}
+    return {
+        **keys,
+        "warehouse": make("fnac-warehouse"),
+        "colissimo": make("colissimo"),
+        "merchant": make("privateoutlet"),
+        "stripe": make("stripe"),
+    }
 
 
 def iso(moment):
@@ -32,30 +37,55 @@ def iso(moment):
 
 
 def open_case(client, keys, clock, external_id="tw-steps"):
-    body = {"channel": "twitter", "external_id": external_id, "author": "@client", "text": "toujours rien reçu",
-            "posted_at": iso(clock.now), "order_ref": f"O-{external_id}"}
+    body = {
+        "channel": "twitter",
+        "external_id": external_id,
+        "author": "@client",
+        "text": "toujours rien reçu",
+        "posted_at": iso(clock.now),
+        "order_ref": f"O-{external_id}",
+    }
     return client.post("/v1/complaints", json=body, headers=keys["agent"]).json()["case_id"]
 
 
 def replacement(client, keys, clock, case_id, hours=72):
-    answer = client.post(f"/v1/cases/{case_id}/promises", headers=keys["agent"], json={
-        "kind": "item.replace", "partner": "fnac-warehouse", "reference": "RMA-0528",
-        "due_at": iso(clock.now + timedelta(hours=hours)), "expect": {"address": ADDRESS},
-        "said": "Un article neuf vous est envoyé et livré sous 3 jours."})
+    answer = client.post(
+        f"/v1/cases/{case_id}/promises",
+        headers=keys["agent"],
+        json={
+            "kind": "item.replace",
+            "partner": "fnac-warehouse",
+            "reference": "RMA-0528",
+            "due_at": iso(clock.now + timedelta(hours=hours)),
+            "expect": {"address": ADDRESS},
+            "said": "Un article neuf vous est envoyé et livré sous 3 jours.",
+        },
+    )
     assert answer.status_code == 201, answer.text
     return answer.json()["promise_id"]
 
 
 def post(client, headers, clock, event_id, reference, status, **fields):
-    answer = client.post("/v1/updates", headers=headers, json={
-        "event_id": event_id, "reference": reference, "status": status, "occurred_at": iso(clock.now), **fields})
+    answer = client.post(
+        "/v1/updates",
+        headers=headers,
+        json={"event_id": event_id, "reference": reference, "status": status, "occurred_at": iso(clock.now), **fields},
+    )
     assert answer.status_code == 200, answer.text
     return answer.json()
 
 
 def shipped(client, partners, clock, event_id="ship-1"):
-    return post(client, partners["warehouse"], clock, event_id, "RMA-0528", "done",
-                handoff={"partner": "colissimo", "reference": "6A0528"}, detail="Expédié avec Colissimo")
+    return post(
+        client,
+        partners["warehouse"],
+        clock,
+        event_id,
+        "RMA-0528",
+        "done",
+        handoff={"partner": "colissimo", "reference": "6A0528"},
+        detail="Expédié avec Colissimo",
+    )
 
 
 def case(client, keys, case_id):
@@ -77,9 +107,15 @@ def test_replacement_shipped_then_delivered_by_the_carrier_is_kept(client, partn
     assert view["status"] == "in_progress"  # the warehouse's part is done, not the promise
     assert promise["verdict"] == "pending"
     assert [(s["partner"], s["kind"], s["verdict"]) for s in promise["steps"]] == [
-        ("fnac-warehouse", "item.replace", "kept"), ("colissimo", "parcel.deliver", "pending")]
-    assert promise["blocking_step"] == {"promise_id": promise["steps"][1]["promise_id"], "partner": "colissimo",
-                                        "reference": "6A0528", "kind": "parcel.deliver"}
+        ("fnac-warehouse", "item.replace", "kept"),
+        ("colissimo", "parcel.deliver", "pending"),
+    ]
+    assert promise["blocking_step"] == {
+        "promise_id": promise["steps"][1]["promise_id"],
+        "partner": "colissimo",
+        "reference": "6A0528",
+        "kind": "parcel.deliver",
+    }
     assert "colissimo 6A0528" in promise["where"]
     assert any(e["type"] == "step" and e["detail"]["partner"] == "colissimo" for e in view["timeline"])
     own = client.get("/v1/partners/me/steps", headers=partners["colissimo"]).json()
@@ -125,8 +161,7 @@ def test_shipped_then_silent_past_the_deadline_is_stuck_on_the_carrier(client, p
     assert cards["colissimo"]["broken"] == 1
 
 
-def test_carrier_updates_before_the_handoff_count_at_once_and_a_redelivered_handoff_adds_nothing(client, partners,
-                                                                                              clock):
+def test_carrier_updates_before_the_handoff_count_at_once_and_a_redelivered_handoff_adds_nothing(client, partners, clock):
     case_id = open_case(client, partners, clock)
     replacement(client, partners, clock, case_id)
     clock.advance(hours=5)
@@ -134,8 +169,15 @@ def test_carrier_updates_before_the_handoff_count_at_once_and_a_redelivered_hand
     clock.advance(hours=1)
     shipped(client, partners, clock)  # the warehouse reports after the carrier
     assert shipped(client, partners, clock) == {"accepted": 0, "duplicates": 1, "matched": 0}
-    post(client, partners["warehouse"], clock, "ship-again", "RMA-0528", "done",
-         handoff={"partner": "colissimo", "reference": "6A0528"})
+    post(
+        client,
+        partners["warehouse"],
+        clock,
+        "ship-again",
+        "RMA-0528",
+        "done",
+        handoff={"partner": "colissimo", "reference": "6A0528"},
+    )
     view = case(client, partners, case_id)
     [promise] = view["promises"]
     assert len(promise["steps"]) == 2
@@ -145,13 +187,30 @@ def test_carrier_updates_before_the_handoff_count_at_once_and_a_redelivered_hand
 def test_refund_approved_by_the_merchant_then_failed_at_the_payment_provider_is_broken(client, partners, clock, db):
     """Private Outlet (seed 004): the merchant says the refund is issued; the bank refuses it."""
     case_id = open_case(client, partners, clock, "tw-po")
-    answer = client.post(f"/v1/cases/{case_id}/promises", headers=partners["agent"], json={
-        "kind": "refund.issue", "partner": "privateoutlet", "reference": "PO-1412",
-        "due_at": iso(clock.now + timedelta(days=7)), "expect": {"amount": "89.90", "currency": "EUR"}})
+    answer = client.post(
+        f"/v1/cases/{case_id}/promises",
+        headers=partners["agent"],
+        json={
+            "kind": "refund.issue",
+            "partner": "privateoutlet",
+            "reference": "PO-1412",
+            "due_at": iso(clock.now + timedelta(days=7)),
+            "expect": {"amount": "89.90", "currency": "EUR"},
+        },
+    )
     assert answer.status_code == 201
     clock.advance(hours=3)
-    post(client, partners["merchant"], clock, "approved", "PO-1412", "refund_succeeded", amount="89.90",
-         currency="EUR", handoff={"partner": "stripe", "reference": "re_1412"})
+    post(
+        client,
+        partners["merchant"],
+        clock,
+        "approved",
+        "PO-1412",
+        "refund_succeeded",
+        amount="89.90",
+        currency="EUR",
+        handoff={"partner": "stripe", "reference": "re_1412"},
+    )
     assert case(client, partners, case_id)["promises"][0]["verdict"] == "pending"
     clock.advance(days=2)
     post(client, partners["stripe"], clock, "evt_fail", "re_1412", "refund_failed", detail="card expired")
@@ -163,9 +222,16 @@ def test_refund_approved_by_the_merchant_then_failed_at_the_payment_provider_is_
 
 def test_a_plan_from_a_playbook_judges_each_step_on_its_own_deadline(client, partners, clock, db, uow):
     case_id = open_case(client, partners, clock, "tw-plan")
-    answer = client.post(f"/v1/cases/{case_id}/promises", headers=partners["agent"], json={
-        "playbook": "replacement_shipped_by_warehouse", "partner": "fnac-warehouse", "reference": "RMA-0528",
-        "expect": {"address": ADDRESS}})
+    answer = client.post(
+        f"/v1/cases/{case_id}/promises",
+        headers=partners["agent"],
+        json={
+            "playbook": "replacement_shipped_by_warehouse",
+            "partner": "fnac-warehouse",
+            "reference": "RMA-0528",
+            "expect": {"address": ADDRESS},
+        },
+    )
     assert answer.status_code == 201, answer.text
     [made] = answer.json()["promises"]
     start = clock.now
@@ -181,7 +247,11 @@ def test_a_plan_from_a_playbook_judges_each_step_on_its_own_deadline(client, par
     view = case(client, partners, case_id)
     [promise] = view["promises"]
     assert (view["status"], promise["verdict"], promise["reason"], promise["blocking_step"]["partner"]) == (
-        "reopened", "broken", "deadline_missed", "colissimo")
+        "reopened",
+        "broken",
+        "deadline_missed",
+        "colissimo",
+    )
     assert outbox(db) == [("promise_broken", carrier["promise_id"])]
     clock.now = start + timedelta(hours=130)  # delivered 10 h after the carrier's deadline
     post(client, partners["colissimo"], clock, "late-di1", "6A0528", "delivered", address=ADDRESS)

@@ -29,14 +29,14 @@ def test_two_sweepers_on_one_backlog_sweep_each_case_once_and_both_work(db, data
     backlog = 20
     for i in range(backlog):
         case = open_complaint(uow, complaint(f"call me back {i}", T0), "agent:cm", lambda: T0)
-        record_promises(uow, case.case_id, [spec("callback", "cc", f"CB{i}", T0 + timedelta(hours=1))],
-                        "agent:cm", lambda: T0)
+        record_promises(uow, case.case_id, [spec("callback", "cc", f"CB{i}", T0 + timedelta(hours=1))], "agent:cm", lambda: T0)
     engines = {name: make_engine(database_url, pool_size=1) for name in ("a", "b")}
     checked: dict[str, list[int]] = {"a": [], "b": []}
     ix = Interleaving(watcher=db)
     # Sweeper a holds its first claim open until b has claimed a batch too (or waits for a's rows).
-    ix.instrument("a", engines["a"], after={CLAIM: lambda: ix.mark("a claimed")},
-                  at_commit=lambda: ix.wait("b claimed", or_blocked="b"))
+    ix.instrument(
+        "a", engines["a"], after={CLAIM: lambda: ix.mark("a claimed")}, at_commit=lambda: ix.wait("b claimed", or_blocked="b")
+    )
     ix.instrument("b", engines["b"], after={CLAIM: lambda: ix.mark("b claimed")})
     start_b = threading.Event()
 
@@ -62,7 +62,8 @@ def test_two_sweepers_on_one_backlog_sweep_each_case_once_and_both_work(db, data
     with db.connect() as conn:
         verdicts = conn.execute(select(tables.promises.c.verdict, func.count()).group_by(tables.promises.c.verdict)).all()
         alerts = conn.execute(select(func.count()).select_from(tables.outbox)).scalar()
-        swept_lines = conn.execute(select(func.count()).select_from(tables.timeline)
-                                   .where(tables.timeline.c.type == "verdict")).scalar()
+        swept_lines = conn.execute(
+            select(func.count()).select_from(tables.timeline).where(tables.timeline.c.type == "verdict")
+        ).scalar()
     assert dict(verdicts) == {"broken": backlog}
     assert alerts == backlog and swept_lines == backlog

@@ -42,16 +42,40 @@ def test_one_trace_from_a_partner_update_to_the_alert_it_causes(db, database_url
     partner = {"Authorization": f"Bearer {credentials.create_key(db, 'partner', 'ups', clock())}"}
     app = create_app(Settings(database_url=database_url), engine=engine, clock=clock)
     with TestClient(app) as client:
-        case = client.post("/v1/complaints", headers=agent, json={
-            "channel": "twitter", "external_id": "trace-1", "author": "@c", "text": "livré au voisin ?",
-            "posted_at": clock.now.isoformat()}).json()
-        client.post(f"/v1/cases/{case['case_id']}/promises", headers=agent, json={
-            "kind": "parcel.deliver", "partner": "ups", "reference": "1ZTRACE",
-            "due_at": (clock.now + timedelta(days=1)).isoformat(), "expect": {"recipient": "Thomas Gouritin"}})
+        case = client.post(
+            "/v1/complaints",
+            headers=agent,
+            json={
+                "channel": "twitter",
+                "external_id": "trace-1",
+                "author": "@c",
+                "text": "livré au voisin ?",
+                "posted_at": clock.now.isoformat(),
+            },
+        ).json()
+        client.post(
+            f"/v1/cases/{case['case_id']}/promises",
+            headers=agent,
+            json={
+                "kind": "parcel.deliver",
+                "partner": "ups",
+                "reference": "1ZTRACE",
+                "due_at": (clock.now + timedelta(days=1)).isoformat(),
+                "expect": {"recipient": "Thomas Gouritin"},
+            },
+        )
         spans.clear()
-        answer = client.post("/v1/updates", headers=partner, json={  # the hot path, through the group commit
-            "event_id": "tr-1", "reference": "1ZTRACE", "status": "delivered", "occurred_at": clock.now.isoformat(),
-            "signed_by": "ROLAND"})
+        answer = client.post(
+            "/v1/updates",
+            headers=partner,
+            json={  # the hot path, through the group commit
+                "event_id": "tr-1",
+                "reference": "1ZTRACE",
+                "status": "delivered",
+                "occurred_at": clock.now.isoformat(),
+                "signed_by": "ROLAND",
+            },
+        )
         assert answer.json()["matched"] == 1
     with engine.connect() as conn:
         [payload] = conn.execute(select(tables.outbox.c.payload)).scalars()
@@ -87,26 +111,29 @@ def test_one_trace_from_a_partner_update_to_the_alert_it_causes(db, database_url
 
 def test_without_an_endpoint_nothing_of_opentelemetry_is_loaded(tmp_path):
     """The production factory with OTEL_EXPORTER_OTLP_ENDPOINT unset: no SDK, no instrumentation."""
-    code = ("import sys\n"
-            "from integrations.api.app import app_from_env\n"
-            "from integrations import tracing\n"
-            "app = app_from_env()\n"
-            "loaded = sorted(m for m in sys.modules if m.startswith(('opentelemetry.sdk', 'opentelemetry.instrumentation')))\n"
-            "print(tracing.active(), loaded, [m.cls.__name__ for m in app.user_middleware])\n")
+    code = (
+        "import sys\n"
+        "from integrations.api.app import app_from_env\n"
+        "from integrations import tracing\n"
+        "app = app_from_env()\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith(('opentelemetry.sdk', 'opentelemetry.instrumentation')))\n"
+        "print(tracing.active(), loaded, [m.cls.__name__ for m in app.user_middleware])\n"
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
     env.update(PYTHONPATH=str(ROOT), TERRAIN_DATABASE_URL=f"sqlite:///{tmp_path / 't.db'}")
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120,
-                         check=True).stdout
-    assert out.strip().splitlines()[-1] == ("False [] ['RequestContext', 'SecurityHeaders', 'BodySizeLimit', "
-                                            "'RequestTiming', 'UpdatesFastPath']")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120, check=True).stdout
+    assert out.strip().splitlines()[-1] == (
+        "False [] ['RequestContext', 'SecurityHeaders', 'BodySizeLimit', 'RequestTiming', 'UpdatesFastPath']"
+    )
 
 
 def test_with_an_endpoint_the_otlp_exporter_is_installed(tmp_path):
-    code = ("from integrations import tracing\n"
-            "on = tracing.setup()\n"
-            "[processor] = tracing._state['provider']._active_span_processor._span_processors\n"
-            "print(on, type(processor).__name__, type(processor._batch_processor._exporter).__name__)\n")
+    code = (
+        "from integrations import tracing\n"
+        "on = tracing.setup()\n"
+        "[processor] = tracing._state['provider']._active_span_processor._span_processors\n"
+        "print(on, type(processor).__name__, type(processor._batch_processor._exporter).__name__)\n"
+    )
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:9"}
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120,
-                         check=True).stdout
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120, check=True).stdout
     assert out.split() == ["True", "BatchSpanProcessor", "OTLPSpanExporter"]

@@ -32,16 +32,17 @@ def as_field_updates(updates: list[NormalizedUpdate]) -> list[FieldUpdate]:
 
 def carrier_server(routes: dict[tuple[str, str], Callable[[httpx.Request], httpx.Response]]) -> httpx.Client:
     """A client whose requests are answered by `routes[(method, path)]`, 404 elsewhere."""
+
     def handle(request: httpx.Request) -> httpx.Response:
         route = routes.get((request.method, request.url.path))
         if route is None:
             return httpx.Response(404, json={"detail": f"no route {request.method} {request.url.path}"})
         return route(request)
+
     return httpx.Client(transport=httpx.MockTransport(handle))
 
 
-def poll(client: httpx.Client, adapter: Any, api_url: str, reference: str,
-         credentials: dict[str, str]) -> list[NormalizedUpdate]:
+def poll(client: httpx.Client, adapter: Any, api_url: str, reference: str, credentials: dict[str, str]) -> list[NormalizedUpdate]:
     """What the polling service does for one reference: send the adapter's request, hand the
     answer back to the adapter."""
     response = client.send(adapter.tracking_request(api_url, reference, credentials))

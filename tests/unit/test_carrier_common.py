@@ -28,28 +28,57 @@ from integrations.carriers.pull import (
 from integrations.webhooks.base import PayloadError
 
 
-@pytest.mark.parametrize("location,country", [
-    ("Mechelen (BE)", "BE"), ("Milan - Italy ", "IT"), ("Bonn, Germany", "DE"), ("Germany", "DE"),
-    ("Aschaffenburg (DE)", "DE"), ("ARRAS CHRONOPOST", None), ("Hong Kong - Hong Kong ", None),
-    ("KINGSTON-JAM", None), ("Oderweg 2, AMSTERDAM", None), ("", None), (None, None),
-])
+@pytest.mark.parametrize(
+    "location,country",
+    [
+        ("Mechelen (BE)", "BE"),
+        ("Milan - Italy ", "IT"),
+        ("Bonn, Germany", "DE"),
+        ("Germany", "DE"),
+        ("Aschaffenburg (DE)", "DE"),
+        ("ARRAS CHRONOPOST", None),
+        ("Hong Kong - Hong Kong ", None),
+        ("KINGSTON-JAM", None),
+        ("Oderweg 2, AMSTERDAM", None),
+        ("", None),
+        (None, None),
+    ],
+)
 def test_country_in_a_location(location, country):
     assert country_in(location) == country
 
 
-@pytest.mark.parametrize("words,handed_to", [
-    ("Delivered - Left at front door. Signature Service not requested.", "safe_place"),
-    ("different person present", "other"), ("Votre colis a été livré chez votre voisin", "neighbour"),
-    ("déposé dans votre boîte aux lettres", "mailbox"), ("Delivered to UPS Access Point", "pickup_point"),
-    ("remis au gardien", "reception"), ("Zugestellt an Nachbar", "neighbour"), ("Votre colis est livré.", None),
-    ("Delivered", None), ("", None),
-])
+@pytest.mark.parametrize(
+    "words,handed_to",
+    [
+        ("Delivered - Left at front door. Signature Service not requested.", "safe_place"),
+        ("different person present", "other"),
+        ("Votre colis a été livré chez votre voisin", "neighbour"),
+        ("déposé dans votre boîte aux lettres", "mailbox"),
+        ("Delivered to UPS Access Point", "pickup_point"),
+        ("remis au gardien", "reception"),
+        ("Zugestellt an Nachbar", "neighbour"),
+        ("Votre colis est livré.", None),
+        ("Delivered", None),
+        ("", None),
+    ],
+)
 def test_handed_to_from_words(words, handed_to):
     assert handed_to_from(words) == handed_to
 
 
-@pytest.mark.parametrize("value,name", [("MILLER", "MILLER"), ("163000", None), ("00:00:00", None), ("21.20", None),
-                                        ("Signature not required", None), (" ", None), ("J", None)])
+@pytest.mark.parametrize(
+    "value,name",
+    [
+        ("MILLER", "MILLER"),
+        ("163000", None),
+        ("00:00:00", None),
+        ("21.20", None),
+        ("Signature not required", None),
+        (" ", None),
+        ("J", None),
+    ],
+)
 def test_person(value, name):
     assert person(value) == name
 
@@ -82,11 +111,18 @@ def test_event_ids():
     assert len(long) <= 200 and long.startswith("x:")
 
 
-@pytest.mark.parametrize("status,error,retryable", [
-    (404, TrackingNotFound, None), (401, CarrierAuthError, False), (403, CarrierAuthError, False),
-    (429, CarrierRateLimited, True), (500, CarrierUnavailable, True), (503, CarrierUnavailable, True),
-    (418, CarrierHTTPError, False),
-])
+@pytest.mark.parametrize(
+    "status,error,retryable",
+    [
+        (404, TrackingNotFound, None),
+        (401, CarrierAuthError, False),
+        (403, CarrierAuthError, False),
+        (429, CarrierRateLimited, True),
+        (500, CarrierUnavailable, True),
+        (503, CarrierUnavailable, True),
+        (418, CarrierHTTPError, False),
+    ],
+)
 def test_triage(status, error, retryable):
     triage("x", 200, b"{}")
     with pytest.raises(error) as info:

@@ -40,9 +40,17 @@ def test_history_reads_and_promise_is_valid(entry):
     allowed = EXPECT_FIELDS[PromiseKind(promise["kind"])][0]
     # v1.1 expect fields (country, postal_code, pickup_point_id) are checked once the domain takes them
     expect = {k: v for k, v in promise["expect"].items() if k in allowed or k not in V11_EXPECT}
-    Promise.create(promise_id="p", case_id="c", kind=promise["kind"], partner=entry["adapter"],
-                   reference=entry["reference"], due_at=datetime.fromisoformat(promise["due_at"]),
-                   expect=expect, said=None, created_at=said)
+    Promise.create(
+        promise_id="p",
+        case_id="c",
+        kind=promise["kind"],
+        partner=entry["adapter"],
+        reference=entry["reference"],
+        due_at=datetime.fromisoformat(promise["due_at"]),
+        expect=expect,
+        said=None,
+        created_at=said,
+    )
     assert datetime.fromisoformat(entry["now"]) > said
     assert entry["expected"]["verdict"] in ("kept", "broken", "pending")
     assert entry["recorded"] or "onstructed" in entry["why"]
@@ -50,8 +58,15 @@ def test_history_reads_and_promise_is_valid(entry):
 
 def test_every_case_of_issue_10_is_there():
     ids = {h["id"] for h in HISTORIES}
-    for case in ("chronopost-delivered-at-depot-vs-street", "dpd-parcelshop-mechelen", "dhl-express-milan-vs-milano",
-                 "dhl-parcel-de-bonn-vs-street", "dhl-express-company-consignee-signed-by-person",
-                 "laposte-di1-abroad-vs-paris", "laposte-reroute-to-post-office-delivered-home",
-                 "dhl-parcel-de-different-person-present", "aftership-exception-007-returned-to-sender"):
+    for case in (
+        "chronopost-delivered-at-depot-vs-street",
+        "dpd-parcelshop-mechelen",
+        "dhl-express-milan-vs-milano",
+        "dhl-parcel-de-bonn-vs-street",
+        "dhl-express-company-consignee-signed-by-person",
+        "laposte-di1-abroad-vs-paris",
+        "laposte-reroute-to-post-office-delivered-home",
+        "dhl-parcel-de-different-person-present",
+        "aftership-exception-007-returned-to-sender",
+    ):
         assert case in ids

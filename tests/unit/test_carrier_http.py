@@ -16,8 +16,13 @@ CASES = [  # adapter, reference, fixture, credentials, the last carrier code
     ("laposte", "EW112720413FR", "laposte/EW112720413FR.json", {"api_key": "key"}, "DI1"),
     ("dhl", "7777777770", "dhl/7777777770.json", {"api_key": "key"}, "pre-transit"),
     ("ups", "1Z023E2X0214323462", "ups/track-details.json", None, "SR"),
-    ("karrio", "05308801410058", "karrio/dpd-05308801410058.json", {"api_key": "key", "carrier_name": "dpd"},
-     "ReturningFromDelivery"),
+    (
+        "karrio",
+        "05308801410058",
+        "karrio/dpd-05308801410058.json",
+        {"api_key": "key", "carrier_name": "dpd"},
+        "ReturningFromDelivery",
+    ),
 ]
 
 

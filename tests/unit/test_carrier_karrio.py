@@ -79,38 +79,60 @@ def test_la_poste_codes_through_karrio_use_la_postes_table():
     assert [u["status"] for u in updates] == ["pre_transit"] + ["in_transit"] * 6 + ["out_for_delivery", "delivered"]
 
 
-@pytest.mark.parametrize("status,reason,expected", [
-    ("pending", None, "pre_transit"), ("picked_up", None, "in_transit"), ("in_transit", None, "in_transit"),
-    ("out_for_delivery", None, "out_for_delivery"), ("ready_for_pickup", None, "available_for_pickup"),
-    ("delivered", None, "delivered"), ("return_to_sender", None, "returned_to_sender"),
-    ("delivery_delayed", None, "exception"), ("cancelled", None, "exception"),
-    ("delivery_failed", None, "attempt_failed"), ("delivery_failed", "consignee_refused", "refused"),
-    ("delivery_failed", "consignee_incorrect_address", "address_issue"),
-    ("delivery_failed", "carrier_damaged_parcel", "damaged"), ("delivery_failed", "carrier_parcel_lost", "lost"),
-    ("delivery_failed", "customs_duties_unpaid", "customs_hold"), ("on_hold", None, "held_at_depot"),
-    ("on_hold", "customs_inspection", "customs_hold"), ("unknown", None, None), ("nonsense", None, None),
-])
+@pytest.mark.parametrize(
+    "status,reason,expected",
+    [
+        ("pending", None, "pre_transit"),
+        ("picked_up", None, "in_transit"),
+        ("in_transit", None, "in_transit"),
+        ("out_for_delivery", None, "out_for_delivery"),
+        ("ready_for_pickup", None, "available_for_pickup"),
+        ("delivered", None, "delivered"),
+        ("return_to_sender", None, "returned_to_sender"),
+        ("delivery_delayed", None, "exception"),
+        ("cancelled", None, "exception"),
+        ("delivery_failed", None, "attempt_failed"),
+        ("delivery_failed", "consignee_refused", "refused"),
+        ("delivery_failed", "consignee_incorrect_address", "address_issue"),
+        ("delivery_failed", "carrier_damaged_parcel", "damaged"),
+        ("delivery_failed", "carrier_parcel_lost", "lost"),
+        ("delivery_failed", "customs_duties_unpaid", "customs_hold"),
+        ("on_hold", None, "held_at_depot"),
+        ("on_hold", "customs_inspection", "customs_hold"),
+        ("unknown", None, None),
+        ("nonsense", None, None),
+    ],
+)
 def test_karrio_statuses_map_as_documented(status, reason, expected):
     assert map_status(status, reason) == expected
 
 
 def tracker(*events: dict, carrier: str = "dpd", status: str = "in_transit", signed_by: str | None = None) -> dict:
-    return {"tracking_number": "T1", "carrier_name": carrier, "status": status, "events": list(events),
-            "info": {"signed_by": signed_by} if signed_by else {}}
+    return {
+        "tracking_number": "T1",
+        "carrier_name": carrier,
+        "status": status,
+        "events": list(events),
+        "info": {"signed_by": signed_by} if signed_by else {},
+    }
 
 
 def test_an_event_without_status_is_progress_unless_it_is_the_latest():
-    body = json.dumps(tracker({"date": "2024-01-02", "time": "10:00 AM", "code": "X1", "description": "scan"},
-                              {"date": "2024-01-01", "time": "09:00 AM", "code": "X0", "description": "scan"},
-                              carrier="other", status="delivered")).encode()
+    body = json.dumps(
+        tracker(
+            {"date": "2024-01-02", "time": "10:00 AM", "code": "X1", "description": "scan"},
+            {"date": "2024-01-01", "time": "09:00 AM", "code": "X0", "description": "scan"},
+            carrier="other",
+            status="delivered",
+        )
+    ).encode()
     first, latest = karrio.parse_tracking("T1", 200, body)
     assert first["status"] == "in_transit" and latest["status"] == "delivered"
     assert latest["occurred_at"] == datetime(2024, 1, 2, 10, tzinfo=UTC)  # unknown carrier, no country: UTC
 
 
 def test_request_paths():
-    with_carrier = karrio.tracking_request("https://karrio.local/", "05308801410058",
-                                           {"api_key": "key_1", "carrier_name": "dpd"})
+    with_carrier = karrio.tracking_request("https://karrio.local/", "05308801410058", {"api_key": "key_1", "carrier_name": "dpd"})
     assert with_carrier.url.path == "/v1/trackers/dpd/05308801410058"
     assert with_carrier.headers["Authorization"] == "Token key_1"
     prefixed = karrio.tracking_request("https://karrio.local", "chronopost:891087", {"api_key": "k"})
@@ -124,6 +146,7 @@ def server(status: int, body: bytes) -> httpx.Client:
         if request.headers.get("Authorization") != "Token key_1":
             return httpx.Response(401, json={"errors": [{"code": "authentication_failed", "message": "Invalid token."}]})
         return httpx.Response(status, content=body)
+
     return carrier_server({("GET", "/v1/trackers/dpd/05308801410058"): answer})
 
 
@@ -135,22 +158,31 @@ def test_polled_at_the_real_path():
         poll(client, karrio, "https://karrio.local", "05308801410058", {"api_key": "bad", "carrier_name": "dpd"})
 
 
-@pytest.mark.parametrize("status,body,error", [
-    (404, b'{"errors": [{"code": "not_found", "message": "Not Found"}]}', TrackingNotFound),
-    (424, b'{"messages": [{"carrier_name": "dhl_universal", "code": "404", '
-          b'"message": "No shipment with given tracking number found."}]}', TrackingNotFound),
-    (424, b'{"messages": [{"carrier_name": "dpd", "code": "1", "message": "System Error"}]}', CarrierUnavailable),
-    (429, b'{"detail": "Request was throttled."}', CarrierRateLimited), (500, b"", CarrierUnavailable),
-    (200, b"<html/>", PayloadError), (200, b'{"tracking_number": "T", "events": {}}', PayloadError),
-    (200, b'{"tracking_number": "T", "events": [{"code": "x"}]}', PayloadError),
-])
+@pytest.mark.parametrize(
+    "status,body,error",
+    [
+        (404, b'{"errors": [{"code": "not_found", "message": "Not Found"}]}', TrackingNotFound),
+        (
+            424,
+            b'{"messages": [{"carrier_name": "dhl_universal", "code": "404", '
+            b'"message": "No shipment with given tracking number found."}]}',
+            TrackingNotFound,
+        ),
+        (424, b'{"messages": [{"carrier_name": "dpd", "code": "1", "message": "System Error"}]}', CarrierUnavailable),
+        (429, b'{"detail": "Request was throttled."}', CarrierRateLimited),
+        (500, b"", CarrierUnavailable),
+        (200, b"<html/>", PayloadError),
+        (200, b'{"tracking_number": "T", "events": {}}', PayloadError),
+        (200, b'{"tracking_number": "T", "events": [{"code": "x"}]}', PayloadError),
+    ],
+)
 def test_errors(status, body, error):
     with pytest.raises(error):
-        poll(server(status, body), karrio, "https://karrio.local", "05308801410058",
-             {"api_key": "key_1", "carrier_name": "dpd"})
+        poll(server(status, body), karrio, "https://karrio.local", "05308801410058", {"api_key": "key_1", "carrier_name": "dpd"})
 
 
 # --- webhooks ---------------------------------------------------------------------------------
+
 
 def webhook(event: str = "tracker.updated", name: str = "dpd-05308801410058.json") -> bytes:
     return json.dumps({"event": event, "data": fixture_json(f"karrio/{name}")}).encode()

@@ -33,29 +33,44 @@ class Clock:
 
 def account(partner="acme", carrier="jsoncarrier", every=timedelta(minutes=15), **kw) -> CarrierAccount:
     creds = {"api_key": "k-123"} if carrier == "jsoncarrier" else {"client_id": "cid", "client_secret": "cs"}
-    return CarrierAccount(partner=partner, carrier=carrier, api_url=f"https://{partner}.example", poll_every=every,
-                          **(creds | kw))
+    return CarrierAccount(
+        partner=partner, carrier=carrier, api_url=f"https://{partner}.example", poll_every=every, **(creds | kw)
+    )
 
 
 def promise_on(uow, clock, partner, reference, kind="parcel.deliver", due_in=48, recipient="Claire Dupont"):
     case = open_complaint(uow, complaint(f"where is {reference}?", clock()), "agent", clock=clock)
-    record_promises(uow, case.case_id, [spec(kind, partner, reference, clock() + hours(due_in), recipient=recipient)],
-                    "agent", clock=clock)
+    record_promises(
+        uow, case.case_id, [spec(kind, partner, reference, clock() + hours(due_in), recipient=recipient)], "agent", clock=clock
+    )
     return case.case_id
 
 
 def in_transit(request):
     reference = request.url.path.rsplit("/", 1)[1]
-    return 200, {}, events_body({"id": "1", "status": "in_transit", "at": "2026-03-02T08:00:00+01:00",
-                                 "place": "Centre de tri", "code": "ET1"}) if reference else b"{}"
+    return (
+        200,
+        {},
+        events_body(
+            {"id": "1", "status": "in_transit", "at": "2026-03-02T08:00:00+01:00", "place": "Centre de tri", "code": "ET1"}
+        )
+        if reference
+        else b"{}",
+    )
 
 
 def make_poller(store, uow, clock, answer=in_transit, errors=None, **kw):
     gateway = FakeGateway(answer)
     options = {"workers": 2, "chunk": 2, "rate_for": lambda carrier: 1000.0, "sleep": lambda s: None} | kw
-    poller = CarrierPoller(store=store, gateway=gateway, uow_factory=uow, adapters=ADAPTERS.__getitem__,
-                           clock=clock, on_error=lambda c, k: errors.append((c, k)) if errors is not None else None,
-                           **options)
+    poller = CarrierPoller(
+        store=store,
+        gateway=gateway,
+        uow_factory=uow,
+        adapters=ADAPTERS.__getitem__,
+        clock=clock,
+        on_error=lambda c, k: errors.append((c, k)) if errors is not None else None,
+        **options,
+    )
     return poller, gateway
 
 
@@ -146,8 +161,14 @@ def test_an_update_the_domain_refuses_is_a_mapping_error_not_a_crash(uow, store)
     promise_on(uow, clock, "acme", "R1")
 
     def answer(request):
-        return 200, {}, events_body({"id": "1", "status": "teleported", "at": "2026-03-02T08:00:00Z"},
-                                    {"id": "2", "status": "in_transit", "at": "2026-03-02T08:10:00Z"})
+        return (
+            200,
+            {},
+            events_body(
+                {"id": "1", "status": "teleported", "at": "2026-03-02T08:00:00Z"},
+                {"id": "2", "status": "in_transit", "at": "2026-03-02T08:10:00Z"},
+            ),
+        )
 
     polls = FakeCarrierPollStore(store, [account()])
     poller, _ = make_poller(polls, uow, clock, answer)
@@ -265,8 +286,9 @@ def test_the_rate_limit_spaces_requests_across_every_pass_of_a_carrier(uow, stor
             waits.append(seconds)
 
     polls = FakeCarrierPollStore(store, [account()])
-    poller, gateway = make_poller(polls, uow, clock, rate_for=lambda c: 2.0, sleep=sleep, monotonic=lambda: 100.0,
-                                  workers=3, chunk=6)
+    poller, gateway = make_poller(
+        polls, uow, clock, rate_for=lambda c: 2.0, sleep=sleep, monotonic=lambda: 100.0, workers=3, chunk=6
+    )
     poller.poll_account(polls.accounts()[0])
     assert len(asked(gateway)) == 6
     assert sorted(waits) == [0.5, 1.0, 1.5, 2.0]  # a burst of 2, then one every half second

@@ -31,13 +31,25 @@ def answer(*activities: dict, delivery: dict | None = None) -> bytes:
     return json.dumps(data).encode()
 
 
-def activity(kind: str, code: str, status_code: str, description: str = "", *, date: str = "20240423",
-             time: str = "095004", gmt: tuple[str, str] | None = ("20240423", "135004"),
-             city: str = "CHARLOTTE", postal: str = "28209", country: str = "US") -> dict:
-    item: dict = {"date": date, "time": time,
-                  "location": {"address": {"city": city, "stateProvince": "NC", "postalCode": postal,
-                                           "countryCode": country}},
-                  "status": {"type": kind, "code": code, "statusCode": status_code, "description": description}}
+def activity(
+    kind: str,
+    code: str,
+    status_code: str,
+    description: str = "",
+    *,
+    date: str = "20240423",
+    time: str = "095004",
+    gmt: tuple[str, str] | None = ("20240423", "135004"),
+    city: str = "CHARLOTTE",
+    postal: str = "28209",
+    country: str = "US",
+) -> dict:
+    item: dict = {
+        "date": date,
+        "time": time,
+        "location": {"address": {"city": city, "stateProvince": "NC", "postalCode": postal, "countryCode": country}},
+        "status": {"type": kind, "code": code, "statusCode": status_code, "description": description},
+    }
     if gmt:
         item.update(gmtDate=gmt[0], gmtTime=gmt[1], gmtOffset="-04:00")
     return item
@@ -53,25 +65,38 @@ def test_recorded_answer_parses():
     assert update["country"] == "US" and update["location"] == "Wayne, NJ, 07470, US"
 
 
-@pytest.mark.parametrize("kind,status_code,description,status", [
-    ("M", "003", "Shipper created a label", "pre_transit"), ("P", "038", "Picked up", "in_transit"),
-    ("I", "005", "On the Way", "in_transit"), ("I", "021", "Out for Delivery", "out_for_delivery"),
-    ("I", "072", "Loaded on Delivery Vehicle", "out_for_delivery"), ("D", "011", "Delivered", "delivered"),
-    ("D", "161", "Delivered to UPS Access Point", "delivered"),
-    ("I", "161", "Delivered to UPS Access Point", "available_for_pickup"),
-    ("X", "017", "Held for Customer Pickup", "available_for_pickup"),
-    ("X", "016", "In Warehouse", "held_at_depot"), ("X", "022", "First Attempt Made", "attempt_failed"),
-    ("X", "050", "Address Information Required", "address_issue"),
-    ("X", "027", "Delivery Address Change Requested", "address_issue"),
-    ("X", "058", "Clearance Information Required", "customs_hold"),
-    ("X", "126", "Pending Government Agency Release", "customs_hold"), ("X", "059", "Damage Reported", "damaged"),
-    ("X", "064", "Delivery Refused", "refused"), ("X", "034", "Returned to Sender", "returned_to_sender"),
-    ("RS", "", "Returned to shipper", "returned_to_sender"), ("X", "068", "Sent to Lost and Found", "lost"),
-    ("X", "046", "Delay", "exception"), ("X", "", "The receiver refused the delivery", "refused"),
-    ("X", "", "The address is incomplete", "address_issue"), ("X", "", "Package damaged", "damaged"),
-    ("X", "", "Your package is pending release from the customs agency", "customs_hold"),
-    ("X", "", "Severe weather", "exception"), ("MV", "007", "Shipment Information Voided", "exception"),
-])
+@pytest.mark.parametrize(
+    "kind,status_code,description,status",
+    [
+        ("M", "003", "Shipper created a label", "pre_transit"),
+        ("P", "038", "Picked up", "in_transit"),
+        ("I", "005", "On the Way", "in_transit"),
+        ("I", "021", "Out for Delivery", "out_for_delivery"),
+        ("I", "072", "Loaded on Delivery Vehicle", "out_for_delivery"),
+        ("D", "011", "Delivered", "delivered"),
+        ("D", "161", "Delivered to UPS Access Point", "delivered"),
+        ("I", "161", "Delivered to UPS Access Point", "available_for_pickup"),
+        ("X", "017", "Held for Customer Pickup", "available_for_pickup"),
+        ("X", "016", "In Warehouse", "held_at_depot"),
+        ("X", "022", "First Attempt Made", "attempt_failed"),
+        ("X", "050", "Address Information Required", "address_issue"),
+        ("X", "027", "Delivery Address Change Requested", "address_issue"),
+        ("X", "058", "Clearance Information Required", "customs_hold"),
+        ("X", "126", "Pending Government Agency Release", "customs_hold"),
+        ("X", "059", "Damage Reported", "damaged"),
+        ("X", "064", "Delivery Refused", "refused"),
+        ("X", "034", "Returned to Sender", "returned_to_sender"),
+        ("RS", "", "Returned to shipper", "returned_to_sender"),
+        ("X", "068", "Sent to Lost and Found", "lost"),
+        ("X", "046", "Delay", "exception"),
+        ("X", "", "The receiver refused the delivery", "refused"),
+        ("X", "", "The address is incomplete", "address_issue"),
+        ("X", "", "Package damaged", "damaged"),
+        ("X", "", "Your package is pending release from the customs agency", "customs_hold"),
+        ("X", "", "Severe weather", "exception"),
+        ("MV", "007", "Shipment Information Voided", "exception"),
+    ],
+)
 def test_codes_map_as_documented(kind, status_code, description, status):
     [update] = ups.parse_tracking("X", 200, answer(activity(kind, "ZZ", status_code, description)))
     assert update["status"] == status
@@ -83,14 +108,22 @@ def test_updates_that_say_nothing_about_the_parcel_are_left_out(kind, status_cod
     assert ups.parse_tracking("X", 200, answer(activity(kind, "UP", status_code))) == []
 
 
-@pytest.mark.parametrize("location,handed_to", [
-    ("Front Door", "safe_place"), ("Porch", "safe_place"), ("Neighbor", "neighbour"), ("Reception", "reception"),
-    ("Management Office", "reception"), ("Mailbox", "mailbox"), ("Locker", "pickup_point"),
-    ("Met Customer", "addressee"), ("DEL", None),
-])
+@pytest.mark.parametrize(
+    "location,handed_to",
+    [
+        ("Front Door", "safe_place"),
+        ("Porch", "safe_place"),
+        ("Neighbor", "neighbour"),
+        ("Reception", "reception"),
+        ("Management Office", "reception"),
+        ("Mailbox", "mailbox"),
+        ("Locker", "pickup_point"),
+        ("Met Customer", "addressee"),
+        ("DEL", None),
+    ],
+)
 def test_delivery_location_gives_to_whom(location, handed_to):
-    body = answer(activity("D", "FS", "011", "Delivered"),
-                  delivery={"location": location, "receivedBy": "MILLER"})
+    body = answer(activity("D", "FS", "011", "Delivered"), delivery={"location": location, "receivedBy": "MILLER"})
     [update] = ups.parse_tracking("X", 200, body)
     assert update.get("handed_to") == handed_to and update["signed_by"] == "MILLER"
     assert update["postal_code"] == "28209" and update["city"] == "CHARLOTTE" and update["country"] == "US"
@@ -102,9 +135,11 @@ def test_delivered_to_an_access_point_is_handed_to_a_pickup_point():
 
 
 def test_a_numeric_received_by_is_no_signer_and_transit_scans_carry_no_postal_code():
-    body = answer(activity("D", "FS", "011", "Delivered"), activity("I", "AR", "005", "Arrived", time="031500",
-                                                                    gmt=("20240423", "071500")),
-                  delivery={"location": "DEL", "receivedBy": "163000"})
+    body = answer(
+        activity("D", "FS", "011", "Delivered"),
+        activity("I", "AR", "005", "Arrived", time="031500", gmt=("20240423", "071500")),
+        delivery={"location": "DEL", "receivedBy": "163000"},
+    )
     transit, delivered = ups.parse_tracking("X", 200, body)
     assert "signed_by" not in delivered
     assert "postal_code" not in transit and "signed_by" not in transit
@@ -125,13 +160,16 @@ def test_times_gmt_first_then_local_with_offset_then_utc():
 
 
 def test_event_ids_stable_and_shared_by_pull_and_push():
-    body = answer(activity("D", "FS", "011", "Delivered"), activity("I", "OT", "021", "Out for Delivery",
-                                                                    gmt=("20240423", "131519")))
+    body = answer(
+        activity("D", "FS", "011", "Delivered"), activity("I", "OT", "021", "Out for Delivery", gmt=("20240423", "131519"))
+    )
     first, second = ups.parse_tracking("X", 200, body), ups.parse_tracking("X", 200, body)
     assert [u["event_id"] for u in first] == [u["event_id"] for u in second]
     assert len({u["event_id"] for u in first}) == 2
-    pushed = [ups.parse(fixture("ups/track-alert-out-for-delivery.json"))[0],
-              ups.parse(fixture("ups/track-alert-delivered.json"))[0]]
+    pushed = [
+        ups.parse(fixture("ups/track-alert-out-for-delivery.json"))[0],
+        ups.parse(fixture("ups/track-alert-delivered.json"))[0],
+    ]
     pulled = [u["event_id"].replace("1ZTEST", "1Z204W4R0308071865") for u in first]
     assert [u["event_id"] for u in pushed] == pulled
 
@@ -159,9 +197,13 @@ def ups_server(track_status: int = 200, track_body: bytes | None = None) -> http
             return httpx.Response(404, content=fixture("ups/error-TV1002-invalid.json"))
         return httpx.Response(track_status, content=track_body if track_body is not None else fixture(RECORDED))
 
-    return carrier_server({("POST", "/security/v1/oauth/token"): token,
-                           ("GET", "/api/track/v1/details/1Z023E2X0214323462"): track,
-                           ("GET", "/api/track/v1/details/1ZUNKNOWN"): track})
+    return carrier_server(
+        {
+            ("POST", "/security/v1/oauth/token"): token,
+            ("GET", "/api/track/v1/details/1Z023E2X0214323462"): track,
+            ("GET", "/api/track/v1/details/1ZUNKNOWN"): track,
+        }
+    )
 
 
 def test_token_then_tracking_at_the_real_paths():
@@ -177,24 +219,31 @@ def test_token_then_tracking_at_the_real_paths():
         poll(client, ups, "https://onlinetools.ups.com", "1Z023E2X0214323462", {"access_token": "expired"})
 
 
-@pytest.mark.parametrize("status,body,error", [
-    (200, fixture("ups/warning-TW0001-not-found.json"), TrackingNotFound),
-    (404, fixture("ups/error-TV1002-invalid.json"), TrackingNotFound),
-    (400, fixture("ups/error-TV1002-invalid.json"), TrackingNotFound),
-    (401, fixture("ups/error-250003-auth.json"), CarrierAuthError),
-    (429, b'{"response": {"errors": [{"code": "429", "message": "Too Many Requests"}]}}', CarrierRateLimited),
-    (500, b'{"response": {"errors": [{"code": "10001", "message": "System error"}]}}', CarrierUnavailable),
-    (200, b"<html/>", PayloadError), (200, b'{"trackResponse": {}}', PayloadError),
-    (200, b'{"trackResponse": {"shipment": [{"package": [{"activity": [{"date": "2024", '
-          b'"status": {"type": "I"}}]}]}]}}', PayloadError),
-])
+@pytest.mark.parametrize(
+    "status,body,error",
+    [
+        (200, fixture("ups/warning-TW0001-not-found.json"), TrackingNotFound),
+        (404, fixture("ups/error-TV1002-invalid.json"), TrackingNotFound),
+        (400, fixture("ups/error-TV1002-invalid.json"), TrackingNotFound),
+        (401, fixture("ups/error-250003-auth.json"), CarrierAuthError),
+        (429, b'{"response": {"errors": [{"code": "429", "message": "Too Many Requests"}]}}', CarrierRateLimited),
+        (500, b'{"response": {"errors": [{"code": "10001", "message": "System error"}]}}', CarrierUnavailable),
+        (200, b"<html/>", PayloadError),
+        (200, b'{"trackResponse": {}}', PayloadError),
+        (
+            200,
+            b'{"trackResponse": {"shipment": [{"package": [{"activity": [{"date": "2024", "status": {"type": "I"}}]}]}]}}',
+            PayloadError,
+        ),
+    ],
+)
 def test_errors(status, body, error):
     with pytest.raises(error):
-        poll(ups_server(status, body), ups, "https://onlinetools.ups.com", "1Z023E2X0214323462",
-             {"access_token": "tok"})
+        poll(ups_server(status, body), ups, "https://onlinetools.ups.com", "1Z023E2X0214323462", {"access_token": "tok"})
 
 
 # --- Track Alert ------------------------------------------------------------------------------
+
 
 def test_track_alert_is_registered_and_reads_the_specification_samples():
     assert PROVIDERS["ups"] is not None
@@ -208,27 +257,40 @@ def test_track_alert_is_registered_and_reads_the_specification_samples():
     assert delivered["postal_code"] == "28209" and delivered["city"] == "CHARLOTTE"
 
 
-@pytest.mark.parametrize("headers", [{"credential": "whsec"}, {"Credential": "whsec"},
-                                     {"Authorization": "Bearer whsec"}])
+@pytest.mark.parametrize("headers", [{"credential": "whsec"}, {"Credential": "whsec"}, {"Authorization": "Bearer whsec"}])
 def test_track_alert_credential_accepted(headers):
     ups.verify(headers, b"{}", "whsec", NOW)
 
 
-@pytest.mark.parametrize("headers", [{}, {"credential": "nope"}, {"Authorization": "Basic whsec"},
-                                     {"Authorization": "Bearer "}, {"credential": ""}])
+@pytest.mark.parametrize(
+    "headers", [{}, {"credential": "nope"}, {"Authorization": "Basic whsec"}, {"Authorization": "Bearer "}, {"credential": ""}]
+)
 def test_track_alert_credential_refused(headers):
     with pytest.raises(SignatureError):
         ups.verify(headers, b"{}", "whsec", NOW)
 
 
-@pytest.mark.parametrize("body", [b"[]", b"not json", b'{"activityStatus": {"type": "D"}}',
-                                  b'{"trackingNumber": "1Z", "activityStatus": {"type": "D"}, "gmtActivityDate": "x"}'])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[]",
+        b"not json",
+        b'{"activityStatus": {"type": "D"}}',
+        b'{"trackingNumber": "1Z", "activityStatus": {"type": "D"}, "gmtActivityDate": "x"}',
+    ],
+)
 def test_track_alert_malformed(body):
     with pytest.raises(PayloadError):
         ups.parse(body)
 
 
 def test_track_alert_update_code_tracks_nothing():
-    body = json.dumps({"trackingNumber": "1Z", "activityStatus": {"type": "U", "code": "UP", "descriptionCode": "154"},
-                       "gmtActivityDate": "20240423", "gmtActivityTime": "131519"}).encode()
+    body = json.dumps(
+        {
+            "trackingNumber": "1Z",
+            "activityStatus": {"type": "U", "code": "UP", "descriptionCode": "154"},
+            "gmtActivityDate": "20240423",
+            "gmtActivityTime": "131519",
+        }
+    ).encode()
     assert ups.parse(body) == []

@@ -20,18 +20,20 @@ def one(text, said_at=MONDAY):
     return promise
 
 
-@pytest.mark.parametrize("text,kind,due", [
-    ("Votre colis sera rapatrié au bureau de votre choix dans les 24h.", "parcel.reroute", MONDAY + timedelta(hours=24)),
-    ("Nous allons vous rappeler dans l'heure.", "callback", MONDAY + timedelta(hours=1)),
-    ("Votre colis sera livré demain.", "parcel.deliver", datetime(2026, 3, 3, 23, 59, 59, tzinfo=PARIS)),
-    ("Un conseiller va vous rappeler demain matin.", "callback", datetime(2026, 3, 3, 12, 0, tzinfo=PARIS)),
-    ("We'll send you a replacement by Friday.", "item.replace", datetime(2026, 3, 6, 23, 59, 59, tzinfo=PARIS)),
-    ("Your refund will appear within 3-5 business days.", "refund.issue",
-     datetime(2026, 3, 9, 23, 59, 59, tzinfo=PARIS)),
-    ("We'll refund you today.", "refund.issue", datetime(2026, 3, 2, 23, 59, 59, tzinfo=PARIS)),
-    ("Votre colis sera livré le 12/03.", "parcel.deliver", datetime(2026, 3, 12, 23, 59, 59, tzinfo=PARIS)),
-    ("We'll deliver your order on March 12.", "parcel.deliver", datetime(2026, 3, 12, 23, 59, 59, tzinfo=PARIS)),
-])
+@pytest.mark.parametrize(
+    "text,kind,due",
+    [
+        ("Votre colis sera rapatrié au bureau de votre choix dans les 24h.", "parcel.reroute", MONDAY + timedelta(hours=24)),
+        ("Nous allons vous rappeler dans l'heure.", "callback", MONDAY + timedelta(hours=1)),
+        ("Votre colis sera livré demain.", "parcel.deliver", datetime(2026, 3, 3, 23, 59, 59, tzinfo=PARIS)),
+        ("Un conseiller va vous rappeler demain matin.", "callback", datetime(2026, 3, 3, 12, 0, tzinfo=PARIS)),
+        ("We'll send you a replacement by Friday.", "item.replace", datetime(2026, 3, 6, 23, 59, 59, tzinfo=PARIS)),
+        ("Your refund will appear within 3-5 business days.", "refund.issue", datetime(2026, 3, 9, 23, 59, 59, tzinfo=PARIS)),
+        ("We'll refund you today.", "refund.issue", datetime(2026, 3, 2, 23, 59, 59, tzinfo=PARIS)),
+        ("Votre colis sera livré le 12/03.", "parcel.deliver", datetime(2026, 3, 12, 23, 59, 59, tzinfo=PARIS)),
+        ("We'll deliver your order on March 12.", "parcel.deliver", datetime(2026, 3, 12, 23, 59, 59, tzinfo=PARIS)),
+    ],
+)
 def test_kind_and_deadline(text, kind, due):
     promise = one(text)
     assert (promise.kind, promise.due_at) == (kind, due)
@@ -46,16 +48,25 @@ def test_business_days_skip_the_weekend():
 
 
 def test_each_act_takes_the_deadline_next_to_it():
-    promises = {p.kind: p.due_at for p in extract_promises(
-        "Nos équipes vont vous rappeler dans l'heure et vous assurer une livraison dès le lendemain.", MONDAY)}
-    assert promises == {"callback": MONDAY + timedelta(hours=1),
-                        "parcel.deliver": datetime(2026, 3, 3, 23, 59, 59, tzinfo=PARIS)}
+    promises = {
+        p.kind: p.due_at
+        for p in extract_promises(
+            "Nos équipes vont vous rappeler dans l'heure et vous assurer une livraison dès le lendemain.", MONDAY
+        )
+    }
+    assert promises == {"callback": MONDAY + timedelta(hours=1), "parcel.deliver": datetime(2026, 3, 3, 23, 59, 59, tzinfo=PARIS)}
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("remboursement de 89,90 €", ("89.90", "EUR")), ("a refund of $49.99", ("49.99", "USD")),
-    ("49.99 USD", ("49.99", "USD")), ("£10 credited", ("10", "GBP")), ("nothing here", None),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("remboursement de 89,90 €", ("89.90", "EUR")),
+        ("a refund of $49.99", ("49.99", "USD")),
+        ("49.99 USD", ("49.99", "USD")),
+        ("£10 credited", ("10", "GBP")),
+        ("nothing here", None),
+    ],
+)
 def test_amounts(text, expected):
     assert find_amount(text) == expected
 
@@ -66,15 +77,18 @@ def test_refund_carries_its_amount_and_a_default_deadline():
     assert promise.due_at == add_business_days(MONDAY, 5)  # refunds: 5 business days unless said
 
 
-@pytest.mark.parametrize("text", [
-    "Please DM us your order number so we can look into this.",
-    "Pouvez-vous nous envoyer votre numéro de suivi en message privé ?",
-    "Thanks for reaching out, we're always happy to help.",
-    "Unfortunately we can't refund orders after 30 days.",
-    "Our standard delivery time is 3-5 business days.",
-    "Will you be home tomorrow for the delivery?",
-    "UPS has a service called My Choice that will allow your packages to be delivered to a UPS Store.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Please DM us your order number so we can look into this.",
+        "Pouvez-vous nous envoyer votre numéro de suivi en message privé ?",
+        "Thanks for reaching out, we're always happy to help.",
+        "Unfortunately we can't refund orders after 30 days.",
+        "Our standard delivery time is 3-5 business days.",
+        "Will you be home tomorrow for the delivery?",
+        "UPS has a service called My Choice that will allow your packages to be delivered to a UPS Store.",
+    ],
+)
 def test_replies_that_promise_nothing(text):
     assert extract_promises(text, MONDAY) == []
 
@@ -85,16 +99,19 @@ def test_a_range_of_business_days_said_on_friday_takes_its_upper_bound():
     assert promise.due_at == datetime(2026, 3, 10, 23, 59, 59, tzinfo=PARIS)
 
 
-@pytest.mark.parametrize("text,due", [
-    ("Un conseiller vous appellera demain entre 9h et 12h.", datetime(2026, 3, 3, 23, 59, 59, tzinfo=PARIS)),
-    ("Un membre de notre équipe va vous appeler avant 17h.", datetime(2026, 3, 2, 17, 0, tzinfo=PARIS)),
-    ("A specialist will phone you tomorrow before noon.", datetime(2026, 3, 3, 12, 0, tzinfo=PARIS)),
-    ("Our store manager will call you back by 5pm today.", datetime(2026, 3, 2, 17, 0, tzinfo=PARIS)),
-    ("Le livreur repassera vendredi matin.", datetime(2026, 3, 6, 12, 0, tzinfo=PARIS)),
-    ("We'll deliver it by the end of the week.", datetime(2026, 3, 6, 23, 59, 59, tzinfo=PARIS)),
-    ("Votre commande sera livrée le 9 mars au plus tard.", datetime(2026, 3, 9, 23, 59, 59, tzinfo=PARIS)),
-    ("Your order is scheduled for delivery on 3/12.", datetime(2026, 3, 12, 23, 59, 59, tzinfo=PARIS)),
-])
+@pytest.mark.parametrize(
+    "text,due",
+    [
+        ("Un conseiller vous appellera demain entre 9h et 12h.", datetime(2026, 3, 3, 23, 59, 59, tzinfo=PARIS)),
+        ("Un membre de notre équipe va vous appeler avant 17h.", datetime(2026, 3, 2, 17, 0, tzinfo=PARIS)),
+        ("A specialist will phone you tomorrow before noon.", datetime(2026, 3, 3, 12, 0, tzinfo=PARIS)),
+        ("Our store manager will call you back by 5pm today.", datetime(2026, 3, 2, 17, 0, tzinfo=PARIS)),
+        ("Le livreur repassera vendredi matin.", datetime(2026, 3, 6, 12, 0, tzinfo=PARIS)),
+        ("We'll deliver it by the end of the week.", datetime(2026, 3, 6, 23, 59, 59, tzinfo=PARIS)),
+        ("Votre commande sera livrée le 9 mars au plus tard.", datetime(2026, 3, 9, 23, 59, 59, tzinfo=PARIS)),
+        ("Your order is scheduled for delivery on 3/12.", datetime(2026, 3, 12, 23, 59, 59, tzinfo=PARIS)),
+    ],
+)
 def test_times_of_day_are_not_durations(text, due):
     assert one(text).due_at == due
 
@@ -106,10 +123,14 @@ def test_thread_markers_and_opening_hours_are_not_deadlines():
 
 
 def test_a_deadline_belongs_to_the_act_it_is_said_with():
-    promises = {p.kind: p.due_at for p in extract_promises(
-        "We'll refund your shipping and a supervisor will call you back within 24 hours.", MONDAY)}
-    assert promises == {"refund.issue": add_business_days(MONDAY, 5),  # no deadline of its own
-                        "callback": MONDAY + timedelta(hours=24)}
+    promises = {
+        p.kind: p.due_at
+        for p in extract_promises("We'll refund your shipping and a supervisor will call you back within 24 hours.", MONDAY)
+    }
+    assert promises == {
+        "refund.issue": add_business_days(MONDAY, 5),  # no deadline of its own
+        "callback": MONDAY + timedelta(hours=24),
+    }
 
 
 def test_a_physical_act_takes_the_latest_of_its_deadlines():
@@ -128,17 +149,20 @@ def test_getting_back_in_touch_is_a_callback_only_with_a_deadline():
     assert one("Our team will be in touch within 48 hours.").kind == "callback"
 
 
-@pytest.mark.parametrize("text", [
-    "If your package doesn't arrive by Friday, let us know and we'll send a replacement.",
-    "Bonjour, si le colis n'est pas livré d'ici vendredi, nous procéderons à un remboursement.",
-    "To get a refund, please return the item within 30 days of delivery.",
-    "You'll need to call our refunds team on 0800 123 456.",
-    "We'll pass your kind words on to the delivery team!",
-    "The replacement has been delivered according to our tracking.",
-    "Votre commande a été livrée le 3 mars d'après le suivi.",
-    "Refunds usually take 5-7 business days to reach your account once processed.",
-    "Je vous rappelle que le retrait se fait sous 15 jours.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "If your package doesn't arrive by Friday, let us know and we'll send a replacement.",
+        "Bonjour, si le colis n'est pas livré d'ici vendredi, nous procéderons à un remboursement.",
+        "To get a refund, please return the item within 30 days of delivery.",
+        "You'll need to call our refunds team on 0800 123 456.",
+        "We'll pass your kind words on to the delivery team!",
+        "The replacement has been delivered according to our tracking.",
+        "Votre commande a été livrée le 3 mars d'après le suivi.",
+        "Refunds usually take 5-7 business days to reach your account once processed.",
+        "Je vous rappelle que le retrait se fait sous 15 jours.",
+    ],
+)
 def test_conditions_reports_and_policies_promise_nothing(text):
     assert extract_promises(text, MONDAY) == []
 

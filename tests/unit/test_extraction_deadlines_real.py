@@ -32,8 +32,9 @@ def test_48h_ouvrees_said_on_23_december_skips_christmas():
     promise = one("Notre service client vous recontactera sous 48h ouvrées.", said, tz="Europe/Paris", holiday=FR)
     assert promise.due_at == datetime(2026, 12, 28, 23, 59, 59, tzinfo=PARIS)
     # without the holiday calendar, Christmas would be counted
-    assert one("Notre service client vous recontactera sous 48h ouvrées.", said, tz="Europe/Paris").due_at \
-        == datetime(2026, 12, 25, 23, 59, 59, tzinfo=PARIS)
+    assert one("Notre service client vous recontactera sous 48h ouvrées.", said, tz="Europe/Paris").due_at == datetime(
+        2026, 12, 25, 23, 59, 59, tzinfo=PARIS
+    )
 
 
 def test_business_days_skip_may_day_and_ascension_in_france():
@@ -45,18 +46,22 @@ def test_business_days_skip_may_day_and_ascension_in_france():
 
 def test_a_us_brand_skips_thanksgiving():
     said = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)  # Wednesday before Thanksgiving, 10:00 in New York
-    promise = one("Your refund has been processed and will be credited within 2 business days.", said,
-                  tz="America/New_York", holiday=US)
+    promise = one(
+        "Your refund has been processed and will be credited within 2 business days.", said, tz="America/New_York", holiday=US
+    )
     assert promise.due_at == datetime(2026, 11, 30, 23, 59, 59, tzinfo=NEW_YORK)  # Thu 26 holiday, Fri 27, Mon 30
 
 
-@pytest.mark.parametrize("text,due", [
-    ("We'll call you back today.", datetime(2026, 3, 2, 23, 59, 59, tzinfo=PARIS)),
-    ("We'll call you back tomorrow.", datetime(2026, 3, 3, 23, 59, 59, tzinfo=PARIS)),
-    ("One of the team will respond to you first thing in the morning.", datetime(2026, 3, 3, 12, 0, tzinfo=PARIS)),
-    ("We'll call you back by Friday.", datetime(2026, 3, 6, 23, 59, 59, tzinfo=PARIS)),
-    ("You should hear back either tomorrow or Monday.", datetime(2026, 3, 9, 23, 59, 59, tzinfo=PARIS)),
-])
+@pytest.mark.parametrize(
+    "text,due",
+    [
+        ("We'll call you back today.", datetime(2026, 3, 2, 23, 59, 59, tzinfo=PARIS)),
+        ("We'll call you back tomorrow.", datetime(2026, 3, 3, 23, 59, 59, tzinfo=PARIS)),
+        ("One of the team will respond to you first thing in the morning.", datetime(2026, 3, 3, 12, 0, tzinfo=PARIS)),
+        ("We'll call you back by Friday.", datetime(2026, 3, 6, 23, 59, 59, tzinfo=PARIS)),
+        ("You should hear back either tomorrow or Monday.", datetime(2026, 3, 9, 23, 59, 59, tzinfo=PARIS)),
+    ],
+)
 def test_days_are_the_brands_days(text, due):
     # Said at 23:30 UTC on Monday 2 March = 00:30 on Tuesday 3 March in Paris: "today" is Tuesday
     # there, "first thing in the morning" this Tuesday morning.
@@ -89,24 +94,28 @@ def test_within_24_hours_across_the_autumn_dst_change_is_24_real_hours():
 
 def test_business_days_in_new_york_across_dst():
     said = datetime(2026, 3, 6, 20, 0, tzinfo=UTC)  # Friday 15:00 EST; DST starts Sunday 8 March
-    due = one("Your refund is in process and will be credited within 1 business day.", said,
-              tz="America/New_York", holiday=US).due_at
+    due = one(
+        "Your refund is in process and will be credited within 1 business day.", said, tz="America/New_York", holiday=US
+    ).due_at
     assert due == datetime(2026, 3, 9, 23, 59, 59, tzinfo=NEW_YORK)
     assert due.utcoffset() == timedelta(hours=-4)
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("I can provide a $10.00 credit to your account.", ("10.00", "USD")),
-    ("a refund of ¥1,200", ("1200", "JPY")),
-    ("the amount of 3,087INR is to be refunded", ("3087", "INR")),
-    ("IDR 492,900 refunded", ("492900", "IDR")),
-    ("1.234,56 € remboursés", ("1234.56", "EUR")),
-    ("R$ 50,00 de volta", ("50.00", "BRL")),
-    ("C$20 credited", ("20", "CAD")),
-    ("CHF 20", ("20", "CHF")),
-    ("within 2 days", None),
-    ("UPS 1Z999", None),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("I can provide a $10.00 credit to your account.", ("10.00", "USD")),
+        ("a refund of ¥1,200", ("1200", "JPY")),
+        ("the amount of 3,087INR is to be refunded", ("3087", "INR")),
+        ("IDR 492,900 refunded", ("492900", "IDR")),
+        ("1.234,56 € remboursés", ("1234.56", "EUR")),
+        ("R$ 50,00 de volta", ("50.00", "BRL")),
+        ("C$20 credited", ("20", "CAD")),
+        ("CHF 20", ("20", "CHF")),
+        ("within 2 days", None),
+        ("UPS 1Z999", None),
+    ],
+)
 def test_amounts_in_any_iso_4217_currency(text, expected):
     assert find_amount(text) == expected
 
@@ -116,26 +125,32 @@ def test_a_credit_is_a_refund_with_its_amount():
     assert (promise.kind, promise.expect) == ("refund.issue", {"amount": "10.00", "currency": "USD"})
 
 
-@pytest.mark.parametrize("text,kind", [
-    ("I'd like to issue a refund for you.", "refund.issue"),
-    ("We will get you refunded for the missing item.", "refund.issue"),
-    ("The cash portion will be redeposited within 6 to 10 business days.", "refund.issue"),
-    ("Someone will be contacting you today after 8 am central time.", "callback"),
-    ("You'll be contacted within 14 days by our Product Quality Team.", "callback"),
-    ("I would like to follow up with you tomorrow.", "callback"),
-])
+@pytest.mark.parametrize(
+    "text,kind",
+    [
+        ("I'd like to issue a refund for you.", "refund.issue"),
+        ("We will get you refunded for the missing item.", "refund.issue"),
+        ("The cash portion will be redeposited within 6 to 10 business days.", "refund.issue"),
+        ("Someone will be contacting you today after 8 am central time.", "callback"),
+        ("You'll be contacted within 14 days by our Product Quality Team.", "callback"),
+        ("I would like to follow up with you tomorrow.", "callback"),
+    ],
+)
 def test_ordinary_customer_service_english(text, kind):
     assert one(text, datetime(2026, 3, 2, 15, tzinfo=UTC), tz="America/Chicago").kind == kind
 
 
-@pytest.mark.parametrize("text", [
-    "Refunds usually take 3-5 business days.",
-    "If you DM us your order number, we'll follow up shortly.",
-    "Kindly make a refund request via the eForm and refund is within 30 working days.",
-    "You may opt for a refund or a credit shell.",
-    "The refund was sent to the bank on 19/10/2017.",
-    "Please give us a call tomorrow at 1-800-379-6453.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Refunds usually take 3-5 business days.",
+        "If you DM us your order number, we'll follow up shortly.",
+        "Kindly make a refund request via the eForm and refund is within 30 working days.",
+        "You may opt for a refund or a credit shell.",
+        "The refund was sent to the bank on 19/10/2017.",
+        "Please give us a call tomorrow at 1-800-379-6453.",
+    ],
+)
 def test_hard_negatives(text):
     assert extract_promises(text, datetime(2017, 11, 2, 9, tzinfo=UTC)) == []
 

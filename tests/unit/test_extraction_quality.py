@@ -57,24 +57,33 @@ def measure() -> dict:
     def ratio(a: int, b: int) -> float:
         return round(a / b, 3) if b else 1.0
 
-    per_kind = {k: {"precision": ratio(tp[k], tp[k] + fp[k]), "recall": ratio(tp[k], tp[k] + fn[k]),
-                    "support": tp[k] + fn[k]} for k in KINDS}
+    per_kind = {
+        k: {"precision": ratio(tp[k], tp[k] + fp[k]), "recall": ratio(tp[k], tp[k] + fn[k]), "support": tp[k] + fn[k]}
+        for k in KINDS
+    }
     total_tp, total_fp, total_fn = sum(tp.values()), sum(fp.values()), sum(fn.values())
-    return {"replies": len(items), "with_promises": sum(1 for i in items if i["promises"]),
-            "by_source": dict(Counter(i["source"] for i in items)),
-            "precision": ratio(total_tp, total_tp + total_fp), "recall": ratio(total_tp, total_tp + total_fn),
-            "deadline_within_a_day": ratio(on_time, checked), "per_kind": per_kind, "errors": errors}
+    return {
+        "replies": len(items),
+        "with_promises": sum(1 for i in items if i["promises"]),
+        "by_source": dict(Counter(i["source"] for i in items)),
+        "precision": ratio(total_tp, total_tp + total_fp),
+        "recall": ratio(total_tp, total_tp + total_fn),
+        "deadline_within_a_day": ratio(on_time, checked),
+        "per_kind": per_kind,
+        "errors": errors,
+    }
 
 
 def test_extraction_quality_meets_its_targets():
     report = measure()
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "extraction_quality.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
-    print(f"\n{report['replies']} replies, {report['with_promises']} with promises: precision "
-          f"{report['precision']}, recall {report['recall']}, deadline within a day {report['deadline_within_a_day']}")
+    print(
+        f"\n{report['replies']} replies, {report['with_promises']} with promises: precision "
+        f"{report['precision']}, recall {report['recall']}, deadline within a day {report['deadline_within_a_day']}"
+    )
     for kind, figures in report["per_kind"].items():
-        print(f"  {kind:15} precision {figures['precision']:.3f}  recall {figures['recall']:.3f}  "
-              f"(n={figures['support']})")
+        print(f"  {kind:15} precision {figures['precision']:.3f}  recall {figures['recall']:.3f}  (n={figures['support']})")
     assert report["replies"] >= 150
     assert all(figures["support"] >= 10 for figures in report["per_kind"].values())
     assert report["precision"] >= 0.9, report["errors"]

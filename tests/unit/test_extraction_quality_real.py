@@ -26,8 +26,7 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 def load(part: str) -> list[dict]:
-    return [json.loads(line) for line in (FIXTURES / f"{part}.jsonl").read_text(encoding="utf-8").splitlines()
-            if line.strip()]
+    return [json.loads(line) for line in (FIXTURES / f"{part}.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def measure(items: list[dict]) -> dict:
@@ -36,8 +35,12 @@ def measure(items: list[dict]) -> dict:
     missed: list[str] = []
     for item in items:
         said_at = datetime.fromisoformat(item["said_at"])
-        found = {p.kind: p for p in extract_promises(item["text"], said_at, item.get("lang"), tz=item["timezone"],
-                                                     holiday=holiday_check(item["country"]))}
+        found = {
+            p.kind: p
+            for p in extract_promises(
+                item["text"], said_at, item.get("lang"), tz=item["timezone"], holiday=holiday_check(item["country"])
+            )
+        }
         expected = {p["kind"]: p for p in item["promises"]}
         for kind in found.keys() | expected.keys():
             if kind in found and kind in expected:
@@ -54,20 +57,28 @@ def measure(items: list[dict]) -> dict:
         return round(a / b, 3) if b else 1.0
 
     total_tp, total_fp, total_fn = sum(tp.values()), sum(fp.values()), sum(fn.values())
-    return {"replies": len(items), "with_promises": sum(1 for i in items if i["promises"]),
-            "tp": total_tp, "fp": total_fp, "fn": total_fn,
-            "precision": ratio(total_tp, total_tp + total_fp), "recall": ratio(total_tp, total_tp + total_fn),
-            "deadline_within_a_day": ratio(on_time, total_tp),
-            "per_kind": {k: {"tp": tp[k], "fp": fp[k], "fn": fn[k]} for k in sorted(tp.keys() | fp.keys() | fn.keys())},
-            "missed_ids": missed}
+    return {
+        "replies": len(items),
+        "with_promises": sum(1 for i in items if i["promises"]),
+        "tp": total_tp,
+        "fp": total_fp,
+        "fn": total_fn,
+        "precision": ratio(total_tp, total_tp + total_fp),
+        "recall": ratio(total_tp, total_tp + total_fn),
+        "deadline_within_a_day": ratio(on_time, total_tp),
+        "per_kind": {k: {"tp": tp[k], "fp": fp[k], "fn": fn[k]} for k in sorted(tp.keys() | fp.keys() | fn.keys())},
+        "missed_ids": missed,
+    }
 
 
 def _report(part: str, report: dict) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / f"extraction_quality_real_{part}.json").write_text(json.dumps(report, indent=2))
-    print(f"\n{part}: {report['replies']} real replies, {report['with_promises']} with a promise: precision "
-          f"{report['precision']}, recall {report['recall']}, deadline within a day {report['deadline_within_a_day']} "
-          f"(tp {report['tp']}, fp {report['fp']}, fn {report['fn']})")
+    print(
+        f"\n{part}: {report['replies']} real replies, {report['with_promises']} with a promise: precision "
+        f"{report['precision']}, recall {report['recall']}, deadline within a day {report['deadline_within_a_day']} "
+        f"(tp {report['tp']}, fp {report['fp']}, fn {report['fn']})"
+    )
 
 
 def test_train_part_figures():
@@ -107,6 +118,9 @@ def test_the_parts_do_not_overlap(part, other):
 
 def test_holdout2_holds_no_reply_labelled_elsewhere():
     written = FIXTURES.parent / "extraction_labelled.jsonl"
-    labelled = {json.loads(line)["id"].split("-")[1] for line in written.read_text(encoding="utf-8").splitlines()
-                if line.strip() and json.loads(line)["id"].startswith("twcs-")}
+    labelled = {
+        json.loads(line)["id"].split("-")[1]
+        for line in written.read_text(encoding="utf-8").splitlines()
+        if line.strip() and json.loads(line)["id"].startswith("twcs-")
+    }
     assert labelled and not labelled & {i["tweet_id"] for i in load("holdout2")}

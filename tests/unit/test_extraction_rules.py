@@ -19,8 +19,11 @@ def only(text):
 
 def test_an_act_without_its_own_deadline_takes_the_deadline_of_a_sentence_naming_no_act():
     p = only(REROUTE + " Comptez 3 jours.")
-    assert (p.kind, p.due_at, p.expect) == ("parcel.reroute", datetime(2026, 3, 7, 23, 59, 59, tzinfo=UTC),
-                                            {"location": "Lille Vauban"})
+    assert (p.kind, p.due_at, p.expect) == (
+        "parcel.reroute",
+        datetime(2026, 3, 7, 23, 59, 59, tzinfo=UTC),
+        {"location": "Lille Vauban"},
+    )
     assert p.evidence == REROUTE
     assert only(REROUTE).due_at == SAID + timedelta(hours=48)  # else the kind's usual delay
 
@@ -30,8 +33,9 @@ def test_a_sentence_naming_no_act_does_not_end_the_reading():
 
 
 def test_one_promise_per_kind_and_the_others_still_read():
-    promises = extract_promises(REROUTE + " " + REROUTE.replace("Lille Vauban", "Lomme") +
-                                " Je vous rappelle dans l'heure.", SAID)
+    promises = extract_promises(
+        REROUTE + " " + REROUTE.replace("Lille Vauban", "Lomme") + " Je vous rappelle dans l'heure.", SAID
+    )
     assert [p.kind for p in promises] == ["parcel.reroute", "callback"]
     assert promises[0].expect == {"location": "Lille Vauban"}
     assert promises[1].due_at == SAID + timedelta(hours=1)
@@ -56,7 +60,8 @@ def test_a_replacement_goes_to_a_place():
     # (in English a replacement said without a deadline is not taken for a promise: real replies
     # mention "a new iPhone" all the time without promising one)
     assert only("We will send you a replacement item to the store in Lille Centre within 2 days.").expect == {
-        "location": "Lille Centre"}
+        "location": "Lille Centre"
+    }
 
 
 def test_a_reroute_that_mentions_the_delivery_is_one_reroute():
@@ -65,8 +70,12 @@ def test_a_reroute_that_mentions_the_delivery_is_one_reroute():
 
 
 def test_facts_questions_and_delivery_details_promise_nothing():
-    for text in ("Votre colis a été livré hier.", "Your parcel has been delivered.",
-                 "We will deliver your parcel tomorrow?", "Votre adresse de livraison sera mise à jour demain."):
+    for text in (
+        "Votre colis a été livré hier.",
+        "Your parcel has been delivered.",
+        "We will deliver your parcel tomorrow?",
+        "Votre adresse de livraison sera mise à jour demain.",
+    ):
         assert extract_promises(text, SAID) == [], text
     assert kinds_in("We will deliver your parcel tomorrow?  ") == []  # a question, whatever trails it
 

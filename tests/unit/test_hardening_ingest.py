@@ -45,15 +45,20 @@ def test_many_partners_take_the_lock_of_all_partners_exclusively():
     assert plan == [(ALL_PARTNERS_LOCK_KEY, False)]
 
 
-@pytest.mark.parametrize("refs", [
-    set(), {("ups", "A")}, {("ups", f"R{i}") for i in range(MAX_REFERENCE_LOCKS)},
-    {(f"p{i % 7}", f"R{i}") for i in range(500)}, {(f"p{i}", f"R{i}") for i in range(MAX_REFERENCE_LOCKS)},
-])
+@pytest.mark.parametrize(
+    "refs",
+    [
+        set(),
+        {("ups", "A")},
+        {("ups", f"R{i}") for i in range(MAX_REFERENCE_LOCKS)},
+        {(f"p{i % 7}", f"R{i}") for i in range(500)},
+        {(f"p{i}", f"R{i}") for i in range(MAX_REFERENCE_LOCKS)},
+    ],
+)
 def test_the_plan_is_bounded_and_in_one_order(refs):
     plan = reference_lock_plan(refs)
     assert len(plan) <= 2 + 2 * MAX_REFERENCE_LOCKS
-    levels = [0 if key == ALL_PARTNERS_LOCK_KEY else 1 if key in {partner_lock_key(p) for p, _ in refs} else 2
-              for key, _ in plan]
+    levels = [0 if key == ALL_PARTNERS_LOCK_KEY else 1 if key in {partner_lock_key(p) for p, _ in refs} else 2 for key, _ in plan]
     assert levels == sorted(levels)  # all partners, then partners, then references
     for level in (1, 2):
         keys = [key for (key, _), lvl in zip(plan, levels, strict=True) if lvl == level]
@@ -79,6 +84,7 @@ def test_two_transactions_sharing_a_reference_always_conflict():
 
 # --- what is tried again ----------------------------------------------------------------------
 
+
 def failing(*errors):
     calls = []
 
@@ -87,6 +93,7 @@ def failing(*errors):
         if len(calls) <= len(errors):
             raise errors[len(calls) - 1]
         return "committed"
+
     return work, calls
 
 
@@ -119,8 +126,10 @@ def test_a_lost_connection_is_tried_again_once():
 
 
 def test_other_database_errors_are_raised_at_once():
-    for error in (DataError("INSERT", {}, Exception("value too long")),
-                  OperationalError("INSERT", {}, Exception("lock timeout"))):
+    for error in (
+        DataError("INSERT", {}, Exception("value too long")),
+        OperationalError("INSERT", {}, Exception("lock timeout")),
+    ):
         work, calls = failing(error)
         with pytest.raises(type(error)):
             retried(work)
@@ -128,6 +137,7 @@ def test_other_database_errors_are_raised_at_once():
 
 
 # --- event ids --------------------------------------------------------------------------------
+
 
 def test_provider_event_ids_are_namespaced_and_bounded():
     assert provider_event_id("easypost", "evt_X") != provider_event_id("stripe", "evt_X")
@@ -143,6 +153,7 @@ def test_every_provider_emits_ids_in_its_own_namespace(name):
 
 
 # --- undecodable bodies and overflowing parameters ------------------------------------------
+
 
 @pytest.mark.parametrize("body", [b"[" * 100_000, b'{"a": "\xff"}', b'{"id": "\\ud800"}', b'{"id": "\\udfff x"}'])
 def test_undecodable_bodies_are_malformed_json(body):

@@ -21,9 +21,11 @@ def settings(**values) -> Settings:
     return Settings(_env_file=None, **values)
 
 
-ROUTED = settings(alert_urls="json://default/a  json://default/b",
-                  alert_routes={"partner:ups": "json://ups-desk/", "channel:twitter": "json://social/"},
-                  escalation_urls="mailto://ops@example.com")
+ROUTED = settings(
+    alert_urls="json://default/a  json://default/b",
+    alert_routes={"partner:ups": "json://ups-desk/", "channel:twitter": "json://social/"},
+    escalation_urls="mailto://ops@example.com",
+)
 
 
 def test_partner_route_wins_over_channel_route():
@@ -35,8 +37,7 @@ def test_channel_route_when_the_partner_has_none():
 
 
 def test_default_targets_are_whitespace_separated():
-    assert routing.targets(ROUTED, "promise_broken", "laposte", ["facebook"]) == ["json://default/a",
-                                                                                  "json://default/b"]
+    assert routing.targets(ROUTED, "promise_broken", "laposte", ["facebook"]) == ["json://default/a", "json://default/b"]
     assert routing.targets(ROUTED, "customer_disputes", None, []) == ["json://default/a", "json://default/b"]
 
 
@@ -54,22 +55,42 @@ def test_routes_come_from_the_environment_as_json(monkeypatch):
 
 
 def broken_alert(evidence):
-    return {"case_id": "case-123", "kind": "promise_broken", "payload": {
-        "case_id": "case-123", "reason": "wrong_recipient", "verdict": "broken", "evidence": evidence,
-        "promise": {"kind": "parcel.deliver", "partner": "ups", "reference": "1Z999", "due_at": AT.isoformat(),
-                    "expect": {"recipient": "Thomas Gouritin"}, "said": "livraison dès le lendemain"}}}
+    return {
+        "case_id": "case-123",
+        "kind": "promise_broken",
+        "payload": {
+            "case_id": "case-123",
+            "reason": "wrong_recipient",
+            "verdict": "broken",
+            "evidence": evidence,
+            "promise": {
+                "kind": "parcel.deliver",
+                "partner": "ups",
+                "reference": "1Z999",
+                "due_at": AT.isoformat(),
+                "expect": {"recipient": "Thomas Gouritin"},
+                "said": "livraison dès le lendemain",
+            },
+        },
+    }
 
 
 def test_message_names_case_words_promise_evidence_and_link():
     complaints = [complaint("Le livreur a oublié de déposer le colis au point relais", AT, author="@tgouritin")]
-    title, body = compose(broken_alert({"status": "delivered", "signed_by": "ROLAND", "partner": "ups",
-                                        "occurred_at": AT.isoformat()}), complaints, "https://terrain.example/",
-                          AlertContext(case_title="@tgouritin · 1Z999", next_step="Call the customer."))
+    title, body = compose(
+        broken_alert({"status": "delivered", "signed_by": "ROLAND", "partner": "ups", "occurred_at": AT.isoformat()}),
+        complaints,
+        "https://terrain.example/",
+        AlertContext(case_title="@tgouritin · 1Z999", next_step="Call the customer."),
+    )
     assert title == "[Terrain] Promise broken: @tgouritin · 1Z999 (wrong recipient)"
-    for needle in ("“Le livreur a oublié de déposer le colis au point relais” (@tgouritin, twitter, 2026-03-02 10:00 CET)",
-                   "Promised: “livraison dès le lendemain” — recipient Thomas Gouritin by 2026-03-02 10:00 CET (ups 1Z999)",
-                   "Field: delivered (ups, signed by ROLAND, 2026-03-02 10:00 CET)",
-                   "Next step: Call the customer.", "https://terrain.example/cases/case-123"):
+    for needle in (
+        "“Le livreur a oublié de déposer le colis au point relais” (@tgouritin, twitter, 2026-03-02 10:00 CET)",
+        "Promised: “livraison dès le lendemain” — recipient Thomas Gouritin by 2026-03-02 10:00 CET (ups 1Z999)",
+        "Field: delivered (ups, signed by ROLAND, 2026-03-02 10:00 CET)",
+        "Next step: Call the customer.",
+        "https://terrain.example/cases/case-123",
+    ):
         assert needle in body, needle
 
 
@@ -82,12 +103,20 @@ def test_message_for_a_missed_deadline_gives_the_last_known_status():
 
 
 def test_escalation_and_dispute_messages():
-    title, body = compose({"case_id": "c9", "kind": "escalation",
-                           "payload": {"why": "reopened 2 times", "reopen_count": 2}}, [], "http://t")
+    title, body = compose(
+        {"case_id": "c9", "kind": "escalation", "payload": {"why": "reopened 2 times", "reopen_count": 2}}, [], "http://t"
+    )
     assert "ESCALATION" in title and "reopened 2 time(s)" in body and "http://t/cases/c9" in body
-    _, body = compose({"case_id": "c9", "kind": "escalation", "payload": {
-        "why": "reopened and unaddressed since 2026-03-02T09:00:00+00:00", "reopen_count": 1}}, [], "http://t",
-        AlertContext(language="fr"))
+    _, body = compose(
+        {
+            "case_id": "c9",
+            "kind": "escalation",
+            "payload": {"why": "reopened and unaddressed since 2026-03-02T09:00:00+00:00", "reopen_count": 1},
+        },
+        [],
+        "http://t",
+        AlertContext(language="fr"),
+    )
     assert "Pourquoi: rouvert et sans réponse depuis le 02/03/2026 10:00 CET." in body
     title, _ = compose({"case_id": "c9", "kind": "customer_disputes", "payload": {}}, [], "http://t")
     assert "disputes" in title
@@ -105,8 +134,7 @@ def test_apprise_returning_false_is_a_delivery_error():
 
 
 def test_with_no_target_the_alert_is_written_whole_to_the_log(caplog):
-    title, body = compose(broken_alert({"signed_by": "ROLAND"}), [complaint("où est mon colis ?", AT)],
-                          "http://terrain.test")
+    title, body = compose(broken_alert({"signed_by": "ROLAND"}), [complaint("où est mon colis ?", AT)], "http://terrain.test")
     with caplog.at_level("WARNING", logger="terrain.alerts"):
         AppriseNotifier().send([], title, body)
     [record] = caplog.records
@@ -122,5 +150,8 @@ def test_an_unknown_scheme_is_a_delivery_error():
 def test_the_owner_of_the_case_gets_the_alert_as_well():
     assert routing.targets(ROUTED, "promise_broken", "ups", [], "json://claire/") == ["json://ups-desk/", "json://claire/"]
     assert routing.targets(ROUTED, "escalation", None, [], "json://ups-desk/ json://claire/") == [
-        "mailto://ops@example.com", "json://ups-desk/", "json://claire/"]
+        "mailto://ops@example.com",
+        "json://ups-desk/",
+        "json://claire/",
+    ]
     assert routing.targets(ROUTED, "promise_broken", "ups", [], "json://ups-desk/") == ["json://ups-desk/"]

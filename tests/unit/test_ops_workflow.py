@@ -39,15 +39,19 @@ def at(hours):
 
 # --- rules -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("kind, reason, playbook", [
-    ("parcel.reroute", "wrong_location", "reroute_again"),
-    ("parcel.reroute", "deadline_missed", "parcel_stuck_at_depot"),
-    ("parcel.deliver", "wrong_recipient", "delivered_not_received"),
-    ("parcel.deliver", "deadline_missed", "delivery_late"),
-    ("refund.issue", "amount_short", "refund_not_received"),
-    ("item.replace", "partner_failed", "defective_item"),
-    ("callback", "deadline_missed", "callback_now"),
-])
+
+@pytest.mark.parametrize(
+    "kind, reason, playbook",
+    [
+        ("parcel.reroute", "wrong_location", "reroute_again"),
+        ("parcel.reroute", "deadline_missed", "parcel_stuck_at_depot"),
+        ("parcel.deliver", "wrong_recipient", "delivered_not_received"),
+        ("parcel.deliver", "deadline_missed", "delivery_late"),
+        ("refund.issue", "amount_short", "refund_not_received"),
+        ("item.replace", "partner_failed", "defective_item"),
+        ("callback", "deadline_missed", "callback_now"),
+    ],
+)
 def test_every_kind_and_reason_has_a_next_step_from_the_playbooks(kind, reason, playbook):
     step = next_step(kind, reason, PLAYBOOKS.values(), "en")
     assert step is not None and step.playbook == playbook
@@ -61,12 +65,26 @@ def test_the_reroute_gone_wrong_says_reroute_again_within_24_hours():
 
 
 def test_an_exact_fit_wins_over_any_reason_and_no_fit_is_none():
-    books = parse_playbooks([
-        {"name": "any", "title": "t", "problem": "p", "fits": [{"kind": "callback", "reason": "*"}],
-         "next_step": {"en": "generic"}, "promises": [{"kind": "callback", "due_in_hours": 2, "said": "x"}]},
-        {"name": "exact", "title": "t", "problem": "p", "fits": [{"kind": "callback", "reasons": ["partner_failed"]}],
-         "next_step": {"en": "specific"}, "promises": [{"kind": "callback", "due_in_business_days": 1, "said": "x"}]},
-    ]).values()
+    books = parse_playbooks(
+        [
+            {
+                "name": "any",
+                "title": "t",
+                "problem": "p",
+                "fits": [{"kind": "callback", "reason": "*"}],
+                "next_step": {"en": "generic"},
+                "promises": [{"kind": "callback", "due_in_hours": 2, "said": "x"}],
+            },
+            {
+                "name": "exact",
+                "title": "t",
+                "problem": "p",
+                "fits": [{"kind": "callback", "reasons": ["partner_failed"]}],
+                "next_step": {"en": "specific"},
+                "promises": [{"kind": "callback", "due_in_business_days": 1, "said": "x"}],
+            },
+        ]
+    ).values()
     assert next_step("callback", "partner_failed", books).text == "specific"
     assert next_step("callback", "partner_failed", books).due_in == "1 business day"
     assert next_step("callback", "partner_failed", books, "fr").due_in == "1 jour ouvré"
@@ -74,8 +92,10 @@ def test_an_exact_fit_wins_over_any_reason_and_no_fit_is_none():
     assert next_step("refund.issue", "refund_failed", books) is None
 
 
-@pytest.mark.parametrize("bad", [{"fits": [{"kind": "callback", "reason": "late"}]}, {"fits": "callback"},
-                                 {"next_step": {"en": ""}}, {"next_step": "call"}])
+@pytest.mark.parametrize(
+    "bad",
+    [{"fits": [{"kind": "callback", "reason": "late"}]}, {"fits": "callback"}, {"next_step": {"en": ""}}, {"next_step": "call"}],
+)
 def test_bad_fits_or_next_steps_are_refused(bad):
     item = {"name": "n", "title": "t", "problem": "p", "promises": [{"kind": "callback", "due_in_hours": 2, "said": "x"}]}
     with pytest.raises(errors.InvalidInput):
@@ -97,52 +117,90 @@ def test_a_case_title_is_who_and_what_never_our_id():
 
 def test_expected_and_observed_name_the_same_fields():
     expected = expected_view("parcel.deliver", {"address": "14 rue des Lilas", "recipient": "Claire Martin"})
-    observed = observed_view({"status": "delivered", "partner": "ups", "occurred_at": "2026-03-02T09:00:00+00:00",
-                              "address": "3 place Bellecour", "location": "Lyon", "signed_by": "J. PETIT"}, None)
+    observed = observed_view(
+        {
+            "status": "delivered",
+            "partner": "ups",
+            "occurred_at": "2026-03-02T09:00:00+00:00",
+            "address": "3 place Bellecour",
+            "location": "Lyon",
+            "signed_by": "J. PETIT",
+        },
+        None,
+    )
     assert expected == {"place": "14 rue des Lilas", "recipient": "Claire Martin"}
-    assert (observed["place"], observed["recipient"], observed["status"]) == ("3 place Bellecour, Lyon", "J. PETIT",
-                                                                              "delivered")
+    assert (observed["place"], observed["recipient"], observed["status"]) == ("3 place Bellecour, Lyon", "J. PETIT", "delivered")
     assert observed_view(None, {"status": "in_transit", "occurred_at": "x", "location": "hub"})["place"] == "hub"
     assert observed_view(None, None) == {}
     assert expected_view("refund.issue", {"amount": "19.00", "currency": "EUR"}) == {"amount": "19.00 EUR"}
 
 
 def test_retries_of_an_alert_are_one_entry_with_its_attempts():
-    first = TimelineEntry("c", T0, EntryType.ALERT, "system:alerts", {"key": "k", "attempt": 1, "outcome": "failed",
-                                                                       "error": "down"})
-    second = TimelineEntry("c", T0 + timedelta(seconds=1), EntryType.ALERT, "system:alerts",
-                           {"key": "k", "attempt": 2, "outcome": "sent", "error": None})
+    first = TimelineEntry(
+        "c", T0, EntryType.ALERT, "system:alerts", {"key": "k", "attempt": 1, "outcome": "failed", "error": "down"}
+    )
+    second = TimelineEntry(
+        "c",
+        T0 + timedelta(seconds=1),
+        EntryType.ALERT,
+        "system:alerts",
+        {"key": "k", "attempt": 2, "outcome": "sent", "error": None},
+    )
     merged = merge_alert(merge_alert(None, first), second)
     assert merged["outcome"] == "sent"
-    assert [(a["attempt"], a["outcome"], a.get("error")) for a in merged["attempts"]] == [(1, "failed", "down"),
-                                                                                         (2, "sent", None)]
+    assert [(a["attempt"], a["outcome"], a.get("error")) for a in merged["attempts"]] == [
+        (1, "failed", "down"),
+        (2, "sent", None),
+    ]
 
 
 def test_a_replacing_promise_is_judged_on_what_the_field_says_after_it():
     from domain.model import Promise
 
     wrong_place = update("laposte", "6A1", "available_for_pickup", T0 + timedelta(hours=1), pickup_point_id="2")
-    again = Promise.create(promise_id="p2", case_id="c", kind="parcel.reroute", partner="laposte", reference="6A1",
-                           due_at=T0 + timedelta(hours=26), expect={"location": "X", "pickup_point_id": "1"},
-                           said=None, created_at=T0 + timedelta(hours=2), replaces="p1")
+    again = Promise.create(
+        promise_id="p2",
+        case_id="c",
+        kind="parcel.reroute",
+        partner="laposte",
+        reference="6A1",
+        due_at=T0 + timedelta(hours=26),
+        expect={"location": "X", "pickup_point_id": "1"},
+        said=None,
+        created_at=T0 + timedelta(hours=2),
+        replaces="p1",
+    )
     assert evaluate(again, [wrong_place], T0 + timedelta(hours=3)).verdict.value == "pending"
     right = update("laposte", "6A1", "available_for_pickup", T0 + timedelta(hours=5), pickup_point_id="1")
     assert evaluate(again, [wrong_place, right], T0 + timedelta(hours=6)).verdict.value == "kept"
-    plain = Promise.create(promise_id="p3", case_id="c", kind="parcel.reroute", partner="laposte", reference="6A1",
-                           due_at=T0 + timedelta(hours=26), expect={"location": "X", "pickup_point_id": "1"},
-                           said=None, created_at=T0 + timedelta(hours=2))
+    plain = Promise.create(
+        promise_id="p3",
+        case_id="c",
+        kind="parcel.reroute",
+        partner="laposte",
+        reference="6A1",
+        due_at=T0 + timedelta(hours=26),
+        expect={"location": "X", "pickup_point_id": "1"},
+        said=None,
+        created_at=T0 + timedelta(hours=2),
+    )
     assert evaluate(plain, [wrong_place], T0 + timedelta(hours=3)).verdict.value == "broken"
 
 
 # --- use cases on fake ports --------------------------------------------------------------------
 
+
 def stuck_reroute(uow, store):
     store.people["Claire Martin"] = ports.Person("Claire Martin", "json://claire/")
     case = open_complaint(uow, complaint("au mauvais relais", T0, author="@vinyl"), "agent:t", at(0))
-    [recorded] = record_promises(uow, case.case_id, [spec("parcel.reroute", "laposte", "6A1", T0 + timedelta(hours=24),
-                                                          location="Lille", pickup_point_id="1")], "agent:t", at(0))
-    ingest_updates(uow, [update("laposte", "6A1", "available_for_pickup", T0 + timedelta(hours=1),
-                                pickup_point_id="2")], at(1))
+    [recorded] = record_promises(
+        uow,
+        case.case_id,
+        [spec("parcel.reroute", "laposte", "6A1", T0 + timedelta(hours=24), location="Lille", pickup_point_id="1")],
+        "agent:t",
+        at(0),
+    )
+    ingest_updates(uow, [update("laposte", "6A1", "available_for_pickup", T0 + timedelta(hours=1), pickup_point_id="2")], at(1))
     return case.case_id, recorded.promise_id
 
 
@@ -158,7 +216,8 @@ def test_assign_names_a_known_person_and_goes_on_the_timeline(uow, store):
         assign_case(uow, case_id, "Someone Else", "ops:Olivia", at(2))
     assign_case(uow, case_id, "Claire Martin", "ops:Olivia", at(3))  # no change, no entry
     assert [(e.actor, e.detail) for e in entries(store, EntryType.OWNER)] == [
-        ("ops:Olivia", {"owner": "Claire Martin", "previous_owner": None})]
+        ("ops:Olivia", {"owner": "Claire Martin", "previous_owner": None})
+    ]
     with pytest.raises(errors.UnknownCase):
         assign_case(uow, "nope", None, "ops:Olivia", at(2))
 
@@ -173,8 +232,7 @@ def test_snooze_until_later_then_unsnooze(uow, store):
     assert store.promises[promise_id].snoozed_until == T0 + timedelta(hours=6)
     unsnooze_promise(uow, promise_id, "agent:Claire", at(4))
     assert store.promises[promise_id].snoozed_until is None
-    assert [e.detail.get("note") for e in entries(store, EntryType.ACKNOWLEDGED)] == [
-        "carrier called", "still waiting", None]
+    assert [e.detail.get("note") for e in entries(store, EntryType.ACKNOWLEDGED)] == ["carrier called", "still waiting", None]
     with pytest.raises(errors.UnknownPromise):
         acknowledge_promise(uow, "nope", None, None, "agent:Claire", at(2))
 
@@ -192,15 +250,23 @@ def test_notes_resend_and_the_next_step(uow, store):
     assert (new.replaces, new.due_at, new.outcome.verdict.value) == (promise_id, T0 + timedelta(hours=27), "pending")
     assert store.promises[promise_id].addressed
     assert [e.actor for e in store.timeline if e.type in (EntryType.NOTE, EntryType.OUTBOUND_REQUEST)] == [
-        "agent:Claire", "ops:Olivia"]
+        "agent:Claire",
+        "ops:Olivia",
+    ]
 
 
 def test_the_next_step_is_recorded_once_even_when_both_clicks_pass_the_first_check(uow, store):
     from integrations.services.promises import PromiseSpec
 
     case_id, promise_id = stuck_reroute(uow, store)
-    again = PromiseSpec(kind="parcel.reroute", partner="laposte", reference="6A1", due_at=T0 + timedelta(hours=30),
-                        expect={"location": "Lille", "pickup_point_id": "1"}, replaces=promise_id)
+    again = PromiseSpec(
+        kind="parcel.reroute",
+        partner="laposte",
+        reference="6A1",
+        due_at=T0 + timedelta(hours=30),
+        expect={"location": "Lille", "pickup_point_id": "1"},
+        replaces=promise_id,
+    )
     record_promises(uow, case_id, [again], "agent:Claire", at(3))
     with pytest.raises(errors.AlreadyAnswered):
         record_promises(uow, case_id, [again], "agent:Samir", at(3))  # the second click, same moment

@@ -46,8 +46,12 @@ def aftership_trackings() -> list[dict]:
 
 def aftership_place(checkpoint: dict) -> Place:
     """An AfterShip checkpoint as the adapter maps it: a scan place, never a delivered-to address."""
-    return Place(location=checkpoint.get("location"), city=checkpoint.get("city"),
-                 postal_code=checkpoint.get("zip"), country=checkpoint.get("country_iso3"))
+    return Place(
+        location=checkpoint.get("location"),
+        city=checkpoint.get("city"),
+        postal_code=checkpoint.get("zip"),
+        country=checkpoint.get("country_iso3"),
+    )
 
 
 def easypost_trackers() -> list[dict]:
@@ -77,8 +81,12 @@ def ups_events() -> list[dict]:
 
 def ups_place(event: dict) -> Place:
     where = event["activityLocation"]
-    return Place(location=f"{where['city']}, {where['stateProvince']}", city=where["city"],
-                 postal_code=where.get("postalCode"), country=where.get("country"))
+    return Place(
+        location=f"{where['city']}, {where['stateProvince']}",
+        city=where["city"],
+        postal_code=where.get("postalCode"),
+        country=where.get("country"),
+    )
 
 
 # --- AfterShip -------------------------------------------------------------------------------
@@ -99,8 +107,11 @@ def test_aftership_origin_scans_are_positively_in_another_country_than_the_desti
     # Evidence that the comparison is not blind: the FedEx history crosses from China to Japan.
     (tracking,) = [t for t in aftership_trackings() if t.get("destination_country_iso3") == "JPN"]
     promised = Place(country="JPN")
-    by_country = {c["country_iso3"]: compare_delivery_place(promised, aftership_place(c))
-                  for c in tracking["checkpoints"] if c.get("country_iso3")}
+    by_country = {
+        c["country_iso3"]: compare_delivery_place(promised, aftership_place(c))
+        for c in tracking["checkpoints"]
+        if c.get("country_iso3")
+    }
     assert by_country == {"CHN": Match.DIFFERENT, "JPN": Match.UNKNOWN}
 
 
@@ -153,8 +164,9 @@ def test_easypost_destination_in_another_country_would_be_contradicted():
 def test_ups_delivery_in_charlotte_keeps_a_charlotte_promise_unverified_and_breaks_a_french_one():
     delivered = next(e for e in ups_events() if e["activityStatus"]["type"] == "D")
     observed = ups_place(delivered)
-    assert compare_delivery_place(Place(address="1000 Queens Rd, Charlotte, NC 28207", country="US"),
-                                  observed) is Match.UNKNOWN  # a scan never confirms a street address
+    assert (
+        compare_delivery_place(Place(address="1000 Queens Rd, Charlotte, NC 28207", country="US"), observed) is Match.UNKNOWN
+    )  # a scan never confirms a street address
     assert compare_delivery_place(Place(address="14 rue des Lilas, 75011 Paris"), observed) is Match.DIFFERENT
 
 

@@ -11,8 +11,13 @@ NOW = datetime(2026, 3, 6, 16, 0, tzinfo=UTC)  # a Friday
 
 def test_packaged_playbooks_cover_the_typical_problems():
     books = load_playbooks()
-    assert {"parcel_stuck_at_depot", "delivered_not_received", "wrong_pickup_point", "refund_not_received",
-            "defective_item"} <= set(books)
+    assert {
+        "parcel_stuck_at_depot",
+        "delivered_not_received",
+        "wrong_pickup_point",
+        "refund_not_received",
+        "defective_item",
+    } <= set(books)
 
 
 def test_expand_gives_due_dates_and_needs_what_a_playbook_cannot_know():
@@ -27,27 +32,56 @@ def test_expand_gives_due_dates_and_needs_what_a_playbook_cannot_know():
     assert refund["expect"] == {"amount": "19", "currency": "EUR"}
 
 
-@pytest.mark.parametrize("data", [
-    {}, [{"name": "x"}], [{"name": "x", "title": "t", "problem": "p", "promises": []}],
-    [{"name": "x", "title": "t", "problem": "p", "promises": [{"kind": "teleport", "said": "s", "due_in_hours": 1}]}],
-    [{"name": "x", "title": "t", "problem": "p", "promises": [{"kind": "callback", "said": "s"}]}],
-    [{"name": "x", "title": "t", "problem": "p", "promises": [{"kind": "callback", "said": "s", "due_in_hours": -1}]}],
-    [{"name": "x", "title": "t", "problem": "p", "promises": [{"kind": "callback", "said": "s", "due_in_hours": True}]}],
-    [{"name": "x", "title": "t", "problem": "p",
-      "promises": [{"kind": "callback", "said": "s", "due_in_hours": 1, "due_in_business_days": 1}]}],
-    [{"name": "x", "title": "t", "problem": "p",
-      "promises": [{"kind": "callback", "said": "s", "due_in_hours": 1, "expect_defaults": {"location": "a"}}]}],
-    [{"name": "x", "title": "t", "problem": "p", "promises": [{"kind": "callback", "said": "s", "due_in_hours": 1}]},
-     {"name": "x", "title": "t", "problem": "p", "promises": [{"kind": "callback", "said": "s", "due_in_hours": 1}]}],
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        [{"name": "x"}],
+        [{"name": "x", "title": "t", "problem": "p", "promises": []}],
+        [{"name": "x", "title": "t", "problem": "p", "promises": [{"kind": "teleport", "said": "s", "due_in_hours": 1}]}],
+        [{"name": "x", "title": "t", "problem": "p", "promises": [{"kind": "callback", "said": "s"}]}],
+        [{"name": "x", "title": "t", "problem": "p", "promises": [{"kind": "callback", "said": "s", "due_in_hours": -1}]}],
+        [{"name": "x", "title": "t", "problem": "p", "promises": [{"kind": "callback", "said": "s", "due_in_hours": True}]}],
+        [
+            {
+                "name": "x",
+                "title": "t",
+                "problem": "p",
+                "promises": [{"kind": "callback", "said": "s", "due_in_hours": 1, "due_in_business_days": 1}],
+            }
+        ],
+        [
+            {
+                "name": "x",
+                "title": "t",
+                "problem": "p",
+                "promises": [{"kind": "callback", "said": "s", "due_in_hours": 1, "expect_defaults": {"location": "a"}}],
+            }
+        ],
+        [
+            {"name": "x", "title": "t", "problem": "p", "promises": [{"kind": "callback", "said": "s", "due_in_hours": 1}]},
+            {"name": "x", "title": "t", "problem": "p", "promises": [{"kind": "callback", "said": "s", "due_in_hours": 1}]},
+        ],
+    ],
+)
 def test_bad_playbook_files_are_refused(data):
     with pytest.raises(errors.InvalidInput):
         parse_playbooks(data)
 
 
 def test_expect_defaults_fill_what_the_agent_does_not_override():
-    books = parse_playbooks([{"name": "hold", "title": "t", "problem": "p", "promises": [
-        {"kind": "parcel.reroute", "said": "s", "due_in_hours": 24, "expect_defaults": {"location": "Depot"}}]}])
+    books = parse_playbooks(
+        [
+            {
+                "name": "hold",
+                "title": "t",
+                "problem": "p",
+                "promises": [
+                    {"kind": "parcel.reroute", "said": "s", "due_in_hours": 24, "expect_defaults": {"location": "Depot"}}
+                ],
+            }
+        ]
+    )
     [spec] = expand(books["hold"], "laposte", "6A1", NOW)
     assert (spec["expect"], spec["due_at"]) == ({"location": "Depot"}, NOW + timedelta(hours=24))
     [spec] = expand(books["hold"], "laposte", "6A1", NOW, {"location": "Lille Vauban", "amount": "3"})

@@ -18,9 +18,17 @@ ALERTING = {"wrong_location", "wrong_recipient", "parcel_failed"}
 
 def judge(entry: dict, now: str | None = None):
     spec = entry["promise"]
-    promise = Promise.create(promise_id="p", case_id="c", kind=spec["kind"], partner=entry["adapter"],
-                             reference=entry["reference"], due_at=datetime.fromisoformat(spec["due_at"]),
-                             expect=spec["expect"], said=None, created_at=datetime.fromisoformat(spec["said_at"]))
+    promise = Promise.create(
+        promise_id="p",
+        case_id="c",
+        kind=spec["kind"],
+        partner=entry["adapter"],
+        reference=entry["reference"],
+        due_at=datetime.fromisoformat(spec["due_at"]),
+        expect=spec["expect"],
+        said=None,
+        created_at=datetime.fromisoformat(spec["said_at"]),
+    )
     return evaluate(promise, read(entry), datetime.fromisoformat(now or entry["now"]))
 
 
@@ -49,8 +57,8 @@ def test_the_table_of_real_histories(capsys):
         want = f"{entry['expected']['verdict']} {entry['expected']['reason'] or ''}".strip()
         ok = got == want
         right += ok
-        false_alerts += (not ok and o.reason is not None and o.reason.value in ALERTING)
-        missed += (not ok and entry["expected"]["reason"] in ALERTING)
+        false_alerts += not ok and o.reason is not None and o.reason.value in ALERTING
+        missed += not ok and entry["expected"]["reason"] in ALERTING
         rows.append(f"{entry['id'][:46]:46} {want:28} {got:28} {'ok' if ok else 'WRONG'}  v1: {entry.get('v1', '?')}")
     with capsys.disabled():
         print("\n" + "\n".join(rows))

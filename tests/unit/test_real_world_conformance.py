@@ -21,8 +21,9 @@ from integrations.webhooks.base import SignatureError
 from integrations.webhooks.registry import PROVIDERS
 from tests.ci import unavailable
 
-REAL = Path(os.environ.get("TERRAIN_REAL_WORLD_DIR")
-            or Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real-world")
+REAL = Path(
+    os.environ.get("TERRAIN_REAL_WORLD_DIR") or Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real-world"
+)
 if not REAL.is_dir():
     unavailable(f"no real-world samples at {REAL}", allow_module_level=True)
 
@@ -43,6 +44,7 @@ def at(unix: int) -> datetime:
 
 # --- EasyPost -------------------------------------------------------------------------------
 
+
 def easypost_event() -> tuple[bytes, dict]:
     body = (REAL / "easypost" / "tracker.updated.event.json").read_bytes()
     assert body.endswith(b"\n")
@@ -56,8 +58,9 @@ def test_easypost_tracker_updated_signature():
     headers = {"X-Hmac-Signature": fixture["hmac_signature"]}
     now = datetime(2024, 8, 2, 19, 26, 52, tzinfo=UTC)  # the event's created_at (no timestamp is signed)
     easypost.verify(headers, body, fixture["secret"], now)
-    easypost.verify({"x-hmac-signature": fixture["hmac_signature"]}, body,
-                    unicodedata.normalize("NFD", fixture["secret"]), now)  # "sécret" decomposed
+    easypost.verify(
+        {"x-hmac-signature": fixture["hmac_signature"]}, body, unicodedata.normalize("NFD", fixture["secret"]), now
+    )  # "sécret" decomposed
     easypost.verify(headers, body, unicodedata.normalize("NFC", fixture["secret"]), now)
     with pytest.raises(SignatureError):  # with the final newline: other bytes
         easypost.verify(headers, body + b"\n", fixture["secret"], now)
@@ -89,6 +92,7 @@ def test_easypost_retrieved_tracker_inside_an_event():
 
 
 # --- Stripe ---------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", sorted(STRIPE_VECTORS))
 def test_stripe_published_vectors(name):
@@ -123,7 +127,8 @@ def test_stripe_refund_created():
     # 100 øre = 1.00 DKK refunded, succeeded; the charge and the refund (payment_intent is null)
     assert [(u.reference, u.event_id) for u in mapped] == [
         ("ch_3MI7uIIICJxvfdbR0gVMAA5h", "stripe:evt_00000000000000"),
-        ("re_CGQ7INZZQPOC8U", "stripe:evt_00000000000000:re_CGQ7INZZQPOC8U")]
+        ("re_CGQ7INZZQPOC8U", "stripe:evt_00000000000000:re_CGQ7INZZQPOC8U"),
+    ]
     assert {(u.status, str(u.amount), u.currency) for u in mapped} == {("refund_succeeded", "1.00", "DKK")}
 
 
@@ -135,11 +140,13 @@ def test_stripe_charge_refund_updated():
     mapped = updates("stripe", body)
     assert [(u.reference, u.event_id) for u in mapped] == [
         ("ch_00000000000000", "stripe:evt_00000000000000"),
-        ("re_00000000000000", "stripe:evt_00000000000000:re_00000000000000")]
+        ("re_00000000000000", "stripe:evt_00000000000000:re_00000000000000"),
+    ]
     assert {(u.status, str(u.amount), u.currency) for u in mapped} == {("refund_succeeded", "1.00", "USD")}
 
 
 # --- AfterShip ------------------------------------------------------------------------------
+
 
 def test_aftership_get_tracking():
     body = (REAL / "aftership" / "get-tracking.json").read_bytes()
@@ -166,7 +173,10 @@ def test_aftership_get_trackings():
     listing = json.loads((REAL / "aftership" / "get-trackings.json").read_text())["data"]["trackings"]
     mapped = [updates("aftership", json.dumps(t).encode()) for t in listing]
     assert [[(u.reference, u.status) for u in one] for one in mapped] == [
-        [("1111111111111", "delivered")], [("2222222222222", "exception")], [("1231231231231", "exception")]]
+        [("1111111111111", "delivered")],
+        [("2222222222222", "exception")],
+        [("1231231231231", "exception")],
+    ]
     delivered, expired_ups, expired_usps = (one[0] for one in mapped)
     # left at the front door in Deal, NJ: "Signature not required" names nobody
     assert delivered.location == "Deal, NJ" and delivered.signed_by is None
@@ -181,8 +191,7 @@ def test_aftership_sample_as_a_webhook():
     """The same tracking delivered the way AfterShip's webhook sends it (msg + event_id)."""
     tracking = json.loads((REAL / "aftership" / "get-tracking.json").read_text())["data"]["tracking"]
     tracking["order_id"] = "ORDER-42"
-    body = json.dumps({"event": "tracking_update", "event_id": "6c4b1a5e-wh", "msg": tracking,
-                       "ts": 1534482646}).encode()
+    body = json.dumps({"event": "tracking_update", "event_id": "6c4b1a5e-wh", "msg": tracking, "ts": 1534482646}).encode()
     number, order = updates("aftership", body)
     assert (number.reference, number.event_id) == ("111111111111", "aftership:6c4b1a5e-wh")
     assert (order.reference, order.event_id) == ("ORDER-42", "aftership:6c4b1a5e-wh:ORDER-42")

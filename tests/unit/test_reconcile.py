@@ -17,14 +17,24 @@ DUE = T0 + timedelta(hours=24)
 
 
 def promise(pid="p1", kind="parcel.deliver", reference="1Z", **expect):
-    return Promise.create(promise_id=pid, case_id="c1", kind=kind, partner="ups", reference=reference, due_at=DUE,
-                          expect=expect or ({"recipient": "Thomas Gouritin"} if kind == "parcel.deliver" else {}),
-                          said="demain", created_at=T0)
+    return Promise.create(
+        promise_id=pid,
+        case_id="c1",
+        kind=kind,
+        partner="ups",
+        reference=reference,
+        due_at=DUE,
+        expect=expect or ({"recipient": "Thomas Gouritin"} if kind == "parcel.deliver" else {}),
+        said="demain",
+        created_at=T0,
+    )
 
 
 def upd(status, hours, event_id="e1", reference="1Z", **fields):
-    return FieldUpdate.create("ups", {"event_id": event_id, "reference": reference, "status": status,
-                                      "occurred_at": T0 + timedelta(hours=hours), **fields})
+    return FieldUpdate.create(
+        "ups",
+        {"event_id": event_id, "reference": reference, "status": status, "occurred_at": T0 + timedelta(hours=hours), **fields},
+    )
 
 
 def test_a_contradiction_writes_the_update_the_verdict_the_reopen_and_one_alert():
@@ -32,26 +42,57 @@ def test_a_contradiction_writes_the_update_the_verdict_the_reopen_and_one_alert(
     p = promise()
     wrong = upd("delivered", 2, signed_by="ROLAND")
     now = T0 + timedelta(hours=3)
-    changes = reevaluate(case, [p], {("ups", "1Z"): [wrong]}, now, actor="system:verdicts",
-                         new_updates=[wrong, upd("in_transit", 1, event_id="other", reference="NOT-MINE")])
+    changes = reevaluate(
+        case,
+        [p],
+        {("ups", "1Z"): [wrong]},
+        now,
+        actor="system:verdicts",
+        new_updates=[wrong, upd("in_transit", 1, event_id="other", reference="NOT-MINE")],
+    )
     outcome = {"verdict": "broken", "reason": "wrong_recipient", "fulfilled_at": None, "evidence": wrong.evidence()}
     field_line, verdict_line, status_line = changes.timeline
     assert (field_line.type, field_line.actor, field_line.at, field_line.detail, field_line.case_id) == (
-        EntryType.FIELD_UPDATE, "partner:ups", now, wrong.evidence(), "c1")
+        EntryType.FIELD_UPDATE,
+        "partner:ups",
+        now,
+        wrong.evidence(),
+        "c1",
+    )
     assert verdict_line.at == now and status_line.at == now
     assert (verdict_line.type, verdict_line.actor, verdict_line.detail) == (
-        EntryType.VERDICT, "system:verdicts", {"promise_id": "p1", "from": "pending", **outcome})
-    assert (status_line.type, status_line.actor, status_line.detail) == (EntryType.STATUS, "system:verdicts", {
-        "from": "in_progress", "to": "reopened", "reason": "wrong_recipient", "reopen_count": 1,
-        "evidence": [{**outcome, "promise_id": "p1"}]})
+        EntryType.VERDICT,
+        "system:verdicts",
+        {"promise_id": "p1", "from": "pending", **outcome},
+    )
+    assert (status_line.type, status_line.actor, status_line.detail) == (
+        EntryType.STATUS,
+        "system:verdicts",
+        {
+            "from": "in_progress",
+            "to": "reopened",
+            "reason": "wrong_recipient",
+            "reopen_count": 1,
+            "evidence": [{**outcome, "promise_id": "p1"}],
+        },
+    )
     assert changes.status_changed and changes.changed_promises == [p]
     assert (case.status, case.reopen_count, case.status_changed_at) == (CaseStatus.REOPENED, 1, now)
     [alert] = changes.alerts
-    assert (alert.key, alert.case_id, alert.promise_id, alert.kind) == (
-        "p1:broken", "c1", "p1", "promise_broken")
-    assert alert.payload == {"case_id": "c1", "promise": {
-        "promise_id": "p1", "kind": "parcel.deliver", "partner": "ups", "reference": "1Z",
-        "due_at": DUE.isoformat(), "expect": {"recipient": "Thomas Gouritin"}, "said": "demain"}, **outcome}
+    assert (alert.key, alert.case_id, alert.promise_id, alert.kind) == ("p1:broken", "c1", "p1", "promise_broken")
+    assert alert.payload == {
+        "case_id": "c1",
+        "promise": {
+            "promise_id": "p1",
+            "kind": "parcel.deliver",
+            "partner": "ups",
+            "reference": "1Z",
+            "due_at": DUE.isoformat(),
+            "expect": {"recipient": "Thomas Gouritin"},
+            "said": "demain",
+        },
+        **outcome,
+    }
     assert alert_key(p) == "p1:broken"
 
 
@@ -69,8 +110,13 @@ def test_a_keep_resolves_the_case_without_an_alert():
     ok = upd("delivered", 2, signed_by="T Gouritin")
     changes = reevaluate(case, [p], {("ups", "1Z"): [ok]}, T0 + timedelta(hours=3), actor="a", reason_hint="hint")
     assert changes.alerts == [] and case.status is CaseStatus.RESOLVED
-    assert changes.timeline[-1].detail == {"from": "in_progress", "to": "resolved", "reason": "hint",
-                                           "reopen_count": 0, "evidence": []}
+    assert changes.timeline[-1].detail == {
+        "from": "in_progress",
+        "to": "resolved",
+        "reason": "hint",
+        "reopen_count": 0,
+        "evidence": [],
+    }
     verdict = changes.timeline[0].detail
     assert verdict["fulfilled_at"] == (T0 + timedelta(hours=2)).isoformat()
     assert "corrected" not in verdict and "kept_late" not in verdict
@@ -80,8 +126,9 @@ def test_a_deadline_missed_then_corrected_by_an_on_time_update_says_so():
     p = promise(kind="callback", reference="CB")
     p.outcome = Outcome(Verdict.BROKEN, Reason.DEADLINE_MISSED)
     done = upd("done", 20, reference="CB")
-    changes = reevaluate(Case("c1", status=CaseStatus.REOPENED), [p], {("ups", "CB"): [done]},
-                         T0 + timedelta(hours=30), actor="a")
+    changes = reevaluate(
+        Case("c1", status=CaseStatus.REOPENED), [p], {("ups", "CB"): [done]}, T0 + timedelta(hours=30), actor="a"
+    )
     assert changes.timeline[0].detail["corrected"] == "an update that occurred on time arrived after the deadline"
     assert "kept_late" not in changes.timeline[0].detail
 
@@ -100,16 +147,16 @@ def test_a_newly_broken_promise_is_unaddressed_again():
     p = promise()
     p.addressed = True
     wrong = upd("delivered", 2, signed_by="ROLAND")
-    reevaluate(Case("c1", status=CaseStatus.IN_PROGRESS), [p], {("ups", "1Z"): [wrong]}, T0 + timedelta(hours=3),
-               actor="a")
+    reevaluate(Case("c1", status=CaseStatus.IN_PROGRESS), [p], {("ups", "1Z"): [wrong]}, T0 + timedelta(hours=3), actor="a")
     assert p.addressed is False
 
 
 def test_a_closed_case_records_verdicts_but_never_moves_nor_alerts():
     case = Case("c1", status=CaseStatus.CLOSED)
     p = promise()
-    changes = reevaluate(case, [p], {("ups", "1Z"): [upd("delivered", 2, signed_by="ROLAND")]},
-                         T0 + timedelta(hours=3), actor="a")
+    changes = reevaluate(
+        case, [p], {("ups", "1Z"): [upd("delivered", 2, signed_by="ROLAND")]}, T0 + timedelta(hours=3), actor="a"
+    )
     assert [e.type for e in changes.timeline] == [EntryType.VERDICT]
     assert changes.alerts == [] and not changes.status_changed and case.status is CaseStatus.CLOSED
 
@@ -122,14 +169,17 @@ def test_a_dispute_reopens_with_the_hint_as_reason():
 
 def test_two_broken_promises_give_their_reasons_sorted_and_two_alerts():
     a, b = promise("pa", reference="A"), promise("pb", kind="parcel.reroute", reference="B", location="Lille Vauban")
-    updates = {("ups", "A"): [upd("delivered", 2, reference="A", signed_by="ROLAND")],
-               ("ups", "B"): [upd("lost", 2, event_id="e2", reference="B")]}
+    updates = {
+        ("ups", "A"): [upd("delivered", 2, reference="A", signed_by="ROLAND")],
+        ("ups", "B"): [upd("lost", 2, event_id="e2", reference="B")],
+    }
     changes = reevaluate(Case("c1", status=CaseStatus.IN_PROGRESS), [a, b], updates, T0 + timedelta(hours=3), actor="a")
     assert changes.timeline[-1].detail["reason"] == "parcel_failed,wrong_recipient"
     assert [al.key for al in changes.alerts] == ["pa:broken", "pb:broken"]
 
 
 # --- lifecycle ---------------------------------------------------------------------------------
+
 
 def test_derive_status():
     pending, broken = promise(), promise("p2")

@@ -74,23 +74,34 @@ def test_one_bad_promise_in_a_list_writes_none_of_them(uow, store):
     case = open_complaint(uow, complaint("1", T0), "agent", at(0))
     before = len(store.timeline)
     with pytest.raises(errors.MissingExpectation):
-        record_promises(uow, case.case_id, [
-            spec("callback", "cc", "R", T0 + timedelta(hours=1)),
-            spec("parcel.reroute", "lp", "R", T0 + timedelta(hours=1)),  # no location
-        ], "agent", at(0))
+        record_promises(
+            uow,
+            case.case_id,
+            [
+                spec("callback", "cc", "R", T0 + timedelta(hours=1)),
+                spec("parcel.reroute", "lp", "R", T0 + timedelta(hours=1)),  # no location
+            ],
+            "agent",
+            at(0),
+        )
     assert store.promises == {} and len(store.timeline) == before
 
 
 def test_promise_recorded_after_its_evidence_is_judged_at_once(uow, store):
     ingest_updates(uow, [update("stripe", "ch_1", "refund_failed", T0)], at(0))
     case = open_complaint(uow, complaint("refund?", T0), "agent", at(1))
-    [recorded] = record_promises(uow, case.case_id, [spec(
-        "refund.issue", "stripe", "ch_1", T0 + timedelta(hours=24), amount="5", currency="EUR")], "agent", at(1))
+    [recorded] = record_promises(
+        uow,
+        case.case_id,
+        [spec("refund.issue", "stripe", "ch_1", T0 + timedelta(hours=24), amount="5", currency="EUR")],
+        "agent",
+        at(1),
+    )
     assert recorded.verdict.value == "broken"
     view = read_case(uow, case.case_id)
     assert view.case.status.value == "reopened"
     types = [e.type.value for e in view.timeline]
-    assert types[types.index("promise"):] == ["promise", "field_update", "verdict", "status"]
+    assert types[types.index("promise") :] == ["promise", "field_update", "verdict", "status"]
     assert len(store.outbox) == 1
 
 
@@ -134,8 +145,13 @@ def test_updates_for_a_closed_case_do_not_reopen_it(uow, store):
 
 def test_ingest_writes_the_evidence_the_verdict_and_the_status_each_by_its_actor(uow, store):
     case = open_complaint(uow, complaint("signed by a stranger", T0), "agent", at(0))
-    record_promises(uow, case.case_id, [spec("parcel.deliver", "ups", "1Z", T0 + timedelta(days=1),
-                                             recipient="Thomas Gouritin")], "agent", at(0))
+    record_promises(
+        uow,
+        case.case_id,
+        [spec("parcel.deliver", "ups", "1Z", T0 + timedelta(days=1), recipient="Thomas Gouritin")],
+        "agent",
+        at(0),
+    )
     assert store.locked_refs == [[("ups", "1Z")]]  # recording locks the promise's reference
     wrong = update("ups", "1Z", "delivered", T0 + timedelta(hours=2), signed_by="ROLAND", event_id="e1")
     noise = update("ups", "OTHER", "in_transit", T0, event_id="e2")
@@ -143,8 +159,7 @@ def test_ingest_writes_the_evidence_the_verdict_and_the_status_each_by_its_actor
     assert store.locked_refs[-1] == [("ups", "1Z"), ("ups", "OTHER")]  # every fresh reference, sorted
     assert store.received_at[("ups", "e1")] == T0 + timedelta(hours=3)
     lines = [(e.type.value, e.actor) for e in read_case(uow, case.case_id).timeline]
-    assert lines[-3:] == [("field_update", "partner:ups"), ("verdict", "system:verdicts"),
-                          ("status", "system:verdicts")]
+    assert lines[-3:] == [("field_update", "partner:ups"), ("verdict", "system:verdicts"), ("status", "system:verdicts")]
     locks = len(store.locked_refs)
     assert ingest_updates(uow, [wrong], at(4)) == [ItemResult.DUPLICATE]
     assert len(store.locked_refs) == locks  # nothing fresh: nothing to lock

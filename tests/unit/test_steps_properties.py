@@ -25,10 +25,19 @@ def histories(draw):
     out = []
     for i in range(draw(st.integers(min_value=1, max_value=9))):
         partner, reference = draw(st.sampled_from([("warehouse", "RMA"), ("colissimo", "6A1"), ("dpd", "05D")]))
-        status = draw(st.sampled_from(["done", "failed", "in_transit"] if partner == "warehouse"
-                                      else ["in_transit", "delivered", "returned_to_sender", "attempt_failed"]))
-        data = {"event_id": f"e{i}", "reference": reference, "status": status,
-                "occurred_at": T0 + timedelta(hours=draw(st.integers(min_value=0, max_value=50)))}
+        status = draw(
+            st.sampled_from(
+                ["done", "failed", "in_transit"]
+                if partner == "warehouse"
+                else ["in_transit", "delivered", "returned_to_sender", "attempt_failed"]
+            )
+        )
+        data = {
+            "event_id": f"e{i}",
+            "reference": reference,
+            "status": status,
+            "occurred_at": T0 + timedelta(hours=draw(st.integers(min_value=0, max_value=50))),
+        }
         if (partner, reference) in HOPS and draw(st.booleans()):
             data["handoff"] = dict(zip(("partner", "reference"), HOPS[(partner, reference)], strict=True))
         if status == "delivered":
@@ -39,8 +48,17 @@ def histories(draw):
 
 def arrive(order):
     ids = (f"step-{n}" for n in itertools.count())
-    root = Promise.create(promise_id="root", case_id="c", kind="item.replace", partner="warehouse", reference="RMA",
-                          due_at=DUE, expect={"address": "14 rue des Lilas, 75011 Paris"}, said=None, created_at=T0)
+    root = Promise.create(
+        promise_id="root",
+        case_id="c",
+        kind="item.replace",
+        partner="warehouse",
+        reference="RMA",
+        due_at=DUE,
+        expect={"address": "14 rue des Lilas, 75011 Paris"},
+        said=None,
+        created_at=T0,
+    )
     case, promises, seen = Case(case_id="c"), [root], {}
     for update in order:
         seen.setdefault((update.partner, update.reference), {})[update.event_id] = update
@@ -51,8 +69,12 @@ def arrive(order):
     promises += reevaluate(case, promises, by_ref, NOW, actor="t", new_id=lambda: next(ids)).new_promises
     steps = chains(promises)["root"]
     whole = overall(steps)
-    return (case.status, whole.verdict, whole.reason,
-            sorted((s.partner, s.reference, s.kind.value, s.outcome.verdict.value, str(s.outcome.reason)) for s in steps))
+    return (
+        case.status,
+        whole.verdict,
+        whole.reason,
+        sorted((s.partner, s.reference, s.kind.value, s.outcome.verdict.value, str(s.outcome.reason)) for s in steps),
+    )
 
 
 @settings(max_examples=300, deadline=None)
@@ -66,18 +88,37 @@ def test_any_arrival_order_and_redelivery_gives_the_same_steps_and_verdicts(hist
 
 def test_a_chain_of_two_handoffs_is_followed_to_the_last_carrier():
     updates = [
-        FieldUpdate.create("warehouse", {"event_id": "w", "reference": "RMA", "status": "done", "occurred_at": T0,
-                                         "handoff": {"partner": "colissimo", "reference": "6A1"}}),
-        FieldUpdate.create("colissimo", {"event_id": "c", "reference": "6A1", "status": "delivered",
-                                         "occurred_at": T0 + timedelta(hours=5),
-                                         "handoff": {"partner": "dpd", "reference": "05D"}}),
+        FieldUpdate.create(
+            "warehouse",
+            {
+                "event_id": "w",
+                "reference": "RMA",
+                "status": "done",
+                "occurred_at": T0,
+                "handoff": {"partner": "colissimo", "reference": "6A1"},
+            },
+        ),
+        FieldUpdate.create(
+            "colissimo",
+            {
+                "event_id": "c",
+                "reference": "6A1",
+                "status": "delivered",
+                "occurred_at": T0 + timedelta(hours=5),
+                "handoff": {"partner": "dpd", "reference": "05D"},
+            },
+        ),
     ]
     status, verdict, _reason, steps = arrive(updates)
-    assert [s[:3] for s in steps] == [("colissimo", "6A1", "parcel.deliver"), ("dpd", "05D", "parcel.deliver"),
-                                      ("warehouse", "RMA", "item.replace")]
+    assert [s[:3] for s in steps] == [
+        ("colissimo", "6A1", "parcel.deliver"),
+        ("dpd", "05D", "parcel.deliver"),
+        ("warehouse", "RMA", "item.replace"),
+    ]
     assert (verdict.value, status.value) == ("pending", "in_progress")  # waiting on dpd
-    delivered = FieldUpdate.create("dpd", {"event_id": "d", "reference": "05D", "status": "delivered",
-                                           "occurred_at": T0 + timedelta(hours=30)})
+    delivered = FieldUpdate.create(
+        "dpd", {"event_id": "d", "reference": "05D", "status": "delivered", "occurred_at": T0 + timedelta(hours=30)}
+    )
     status, verdict, _reason, steps = arrive([*updates, delivered])
     assert (verdict.value, status.value) == ("kept", "resolved")
     assert [s[3] for s in steps] == ["kept", "kept", "kept"]

@@ -30,8 +30,7 @@ def case(uow):
 @pytest.mark.parametrize("threshold,recorded,suggested", [(0.0, 2, 0), (0.8, 1, 1), (1.0, 0, 2)])
 def test_the_threshold_splits_recorded_from_suggested(uow, store, threshold, recorded, suggested):
     case_id = case(uow)
-    result = record_reply(uow, case_id, SURE_AND_UNSURE, T0, "agent:a", partner="ups", threshold=threshold,
-                          clock=lambda: T0)
+    result = record_reply(uow, case_id, SURE_AND_UNSURE, T0, "agent:a", partner="ups", threshold=threshold, clock=lambda: T0)
     assert (len(result.recorded), len(result.suggestions)) == (recorded, suggested)
     assert len(store.promises) == recorded and len(store.suggestions) == suggested
     kinds = [e.detail["kind"] for e in store.timeline if e.type is EntryType.SUGGESTION]
@@ -40,11 +39,13 @@ def test_the_threshold_splits_recorded_from_suggested(uow, store, threshold, rec
 
 def test_a_confirm_that_loses_the_race_records_nothing(uow, store, monkeypatch):
     case_id = case(uow)
-    [suggestion] = record_reply(uow, case_id, SURE_AND_UNSURE, T0, "agent:a", partner="ups", threshold=0.8,
-                                clock=lambda: T0).suggestions
+    [suggestion] = record_reply(
+        uow, case_id, SURE_AND_UNSURE, T0, "agent:a", partner="ups", threshold=0.8, clock=lambda: T0
+    ).suggestions
     before = dict(store.promises)
     # Another community manager dismisses it between our read and our write.
     from tests.fakes import FakeSuggestions
+
     real_settle = FakeSuggestions.settle
 
     def settled_meanwhile(self, *args, **kwargs):
@@ -59,11 +60,20 @@ def test_a_confirm_that_loses_the_race_records_nothing(uow, store, monkeypatch):
 
 def test_confirm_with_corrections_then_twice(uow, store):
     case_id = case(uow)
-    [suggestion] = record_reply(uow, case_id, "We've received your DM and will respond there shortly.", T0,
-                                "agent:a", partner="ups", threshold=0.8, clock=lambda: T0).suggestions
+    [suggestion] = record_reply(
+        uow,
+        case_id,
+        "We've received your DM and will respond there shortly.",
+        T0,
+        "agent:a",
+        partner="ups",
+        threshold=0.8,
+        clock=lambda: T0,
+    ).suggestions
     due = T0 + timedelta(hours=4)
-    recorded = confirm_suggestion(uow, case_id, suggestion.suggestion_id, "agent:b",
-                                  Correction(due_at=due, reference="1Z-other"), clock=lambda: T0)
+    recorded = confirm_suggestion(
+        uow, case_id, suggestion.suggestion_id, "agent:b", Correction(due_at=due, reference="1Z-other"), clock=lambda: T0
+    )
     assert (recorded.promise.due_at, recorded.promise.reference, recorded.promise.partner) == (due, "1Z-other", "ups")
     assert store.suggestions[suggestion.suggestion_id].state is SuggestionState.CONFIRMED
     assert store.suggestions[suggestion.suggestion_id].promise_id == recorded.promise_id

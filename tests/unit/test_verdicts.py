@@ -13,14 +13,30 @@ DUE = T0 + timedelta(hours=24)
 
 
 def promise(kind, **expect):
-    return Promise.create(promise_id="p1", case_id="c1", kind=kind, partner="carrier",
-                          reference="REF", due_at=DUE, expect=expect, said=None, created_at=T0)
+    return Promise.create(
+        promise_id="p1",
+        case_id="c1",
+        kind=kind,
+        partner="carrier",
+        reference="REF",
+        due_at=DUE,
+        expect=expect,
+        said=None,
+        created_at=T0,
+    )
 
 
 def upd(status, at_hours, event_id=None, partner="carrier", reference="REF", **fields):
-    return FieldUpdate.create(partner, {"event_id": event_id or f"e{at_hours}-{status}",
-                                        "reference": reference, "status": status,
-                                        "occurred_at": T0 + timedelta(hours=at_hours), **fields})
+    return FieldUpdate.create(
+        partner,
+        {
+            "event_id": event_id or f"e{at_hours}-{status}",
+            "reference": reference,
+            "status": status,
+            "occurred_at": T0 + timedelta(hours=at_hours),
+            **fields,
+        },
+    )
 
 
 def verdict(p, updates, now_hours=1):
@@ -32,8 +48,10 @@ REROUTE = dict(location="Bureau de poste Lille Vauban")
 
 
 def test_reroute_kept_at_matching_location():
-    assert verdict(promise("parcel.reroute", **REROUTE),
-                   [upd("available_for_pickup", 5, location="Lille Vauban")]) == ("kept", None)
+    assert verdict(promise("parcel.reroute", **REROUTE), [upd("available_for_pickup", 5, location="Lille Vauban")]) == (
+        "kept",
+        None,
+    )
 
 
 def test_reroute_broken_at_another_pickup_point_then_superseded_by_a_later_match():
@@ -129,10 +147,13 @@ def test_ties_on_occurred_at_are_ordered_by_event_id():
     assert verdict(p, list(reversed(updates))) == ("kept", None)
 
 
-@pytest.mark.parametrize("failed_id,succeeded_id,expected", [
-    ("a", "b", ("kept", None)),  # the failure comes first, the success after it: kept
-    ("b", "a", ("broken", "refund_failed")),  # the success first, then its failure: broken
-])
+@pytest.mark.parametrize(
+    "failed_id,succeeded_id,expected",
+    [
+        ("a", "b", ("kept", None)),  # the failure comes first, the success after it: kept
+        ("b", "a", ("broken", "refund_failed")),  # the success first, then its failure: broken
+    ],
+)
 def test_a_tie_on_occurred_at_is_decided_by_event_id_whatever_the_arrival_order(failed_id, succeeded_id, expected):
     """Two updates at the same instant whose order changes the verdict: the event_id decides,
     never the order they arrived in."""
@@ -168,15 +189,18 @@ def test_a_pending_promise_breaks_only_once_now_is_past_due_at():
     assert evaluate(p, [], DUE + timedelta(microseconds=1)).verdict.value == "broken"
 
 
-@pytest.mark.parametrize("kind,expect,error", [
-    ("parcel.teleport", {}, errors.UnknownPromiseKind),
-    ("parcel.reroute", {}, errors.MissingExpectation),
-    ("parcel.deliver", {}, errors.MissingExpectation),
-    ("refund.issue", {"amount": "-3", "currency": "EUR"}, errors.InvalidAmount),
-    ("refund.issue", {"amount": "1,5", "currency": "EUR"}, errors.InvalidAmount),
-    ("refund.issue", {"amount": "10", "currency": "EURO"}, errors.InvalidInput),
-    ("callback", {"location": "x"}, errors.InvalidInput),
-])
+@pytest.mark.parametrize(
+    "kind,expect,error",
+    [
+        ("parcel.teleport", {}, errors.UnknownPromiseKind),
+        ("parcel.reroute", {}, errors.MissingExpectation),
+        ("parcel.deliver", {}, errors.MissingExpectation),
+        ("refund.issue", {"amount": "-3", "currency": "EUR"}, errors.InvalidAmount),
+        ("refund.issue", {"amount": "1,5", "currency": "EUR"}, errors.InvalidAmount),
+        ("refund.issue", {"amount": "10", "currency": "EURO"}, errors.InvalidInput),
+        ("callback", {"location": "x"}, errors.InvalidInput),
+    ],
+)
 def test_bad_promises_raise_typed_errors(kind, expect, error):
     with pytest.raises(error):
         promise(kind, **expect)
@@ -184,20 +208,41 @@ def test_bad_promises_raise_typed_errors(kind, expect, error):
 
 def test_due_before_said_and_naive_due_are_refused():
     with pytest.raises(errors.DueBeforeSaid):
-        Promise.create(promise_id="p", case_id="c", kind="callback", partner="x", reference="r",
-                       due_at=T0 - timedelta(hours=1), expect={}, said=None, created_at=T0)
+        Promise.create(
+            promise_id="p",
+            case_id="c",
+            kind="callback",
+            partner="x",
+            reference="r",
+            due_at=T0 - timedelta(hours=1),
+            expect={},
+            said=None,
+            created_at=T0,
+        )
     with pytest.raises(errors.NaiveTimestamp):
-        Promise.create(promise_id="p", case_id="c", kind="callback", partner="x", reference="r",
-                       due_at=datetime(2026, 3, 5), expect={}, said=None, created_at=T0)
+        Promise.create(
+            promise_id="p",
+            case_id="c",
+            kind="callback",
+            partner="x",
+            reference="r",
+            due_at=datetime(2026, 3, 5),
+            expect={},
+            said=None,
+            created_at=T0,
+        )
 
 
-@pytest.mark.parametrize("data,error", [
-    ({"status": "teleported"}, errors.UnknownStatus),
-    ({"occurred_at": datetime(2026, 3, 2)}, errors.NaiveTimestamp),
-    ({"amount": "12.5.0"}, errors.InvalidAmount),
-    ({"amount": 12.5}, errors.InvalidAmount),
-    ({"event_id": " "}, errors.InvalidInput),
-])
+@pytest.mark.parametrize(
+    "data,error",
+    [
+        ({"status": "teleported"}, errors.UnknownStatus),
+        ({"occurred_at": datetime(2026, 3, 2)}, errors.NaiveTimestamp),
+        ({"amount": "12.5.0"}, errors.InvalidAmount),
+        ({"amount": 12.5}, errors.InvalidAmount),
+        ({"event_id": " "}, errors.InvalidInput),
+    ],
+)
 def test_bad_updates_raise_typed_errors(data, error):
     base = {"event_id": "e", "reference": "r", "status": "delivered", "occurred_at": T0}
     with pytest.raises(error):
@@ -226,8 +271,7 @@ def test_a_pending_refund_says_nothing():
 
 def test_an_update_that_says_nothing_does_not_stop_the_replay():
     p = promise("parcel.deliver", recipient="Thomas Gouritin")
-    o = evaluate(p, [upd("in_transit", 1), upd("delivered", 2, event_id="ok", signed_by="T Gouritin")],
-                 T0 + timedelta(hours=3))
+    o = evaluate(p, [upd("in_transit", 1), upd("delivered", 2, event_id="ok", signed_by="T Gouritin")], T0 + timedelta(hours=3))
     assert (o.verdict.value, o.fulfilled_at, o.evidence.event_id) == ("kept", T0 + timedelta(hours=2), "ok")
 
 

@@ -38,6 +38,7 @@ def raw(name: str) -> bytes:
 
 # --- payload builders (also used by tests/integration/test_api_webhooks.py) ------------------
 
+
 def aftership_body(tag: str = "Delivered", subtag: str = "Delivered_001", **tracking: Any) -> bytes:
     payload = fixture("aftership_tracking_update.json")
     msg = payload["msg"]
@@ -53,8 +54,9 @@ def easypost_body(status: str = "delivered", detail: str = "arrived_at_destinati
     return json.dumps(payload).encode()
 
 
-def stripe_body(kind: str = "refund.updated", status: str = "succeeded", amount: int = 8990,
-                currency: str = "eur", **refund: Any) -> bytes:
+def stripe_body(
+    kind: str = "refund.updated", status: str = "succeeded", amount: int = 8990, currency: str = "eur", **refund: Any
+) -> bytes:
     payload = fixture("stripe_refund_updated.json")
     payload["type"] = kind
     payload["data"]["object"].update(status=status, amount=amount, currency=currency, **refund)
@@ -81,12 +83,16 @@ def field_updates(items: list[NormalizedUpdate]) -> list[FieldUpdate]:
 SIGNED = {  # provider → (fixture file, header name, signer over (secret, body))
     "aftership": ("aftership_tracking_update.json", "aftership-hmac-sha256", aftership_sig),
     "easypost": ("easypost_tracker_updated.json", "X-Hmac-Signature", easypost_sig),
-    "stripe": ("stripe_refund_updated.json", "Stripe-Signature",
-               lambda secret, body: stripe_sig(secret, body, int(NOW.timestamp()))),
+    "stripe": (
+        "stripe_refund_updated.json",
+        "Stripe-Signature",
+        lambda secret, body: stripe_sig(secret, body, int(NOW.timestamp())),
+    ),
 }
 
 
 # --- the plugin interface -------------------------------------------------------------------
+
 
 def test_registry_and_interface():
     assert set(PROVIDERS) == {"aftership", "easypost", "stripe", "ups", "karrio"}
@@ -110,9 +116,25 @@ def test_errors_carry_a_message():
 def test_every_output_fits_the_update_contract(provider):
     """Exactly FieldUpdate.create's keys, an aware occurred_at, accepted by the API schema too."""
     allowed = set(get_type_hints(NormalizedUpdate))
-    assert allowed == {"event_id", "reference", "status", "occurred_at", "location", "address", "signed_by",
-                       "amount", "currency", "detail", "postal_code", "city", "country", "pickup_point_id",
-                       "handed_to", "carrier_code", "handoff"}
+    assert allowed == {
+        "event_id",
+        "reference",
+        "status",
+        "occurred_at",
+        "location",
+        "address",
+        "signed_by",
+        "amount",
+        "currency",
+        "detail",
+        "postal_code",
+        "city",
+        "country",
+        "pickup_point_id",
+        "handed_to",
+        "carrier_code",
+        "handoff",
+    }
     bodies = [raw(SIGNED[provider][0])] + ([raw("stripe_charge_refunded.json")] if provider == "stripe" else [])
     for body in bodies:
         for item in PROVIDERS[provider].parse(body):
@@ -124,6 +146,7 @@ def test_every_output_fits_the_update_contract(provider):
 
 
 # --- signatures -----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("provider", sorted(SIGNED))
 def test_good_signature_is_accepted_whatever_the_header_case(provider):
@@ -139,8 +162,13 @@ def test_good_signature_is_accepted_whatever_the_header_case(provider):
 def test_missing_or_blank_header_is_refused(provider):
     name, header, signer = SIGNED[provider]
     body = raw(name)
-    for headers in ({}, {"Content-Type": "application/json"}, {header: ""}, {header: "   "},
-                    {"X-Other-Signature": signer(SECRET, body)}):
+    for headers in (
+        {},
+        {"Content-Type": "application/json"},
+        {header: ""},
+        {header: "   "},
+        {"X-Other-Signature": signer(SECRET, body)},
+    ):
         with pytest.raises(SignatureError, match="missing"):
             PROVIDERS[provider].verify(headers, body, SECRET, NOW)
 
@@ -198,12 +226,24 @@ def test_stripe_any_v1_may_match_and_other_schemes_are_ignored():
     t = int(NOW.timestamp())
     good = stripe_sig(SECRET, body, t).split("v1=")[1]
     stale = stripe_sig("whsec_old", body, t).split("v1=")[1]
-    for header in (f"t={t},v1={stale},v1={good}", f"t={t},v1={good},v1={stale}", f"v1={good},t={t}",
-                   f"t={t},v0={'0' * 64},v1={good},scheme=x", f"t={t}, v1={good}"):
+    for header in (
+        f"t={t},v1={stale},v1={good}",
+        f"t={t},v1={good},v1={stale}",
+        f"v1={good},t={t}",
+        f"t={t},v0={'0' * 64},v1={good},scheme=x",
+        f"t={t}, v1={good}",
+    ):
         stripe.verify({"Stripe-Signature": header}, body, SECRET, NOW)
     assert sign(SECRET, body, t) == f"t={t},v1={good}"
-    for header in (f"t={t},v1={stale}", f"t={t},v0={good}", f"t={t}", f"v1={good}", f"t=soon,v1={good}",
-                   f"t={t},v1={good[:-1]}", "nonsense"):
+    for header in (
+        f"t={t},v1={stale}",
+        f"t={t},v0={good}",
+        f"t={t}",
+        f"v1={good}",
+        f"t=soon,v1={good}",
+        f"t={t},v1={good[:-1]}",
+        "nonsense",
+    ):
         with pytest.raises(SignatureError):
             stripe.verify({"Stripe-Signature": header}, body, SECRET, NOW)
 
@@ -226,6 +266,7 @@ def test_stripe_timestamp_tolerance():
 
 # --- AfterShip mapping ----------------------------------------------------------------------
 
+
 def test_aftership_webhook_gives_one_update_per_identifier():
     tracking, order = field_updates(aftership.parse(raw("aftership_tracking_update.json")))
     assert (tracking.event_id, tracking.reference, tracking.status) == ("aftership:as-evt-1", "1Z999", "delivered")
@@ -235,29 +276,49 @@ def test_aftership_webhook_gives_one_update_per_identifier():
     assert tracking.detail == "Delivered (Delivered_001)"
 
 
-@pytest.mark.parametrize("tag,subtag,status", [
-    ("Pending", "Pending_001", "pre_transit"), ("InfoReceived", "InfoReceived_001", "pre_transit"),
-    ("InTransit", "InTransit_002", "in_transit"), ("OutForDelivery", "OutForDelivery_001", "out_for_delivery"),
-    ("AvailableForPickup", "AvailableForPickup_001", "available_for_pickup"),
-    ("Delivered", "Delivered_003", "delivered"), ("AttemptFail", "AttemptFail_001", "attempt_failed"),
-    ("Exception", "Exception_001", "exception"), ("Exception", "Exception_004", "customs_hold"),
-    ("Exception", "Exception_012", "damaged"), ("Exception", "Exception_002", "address_issue"),
-    ("Exception", "Exception_003", "refused"), ("Exception", "Exception_006", "held_at_depot"),
-    ("Exception", "Exception_007", "address_issue"), ("Exception", "Exception_008", "exception"),
-    ("Exception", "Exception_018", "customs_hold"), ("Exception", "Exception_099", "exception"),
-    ("Exception", "Exception_010", "returned_to_sender"), ("Exception", "Exception_011", "returned_to_sender"),
-    ("Exception", "Exception_013", "lost"), ("Expired", "Expired_001", "exception"),
-    ("AttemptFail", "AttemptFail_003", "attempt_failed"), ("Delivered", "Delivered_005", "delivered"),
-])
+@pytest.mark.parametrize(
+    "tag,subtag,status",
+    [
+        ("Pending", "Pending_001", "pre_transit"),
+        ("InfoReceived", "InfoReceived_001", "pre_transit"),
+        ("InTransit", "InTransit_002", "in_transit"),
+        ("OutForDelivery", "OutForDelivery_001", "out_for_delivery"),
+        ("AvailableForPickup", "AvailableForPickup_001", "available_for_pickup"),
+        ("Delivered", "Delivered_003", "delivered"),
+        ("AttemptFail", "AttemptFail_001", "attempt_failed"),
+        ("Exception", "Exception_001", "exception"),
+        ("Exception", "Exception_004", "customs_hold"),
+        ("Exception", "Exception_012", "damaged"),
+        ("Exception", "Exception_002", "address_issue"),
+        ("Exception", "Exception_003", "refused"),
+        ("Exception", "Exception_006", "held_at_depot"),
+        ("Exception", "Exception_007", "address_issue"),
+        ("Exception", "Exception_008", "exception"),
+        ("Exception", "Exception_018", "customs_hold"),
+        ("Exception", "Exception_099", "exception"),
+        ("Exception", "Exception_010", "returned_to_sender"),
+        ("Exception", "Exception_011", "returned_to_sender"),
+        ("Exception", "Exception_013", "lost"),
+        ("Expired", "Expired_001", "exception"),
+        ("AttemptFail", "AttemptFail_003", "attempt_failed"),
+        ("Delivered", "Delivered_005", "delivered"),
+    ],
+)
 def test_aftership_statuses(tag, subtag, status):
     updates = aftership.parse(aftership_body(tag, subtag))
     assert {u["status"] for u in updates} == {status} and status in PARCEL_STATUSES
 
 
-@pytest.mark.parametrize("subtag,handed_to", [
-    ("Delivered_001", None), ("Delivered_002", "pickup_point"), ("Delivered_003", "addressee"),
-    ("Delivered_004", "addressee"), ("Delivered_005", "neighbour"),
-])
+@pytest.mark.parametrize(
+    "subtag,handed_to",
+    [
+        ("Delivered_001", None),
+        ("Delivered_002", "pickup_point"),
+        ("Delivered_003", "addressee"),
+        ("Delivered_004", "addressee"),
+        ("Delivered_005", "neighbour"),
+    ],
+)
 def test_aftership_delivered_subtags_say_to_whom(subtag, handed_to):
     update = aftership.parse(aftership_body("Delivered", subtag))[0]
     assert update.get("handed_to") == handed_to and update["carrier_code"] == subtag
@@ -303,8 +364,13 @@ def test_aftership_other_shapes():
 def test_aftership_latest_checkpoint_is_by_time_and_naive_times_are_utc():
     tracking = fixture("aftership_tracking_update.json")["msg"]
     tracking["checkpoints"] = [
-        {"checkpoint_time": "2026-03-03T10:00:00", "city": "Lille", "state": "Nord",
-         "country_name": "France", "message": "At the post office"},  # no offset: read as UTC
+        {
+            "checkpoint_time": "2026-03-03T10:00:00",
+            "city": "Lille",
+            "state": "Nord",
+            "country_name": "France",
+            "message": "At the post office",
+        },  # no offset: read as UTC
         {"checkpoint_time": "2026-03-03T10:30:00+02:00", "location": "Paris", "message": "earlier, listed later"},
     ]
     [update] = aftership.parse(json.dumps(dict(tracking, order_id=None)).encode())
@@ -316,8 +382,7 @@ def test_aftership_latest_checkpoint_is_by_time_and_naive_times_are_utc():
 
 def test_aftership_without_checkpoints_and_placeholder_signers():
     tracking = fixture("aftership_tracking_update.json")["msg"]
-    tracking.update(checkpoints=[], tag="Expired", subtag="Expired_001", signed_by="Signature not required",
-                    order_id=None)
+    tracking.update(checkpoints=[], tag="Expired", subtag="Expired_001", signed_by="Signature not required", order_id=None)
     [update] = aftership.parse(json.dumps({"event": "tracking_update", "msg": tracking}).encode())
     assert update["occurred_at"] == datetime(2026, 3, 2, 7, 5, tzinfo=UTC)  # the tracking's updated_at
     assert "signed_by" not in update and "location" not in update and update["status"] == "exception"
@@ -334,6 +399,7 @@ def test_aftership_other_events_track_nothing():
 
 # --- EasyPost mapping -----------------------------------------------------------------------
 
+
 def test_easypost_event_gives_one_update_per_identifier():
     code, shipment = field_updates(easypost.parse(raw("easypost_tracker_updated.json")))
     assert (code.event_id, code.reference, code.status, code.signed_by) == ("easypost:evt_ep1", "EZ1", "delivered", "T Gouritin")
@@ -343,18 +409,31 @@ def test_easypost_event_gives_one_update_per_identifier():
     assert code.detail == "Delivered (arrived_at_destination)"
 
 
-@pytest.mark.parametrize("status,detail,expected", [
-    ("pre_transit", "label_created", "pre_transit"), ("in_transit", "arrived_at_facility", "in_transit"),
-    ("out_for_delivery", "out_for_delivery", "out_for_delivery"),
-    ("available_for_pickup", "arrived_at_pickup_location", "available_for_pickup"),
-    ("delivered", "arrived_at_destination", "delivered"), ("return_to_sender", "return", "returned_to_sender"),
-    ("failure", "delivery_exception", "attempt_failed"), ("failure", "return", "returned_to_sender"),
-    ("failure", "lost", "lost"), ("failure", "damaged", "damaged"), ("failure", "refused", "refused"),
-    ("in_transit", "lost", "lost"), ("cancelled", "cancelled", "exception"), ("error", "unknown", "exception"),
-    ("unknown", "unknown", "exception"), ("in_transit", "held", "held_at_depot"),
-    ("failure", "address_correction", "address_issue"), ("in_transit", "incorrect_address", "address_issue"),
-    ("in_transit", "weather_delay", "in_transit"), ("delivered", "return", "delivered"),
-])
+@pytest.mark.parametrize(
+    "status,detail,expected",
+    [
+        ("pre_transit", "label_created", "pre_transit"),
+        ("in_transit", "arrived_at_facility", "in_transit"),
+        ("out_for_delivery", "out_for_delivery", "out_for_delivery"),
+        ("available_for_pickup", "arrived_at_pickup_location", "available_for_pickup"),
+        ("delivered", "arrived_at_destination", "delivered"),
+        ("return_to_sender", "return", "returned_to_sender"),
+        ("failure", "delivery_exception", "attempt_failed"),
+        ("failure", "return", "returned_to_sender"),
+        ("failure", "lost", "lost"),
+        ("failure", "damaged", "damaged"),
+        ("failure", "refused", "refused"),
+        ("in_transit", "lost", "lost"),
+        ("cancelled", "cancelled", "exception"),
+        ("error", "unknown", "exception"),
+        ("unknown", "unknown", "exception"),
+        ("in_transit", "held", "held_at_depot"),
+        ("failure", "address_correction", "address_issue"),
+        ("in_transit", "incorrect_address", "address_issue"),
+        ("in_transit", "weather_delay", "in_transit"),
+        ("delivered", "return", "delivered"),
+    ],
+)
 def test_easypost_statuses(status, detail, expected):
     updates = easypost.parse(easypost_body(status, detail))
     assert {u["status"] for u in updates} == {expected} and expected in PARCEL_STATUSES
@@ -368,27 +447,37 @@ def test_easypost_without_details_or_shipment():
 
 
 def test_easypost_other_events_track_nothing():
-    batch = {"id": "evt_b", "object": "Event", "description": "batch.updated", "result": {"id": "batch_1",
-                                                                                          "object": "Batch"}}
+    batch = {"id": "evt_b", "object": "Event", "description": "batch.updated", "result": {"id": "batch_1", "object": "Batch"}}
     assert easypost.parse(json.dumps(batch).encode()) == []
 
 
 # --- Stripe mapping -------------------------------------------------------------------------
 
+
 def test_stripe_refund_gives_one_update_per_identifier():
     updates = field_updates(stripe.parse(raw("stripe_refund_updated.json")))
     assert [(u.reference, u.event_id) for u in updates] == [
-        ("ch_1", "stripe:evt_st1"), ("pi_1", "stripe:evt_st1:pi_1"), ("re_1", "stripe:evt_st1:re_1")]
+        ("ch_1", "stripe:evt_st1"),
+        ("pi_1", "stripe:evt_st1:pi_1"),
+        ("re_1", "stripe:evt_st1:re_1"),
+    ]
     assert {(u.status, str(u.amount), u.currency) for u in updates} == {("refund_succeeded", "89.90", "EUR")}
     assert {u.occurred_at for u in updates} == {datetime(2026, 3, 2, 9, 0, tzinfo=UTC)}  # the event's created
 
 
-@pytest.mark.parametrize("kind,status,expected", [
-    ("refund.updated", "succeeded", "refund_succeeded"), ("refund.created", "pending", "refund_pending"),
-    ("refund.updated", "requires_action", "refund_pending"), ("refund.updated", "failed", "refund_failed"),
-    ("refund.failed", "failed", "refund_failed"), ("refund.updated", "canceled", "refund_canceled"),
-    ("charge.refund.updated", "canceled", "refund_canceled"), ("charge.refund.updated", "succeeded", "refund_succeeded"),
-])
+@pytest.mark.parametrize(
+    "kind,status,expected",
+    [
+        ("refund.updated", "succeeded", "refund_succeeded"),
+        ("refund.created", "pending", "refund_pending"),
+        ("refund.updated", "requires_action", "refund_pending"),
+        ("refund.updated", "failed", "refund_failed"),
+        ("refund.failed", "failed", "refund_failed"),
+        ("refund.updated", "canceled", "refund_canceled"),
+        ("charge.refund.updated", "canceled", "refund_canceled"),
+        ("charge.refund.updated", "succeeded", "refund_succeeded"),
+    ],
+)
 def test_stripe_statuses(kind, status, expected):
     updates = stripe.parse(stripe_body(kind, status))
     assert {u["status"] for u in updates} == {expected} and expected in REFUND_STATUSES
@@ -408,7 +497,9 @@ def test_stripe_charge_refunded_with_listed_refunds_in_a_zero_decimal_currency()
     assert [(u.reference, u.event_id, str(u.amount)) for u in updates] == [
         ("ch_2", "stripe:evt_st2", "3000"),  # the total refunded on the charge
         ("pi_2", "stripe:evt_st2:pi_2", "3000"),
-        ("re_b", "stripe:evt_st2:re_b", "2000"), ("re_a", "stripe:evt_st2:re_a", "1000")]
+        ("re_b", "stripe:evt_st2:re_b", "2000"),
+        ("re_a", "stripe:evt_st2:re_a", "1000"),
+    ]
     assert {(u.status, u.currency) for u in updates} == {("refund_succeeded", "JPY")}
     assert updates[0].detail == "charge.refunded; refund re_b"  # the latest refund
 
@@ -418,8 +509,11 @@ def test_stripe_charge_refunded_with_a_pending_latest_refund():
     payload["data"]["object"]["refunds"]["data"][0]["status"] = "pending"  # re_b, the latest
     updates = stripe.parse(json.dumps(payload).encode())
     assert [(u["reference"], u["status"], u["amount"]) for u in updates] == [
-        ("ch_2", "refund_pending", "2000"), ("pi_2", "refund_pending", "2000"),
-        ("re_b", "refund_pending", "2000"), ("re_a", "refund_succeeded", "1000")]
+        ("ch_2", "refund_pending", "2000"),
+        ("pi_2", "refund_pending", "2000"),
+        ("re_b", "refund_pending", "2000"),
+        ("re_a", "refund_succeeded", "1000"),
+    ]
 
 
 def test_stripe_charge_refunded_without_a_refund_list():
@@ -429,7 +523,12 @@ def test_stripe_charge_refunded_without_a_refund_list():
     charge.update(currency="kwd", amount_refunded=1234)
     [update] = stripe.parse(json.dumps(payload).encode())
     assert (update["reference"], update["event_id"], update["status"], update["amount"], update["currency"]) == (
-        "ch_2", "stripe:evt_st2", "refund_succeeded", "1.234", "KWD")
+        "ch_2",
+        "stripe:evt_st2",
+        "refund_succeeded",
+        "1.234",
+        "KWD",
+    )
 
 
 def test_stripe_expanded_and_missing_identifiers():
@@ -439,11 +538,23 @@ def test_stripe_expanded_and_missing_identifiers():
     assert (alone["reference"], alone["event_id"]) == ("re_1", "stripe:evt_st1")
 
 
-@pytest.mark.parametrize("amount,currency,expected", [
-    (8990, "eur", "89.90"), (8990, "EUR", "89.90"), (5, "usd", "0.05"), (0, "usd", "0.00"),
-    (500, "JPY", "500"), (500, "jpy", "500"), (12345, "krw", "12345"), (990, "xof", "990"),
-    (1234, "kwd", "1.234"), (1000, "bhd", "1.000"), (100000, "isk", "1000.00"), (123456789012, "usd", "1234567890.12"),
-])
+@pytest.mark.parametrize(
+    "amount,currency,expected",
+    [
+        (8990, "eur", "89.90"),
+        (8990, "EUR", "89.90"),
+        (5, "usd", "0.05"),
+        (0, "usd", "0.00"),
+        (500, "JPY", "500"),
+        (500, "jpy", "500"),
+        (12345, "krw", "12345"),
+        (990, "xof", "990"),
+        (1234, "kwd", "1.234"),
+        (1000, "bhd", "1.000"),
+        (100000, "isk", "1000.00"),
+        (123456789012, "usd", "1234567890.12"),
+    ],
+)
 def test_minor_units(amount, currency, expected):
     assert from_minor_units(amount, currency) == expected
     [update, *_] = stripe.parse(stripe_body(amount=amount, currency=currency))
@@ -523,8 +634,9 @@ MALFORMED = {
         _easypost(lambda p: p["result"].pop("status")),
         _easypost(lambda p: p["result"].update(tracking_details={"datetime": "2026-03-02T10:00:00Z"})),
         _easypost(lambda p: p["result"]["tracking_details"][-1].update(datetime="not a date")),
-        _easypost(lambda p: (_without(p, "result", tracking_details=[], updated_at=...),
-                             _without(p, updated_at=..., created_at=...))),
+        _easypost(
+            lambda p: (_without(p, "result", tracking_details=[], updated_at=...), _without(p, updated_at=..., created_at=...))
+        ),
     ],
     "stripe": [
         _stripe(lambda p: p.pop("id")),
@@ -551,8 +663,9 @@ MALFORMED = {
 }
 
 
-@pytest.mark.parametrize("provider,body", [(p, b) for p, bodies in MALFORMED.items() for b in bodies],
-                         ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    "provider,body", [(p, b) for p, bodies in MALFORMED.items() for b in bodies], ids=lambda v: v if isinstance(v, str) else ""
+)
 def test_missing_or_bad_fields(provider, body):
     with pytest.raises(PayloadError) as raised:
         PROVIDERS[provider].parse(body)

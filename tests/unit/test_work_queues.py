@@ -16,8 +16,7 @@ from integrations.settings import Settings
 from tests.builders import complaint, spec, update
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-SETTINGS = Settings(alert_urls="json://alerts.test", alert_max_attempts=3, escalate_on_reopen_count=2,
-                    _env_file=None)
+SETTINGS = Settings(alert_urls="json://alerts.test", alert_max_attempts=3, escalate_on_reopen_count=2, _env_file=None)
 
 
 class Notifier:
@@ -34,8 +33,13 @@ class Notifier:
 
 def contradicted_case(uow, reference="1Z"):
     case = open_complaint(uow, complaint("colis laissé à un inconnu", T0), "agent", lambda: T0)
-    record_promises(uow, case.case_id, [spec("parcel.deliver", "ups", reference, T0 + timedelta(days=1),
-                                             recipient="Thomas Gouritin")], "agent", lambda: T0)
+    record_promises(
+        uow,
+        case.case_id,
+        [spec("parcel.deliver", "ups", reference, T0 + timedelta(days=1), recipient="Thomas Gouritin")],
+        "agent",
+        lambda: T0,
+    )
     ingest_updates(uow, [update("ups", reference, "delivered", T0, signed_by="ROLAND")], lambda: T0)
     return case.case_id
 

@@ -30,18 +30,18 @@ def kept_rate_chart(series: dict[str, list[tuple[str, float, int]]], width: int 
     def y(rate: float) -> float:
         return top + plot_h * (1 - rate)
 
-    parts = [f'<svg role="img" aria-labelledby="chart-title chart-desc" viewBox="0 0 {width} {height}" '
-             f'class="chart" xmlns="http://www.w3.org/2000/svg">',
-             '<title id="chart-title">Kept rate per partner, week by week</title>',
-             f'<desc id="chart-desc">{escape(describe(series))}</desc>']
+    parts = [
+        f'<svg role="img" aria-labelledby="chart-title chart-desc" viewBox="0 0 {width} {height}" '
+        f'class="chart" xmlns="http://www.w3.org/2000/svg">',
+        '<title id="chart-title">Kept rate per partner, week by week</title>',
+        f'<desc id="chart-desc">{escape(describe(series))}</desc>',
+    ]
     for tick in (0, 0.25, 0.5, 0.75, 1):
         parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" class="grid"/>')
-        parts.append(f'<text x="{left - 8}" y="{y(tick) + 5:.1f}" text-anchor="end" class="axis">'
-                     f'{int(tick * 100)}%</text>')
+        parts.append(f'<text x="{left - 8}" y="{y(tick) + 5:.1f}" text-anchor="end" class="axis">{int(tick * 100)}%</text>')
     step = max(1, -(-len(weeks) // 6))
     for week in weeks[::step]:
-        parts.append(f'<text x="{x(week):.1f}" y="{height - 12}" text-anchor="middle" class="axis">'
-                     f'{escape(week)}</text>')
+        parts.append(f'<text x="{x(week):.1f}" y="{height - 12}" text-anchor="middle" class="axis">{escape(week)}</text>')
     legend = []
     for index, (partner, points) in enumerate(series.items()):
         color, dash = PALETTE[index % len(PALETTE)], DASHES[index % len(DASHES)]
@@ -49,13 +49,17 @@ def kept_rate_chart(series: dict[str, list[tuple[str, float, int]]], width: int 
         dashed = f' stroke-dasharray="{dash}"' if dash else ""
         parts.append(f'<path d="{path}" fill="none" stroke="{color}" stroke-width="2.5"{dashed}/>')
         for week, rate, total in points:
-            parts.append(f'<circle cx="{x(week):.1f}" cy="{y(rate):.1f}" r="4" fill="{color}">'
-                         f'<title>{escape(partner)} {escape(week)}: {rate:.0%} of {total}</title></circle>')
+            parts.append(
+                f'<circle cx="{x(week):.1f}" cy="{y(rate):.1f}" r="4" fill="{color}">'
+                f"<title>{escape(partner)} {escape(week)}: {rate:.0%} of {total}</title></circle>"
+            )
         kept = sum(rate * total for _, rate, total in points)
         decided = sum(total for _, _, total in points)
-        legend.append(f'<li><svg width="28" height="10" aria-hidden="true"><line x1="0" x2="28" y1="5" y2="5" '
-                      f'stroke="{color}" stroke-width="3"{dashed}/></svg> {escape(partner)} '
-                      f'<span class="muted">{kept / decided:.0%} of {decided:,}</span></li>')
+        legend.append(
+            f'<li><svg width="28" height="10" aria-hidden="true"><line x1="0" x2="28" y1="5" y2="5" '
+            f'stroke="{color}" stroke-width="3"{dashed}/></svg> {escape(partner)} '
+            f'<span class="muted">{kept / decided:.0%} of {decided:,}</span></li>'
+        )
     parts.append("</svg>")
     return "".join(parts) + f'<ul class="chart-legend" aria-label="Legend">{"".join(legend)}</ul>'
 
@@ -76,15 +80,18 @@ def kept_rate_charts(series: dict[str, list[tuple[str, float, int]]]) -> str:
 
     cells = []
     for partner, points in sorted(series.items(), key=lambda item: (overall(item[1]), item[0])):
-        cells.append(f'<li class="small-chart"><h3><a href="/?{urlencode({"partner": partner})}">{escape(partner)}</a> '
-                     f'<span class="muted">{overall(points):.0%} of {sum(t for _, _, t in points):,}</span></h3>'
-                     f'{sparkline(partner, points, weeks)}</li>')
-    return (f'<p class="muted">{len(series)} partners, lowest kept rate first; weeks {escape(weeks[0])} to '
-            f'{escape(weeks[-1])}; the dashed line is 80%.</p><ul class="small-charts">{"".join(cells)}</ul>')
+        cells.append(
+            f'<li class="small-chart"><h3><a href="/?{urlencode({"partner": partner})}">{escape(partner)}</a> '
+            f'<span class="muted">{overall(points):.0%} of {sum(t for _, _, t in points):,}</span></h3>'
+            f"{sparkline(partner, points, weeks)}</li>"
+        )
+    return (
+        f'<p class="muted">{len(series)} partners, lowest kept rate first; weeks {escape(weeks[0])} to '
+        f'{escape(weeks[-1])}; the dashed line is 80%.</p><ul class="small-charts">{"".join(cells)}</ul>'
+    )
 
 
-def sparkline(partner: str, points: list[tuple[str, float, int]], weeks: list[str], width: int = 240,
-              height: int = 90) -> str:
+def sparkline(partner: str, points: list[tuple[str, float, int]], weeks: list[str], width: int = 240, height: int = 90) -> str:
     left, right, top, bottom = 34, 8, 8, 8
     plot_w, plot_h = width - left - right, height - top - bottom
 
@@ -95,20 +102,25 @@ def sparkline(partner: str, points: list[tuple[str, float, int]], weeks: list[st
         return top + plot_h * (1 - rate)
 
     words = ", ".join(f"{w} {r:.0%}" for w, r, _ in points)
-    parts = [f'<svg role="img" viewBox="0 0 {width} {height}" class="spark" xmlns="http://www.w3.org/2000/svg">'
-             f'<title>{escape(partner)}: kept rate by week: {escape(words)}</title>']
+    parts = [
+        f'<svg role="img" viewBox="0 0 {width} {height}" class="spark" xmlns="http://www.w3.org/2000/svg">'
+        f"<title>{escape(partner)}: kept rate by week: {escape(words)}</title>"
+    ]
     for tick in (0, 1):
-        parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" class="grid"/>'
-                     f'<text x="{left - 4}" y="{y(tick) + 4:.1f}" text-anchor="end" class="axis">{tick * 100}%</text>')
+        parts.append(
+            f'<line x1="{left}" x2="{left + plot_w}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" class="grid"/>'
+            f'<text x="{left - 4}" y="{y(tick) + 4:.1f}" text-anchor="end" class="axis">{tick * 100}%</text>'
+        )
     parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y(0.8):.1f}" y2="{y(0.8):.1f}" class="target"/>')
     path = " ".join(f"{'M' if i == 0 else 'L'}{x(w):.1f},{y(r):.1f}" for i, (w, r, _) in enumerate(points))
     parts.append(f'<path d="{path}" fill="none" stroke="{PALETTE[0]}" stroke-width="2"/>')
     for week, rate, total in points:
-        parts.append(f'<circle cx="{x(week):.1f}" cy="{y(rate):.1f}" r="2.5" fill="{PALETTE[0]}">'
-                     f'<title>{escape(week)}: {rate:.0%} of {total}</title></circle>')
+        parts.append(
+            f'<circle cx="{x(week):.1f}" cy="{y(rate):.1f}" r="2.5" fill="{PALETTE[0]}">'
+            f"<title>{escape(week)}: {rate:.0%} of {total}</title></circle>"
+        )
     return "".join(parts) + "</svg>"
 
 
 def describe(series: dict[str, list[tuple[str, float, int]]]) -> str:
-    return "; ".join(f"{partner}: " + ", ".join(f"{w} {r:.0%}" for w, r, _ in points)
-                     for partner, points in series.items())
+    return "; ".join(f"{partner}: " + ", ".join(f"{w} {r:.0%}" for w, r, _ in points) for partner, points in series.items())

@@ -51,5 +51,4 @@ async def docs() -> HTMLResponse:
 async def docs_asset(name: str) -> FileResponse:
     if name not in ASSETS:
         raise ApiError(404, "not_found", "no such file")
-    return FileResponse(swagger_assets() / name, media_type=ASSETS[name],
-                        headers={"Cache-Control": "public, max-age=86400"})
+    return FileResponse(swagger_assets() / name, media_type=ASSETS[name], headers={"Cache-Control": "public, max-age=86400"})

@@ -59,8 +59,15 @@ static = StaticFiles(directory=HERE / "static")
 SORTS = {"due": "due_at", "partner": "partner", "kind": "kind", "reason": "reason"}
 PAGE_SIZE = 100
 KINDS = ["parcel.reroute", "parcel.deliver", "refund.issue", "item.replace", "callback"]
-REASONS = ["deadline_missed", "wrong_location", "wrong_recipient", "parcel_failed", "refund_failed",
-           "amount_short", "partner_failed"]
+REASONS = [
+    "deadline_missed",
+    "wrong_location",
+    "wrong_recipient",
+    "parcel_failed",
+    "refund_failed",
+    "amount_short",
+    "partner_failed",
+]
 
 
 SNOOZES = [("2h", "2 hours"), ("24h", "24 hours"), ("3d", "3 days"), ("7d", "a week")]
@@ -81,8 +88,7 @@ async def visitor(request: Request) -> tuple[ApiKey | None, Session | None]:
 
 def safe_next(target: str | None) -> str:
     """Only a path on this site: never `//host`, `/\\host` or a scheme (open redirect)."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")) or any(
-            ch in target for ch in "\r\n\\"):
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")) or any(ch in target for ch in "\r\n\\"):
         return "/"
     return target
 
@@ -134,9 +140,14 @@ def page(request: Request, name: str, context: dict[str, Any], status: int = 200
     state = request.state
     tz = request.app.state.settings.timezone
     DISPLAY["timezone"] = tz
-    common = {"active": name.split(".")[0], "user": getattr(state, "user", None), "csrf": getattr(state, "csrf", ""),
-              "when": lambda moment: local(moment, tz), "zone": tz, "here": request.url.path + (
-                  f"?{request.url.query}" if request.url.query else "")}
+    common = {
+        "active": name.split(".")[0],
+        "user": getattr(state, "user", None),
+        "csrf": getattr(state, "csrf", ""),
+        "when": lambda moment: local(moment, tz),
+        "zone": tz,
+        "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+    }
     return templates.TemplateResponse(request, name, {**common, **context}, status_code=status)
 
 
@@ -191,16 +202,19 @@ async def genuine_post(request: Request, session: Session) -> bool:
 
 def from_another_site(request: Request) -> bool:
     """A page opened from a link elsewhere (a mail, a chat): the Strict cookie was not sent."""
-    return (request.method == "GET" and request.headers.get("sec-fetch-site") == "cross-site"
-            and request.headers.get("sec-fetch-mode") == "navigate" and HOP_COOKIE not in request.cookies)
+    return (
+        request.method == "GET"
+        and request.headers.get("sec-fetch-site") == "cross-site"
+        and request.headers.get("sec-fetch-mode") == "navigate"
+        and HOP_COOKIE not in request.cookies
+    )
 
 
 def refresh_from_here(request: Request) -> HTMLResponse:
     """Reload the same address from this site, so that the browser sends the session cookie.
     The short Lax marker cookie stops a second round if the browser still sends none."""
     response = page(request, "refresh.html", {}, status=200)
-    response.set_cookie(HOP_COOKIE, "1", max_age=30, httponly=True, samesite="lax", secure=is_https(request),
-                        path="/")
+    response.set_cookie(HOP_COOKIE, "1", max_age=30, httponly=True, samesite="lax", secure=is_https(request), path="/")
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -208,8 +222,9 @@ def refresh_from_here(request: Request) -> HTMLResponse:
 @router.get("/favicon.ico")
 async def favicon() -> Response:
     """Browsers ask for it at the root whatever the page says."""
-    return FileResponse(HERE / "static" / "favicon.svg", media_type="image/svg+xml",
-                        headers={"Cache-Control": "public, max-age=86400"})
+    return FileResponse(
+        HERE / "static" / "favicon.svg", media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"}
+    )
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -222,8 +237,7 @@ async def login_form(request: Request, next: str = "/") -> Response:
 
 def login_page(request: Request, next: str | None, error: str | None, status: int = 200) -> Response:
     token = login_form_token(request)
-    response = page(request, "login.html", {"next": safe_next(next), "error": error, "login_csrf": token},
-                    status=status)
+    response = page(request, "login.html", {"next": safe_next(next), "error": error, "login_csrf": token}, status=status)
     remember_login_form_token(request, response, token)
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -267,8 +281,11 @@ async def logout(request: Request) -> Response:
 async def stuck(request: Request) -> Response:
     """Broken or overdue promises not yet addressed: filter, sort, open the case."""
     q = request.query_params
-    filters = {"partner": (q.get("partner") or "").strip()[:200] or None, "kind": q.get("kind") or None,
-               "reason": q.get("reason") or None}
+    filters = {
+        "partner": (q.get("partner") or "").strip()[:200] or None,
+        "kind": q.get("kind") or None,
+        "reason": q.get("reason") or None,
+    }
     sort = q.get("sort") if q.get("sort") in SORTS else "due"
     age, error = (q.get("age") or "").strip(), None
     try:
@@ -283,11 +300,23 @@ async def stuck(request: Request) -> Response:
     def load():
         with state.engine.connect() as conn:
             now = state.clock()
-            items = queries.stuck_promises(conn, now, overdue_for=overdue, order=SORTS[sort], owner=mine,
-                                           limit=PAGE_SIZE + 1, offset=(number - 1) * PAGE_SIZE, **filters)
+            items = queries.stuck_promises(
+                conn,
+                now,
+                overdue_for=overdue,
+                order=SORTS[sort],
+                owner=mine,
+                limit=PAGE_SIZE + 1,
+                offset=(number - 1) * PAGE_SIZE,
+                **filters,
+            )
             snoozed = queries.snoozed_promises(conn, now, limit=PAGE_SIZE) if number == 1 else []
-            return (queries.for_people(conn, items, books, language), queries.for_people(conn, snoozed, books, language),
-                    queries.people(conn), now)
+            return (
+                queries.for_people(conn, items, books, language),
+                queries.for_people(conn, snoozed, books, language),
+                queries.people(conn),
+                now,
+            )
 
     items, snoozed, people, now = await run_in_threadpool(load)
     more, items = len(items) > PAGE_SIZE, items[:PAGE_SIZE]
@@ -298,14 +327,25 @@ async def stuck(request: Request) -> Response:
 
     def link(**change) -> str:
         merged = {**params, "sort": sort, "page": number, **change}
-        merged = {k: v for k, v in merged.items() if v and not (k == "sort" and v == "due") and
-                  not (k == "page" and v == 1)}
+        merged = {k: v for k, v in merged.items() if v and not (k == "sort" and v == "due") and not (k == "page" and v == 1)}
         return "/" + (f"?{urlencode(merged)}" if merged else "")
 
-    context = {"items": items, "filters": filters, "age": age, "error": error, "sort": sort, "kinds": KINDS,
-               "reasons": REASONS, "page_number": number, "more": more, "link": link,
-               "first_index": (number - 1) * PAGE_SIZE + 1, "snoozed": snoozed, "people": people,
-               "snooze_choices": SNOOZES}
+    context = {
+        "items": items,
+        "filters": filters,
+        "age": age,
+        "error": error,
+        "sort": sort,
+        "kinds": KINDS,
+        "reasons": REASONS,
+        "page_number": number,
+        "more": more,
+        "link": link,
+        "first_index": (number - 1) * PAGE_SIZE + 1,
+        "snoozed": snoozed,
+        "people": people,
+        "snooze_choices": SNOOZES,
+    }
     if request.headers.get("HX-Request"):
         return page(request, "_stuck_rows.html", context)
     return page(request, "stuck.html", context)
@@ -340,23 +380,35 @@ async def case_context(request: Request, view, **extra) -> dict[str, Any]:
     ops_view = {}
     for p in view.promises:
         verdict, reason = p.outcome.verdict.value, p.outcome.reason.value if p.outcome.reason else None
-        stuck = not p.addressed and case.status.value != "closed" and (
-            (verdict == "broken" and p.outcome.fulfilled_at is None) or (verdict == "pending" and p.due_at < now))
+        stuck = (
+            not p.addressed
+            and case.status.value != "closed"
+            and ((verdict == "broken" and p.outcome.fulfilled_at is None) or (verdict == "pending" and p.due_at < now))
+        )
         step = next_step(p.kind.value, reason or "deadline_missed", books, language) if stuck else None
         evidence = p.outcome.evidence or (p.outcome.at_risk.evidence if p.outcome.at_risk else None)
         ops_view[p.promise_id] = {
-            "stuck": stuck, "snoozed_until": p.snoozed_until if p.snoozed_until and p.snoozed_until > now else None,
+            "stuck": stuck,
+            "snoozed_until": p.snoozed_until if p.snoozed_until and p.snoozed_until > now else None,
             "expected": expected_view(p.kind.value, p.expect),
             "observed": observed_view(evidence.evidence() if evidence else None, None),
-            "next_step": step.detail() if step else None}
+            "next_step": step.detail() if step else None,
+        }
 
     def load_people():
         with state.engine.connect() as conn:
             return queries.people(conn)
 
-    return {"case": case_document(view), "kinds": KINDS, "owner": case.owner, "ops": ops_view,
-            "title": case_title(author, case.customer_ref, case.order_ref, first_ref),
-            "people": await run_in_threadpool(load_people), "snooze_choices": SNOOZES, **extra}
+    return {
+        "case": case_document(view),
+        "kinds": KINDS,
+        "owner": case.owner,
+        "ops": ops_view,
+        "title": case_title(author, case.customer_ref, case.order_ref, first_ref),
+        "people": await run_in_threadpool(load_people),
+        "snooze_choices": SNOOZES,
+        **extra,
+    }
 
 
 def _correction(kind: str, due_at: str, expect: str) -> Correction:
@@ -370,8 +422,7 @@ def _correction(kind: str, due_at: str, expect: str) -> Correction:
     try:
         parsed = json.loads(expect) if expect.strip() else None
     except ValueError as exc:
-        raise InvalidInput("expect must be JSON, e.g. {\"amount\": \"10.00\", \"currency\": \"USD\"}",
-                           {"expect": expect}) from exc
+        raise InvalidInput('expect must be JSON, e.g. {"amount": "10.00", "currency": "USD"}', {"expect": expect}) from exc
     if parsed is not None and not (isinstance(parsed, dict) and all(isinstance(v, str) for v in parsed.values())):
         raise InvalidInput("expect must map names to text", {"expect": expect})
     if kind and kind not in KINDS:
@@ -395,14 +446,14 @@ async def _settle(request: Request, case_id: str, act) -> Response:
 
 @router.post("/cases/{case_id}/suggestions/{suggestion_id}/confirm")
 @guarded()
-async def confirm_page(request: Request, case_id: str, suggestion_id: str, kind: str = Form(""),
-                       due_at: str = Form(""), expect: str = Form("")) -> Response:
+async def confirm_page(
+    request: Request, case_id: str, suggestion_id: str, kind: str = Form(""), due_at: str = Form(""), expect: str = Form("")
+) -> Response:
     """Confirm a suggested promise from the case page, with what the form corrects."""
     state = request.app.state
 
     def act(actor: str) -> None:
-        confirm_suggestion(state.uow_factory, case_id, suggestion_id, actor, _correction(kind, due_at, expect),
-                           state.clock)
+        confirm_suggestion(state.uow_factory, case_id, suggestion_id, actor, _correction(kind, due_at, expect), state.clock)
 
     return await _settle(request, case_id, act)
 
@@ -411,8 +462,9 @@ async def confirm_page(request: Request, case_id: str, suggestion_id: str, kind:
 @guarded()
 async def dismiss_page(request: Request, case_id: str, suggestion_id: str) -> Response:
     state = request.app.state
-    return await _settle(request, case_id,
-                         lambda actor: dismiss_suggestion(state.uow_factory, case_id, suggestion_id, actor, state.clock))
+    return await _settle(
+        request, case_id, lambda actor: dismiss_suggestion(state.uow_factory, case_id, suggestion_id, actor, state.clock)
+    )
 
 
 @router.get("/scorecards", response_class=HTMLResponse)
@@ -449,16 +501,22 @@ async def warnings_page(request: Request) -> Response:
 
     def load():
         with state.engine.connect() as conn:
-            return (queries.for_people(conn, queries.at_risk_promises(conn, state.clock(), partner=partner,
-                                                                      limit=PAGE_SIZE), books, language),
-                    queries.for_people(conn, queries.to_check_promises(conn, partner=partner, limit=PAGE_SIZE)),
-                    queries.people(conn))
+            return (
+                queries.for_people(
+                    conn, queries.at_risk_promises(conn, state.clock(), partner=partner, limit=PAGE_SIZE), books, language
+                ),
+                queries.for_people(conn, queries.to_check_promises(conn, partner=partner, limit=PAGE_SIZE)),
+                queries.people(conn),
+            )
 
     at_risk, to_check, people = await run_in_threadpool(load)
     for item in at_risk:
         item["due_in"] = f"in {humanize(item['due_in_seconds'])}" if item["due_in_seconds"] > 0 else "overdue"
-    return page(request, "warnings.html", {"at_risk": at_risk, "to_check": to_check, "partner": partner,
-                                           "people": people, "snooze_choices": SNOOZES})
+    return page(
+        request,
+        "warnings.html",
+        {"at_risk": at_risk, "to_check": to_check, "partner": partner, "people": people, "snooze_choices": SNOOZES},
+    )
 
 
 @router.get("/feed", response_class=HTMLResponse)
@@ -494,6 +552,7 @@ def humanize(seconds: float | None) -> str:
 # Actions from the stuck list and the case page: each redirects back to where it was made
 # (`next`, a path on this site) or shows the case page with the refusal.
 
+
 async def _act(request: Request, case_id: str, act, back: str) -> Response:
     key = request.state.user  # guarded(): an agent or ops, CSRF checked
     try:
@@ -514,14 +573,19 @@ async def _act(request: Request, case_id: str, act, back: str) -> Response:
 async def assign_page(request: Request, case_id: str, owner: str = Form(""), next: str = Form("")) -> Response:
     """Take the case ("me"), give it to a person, or to nobody (empty)."""
     state = request.app.state
-    return await _act(request, case_id, lambda key: assign_case(
-        state.uow_factory, case_id, owner_name(key, owner.strip() or None), key.actor, state.clock), next)
+    return await _act(
+        request,
+        case_id,
+        lambda key: assign_case(state.uow_factory, case_id, owner_name(key, owner.strip() or None), key.actor, state.clock),
+        next,
+    )
 
 
 @router.post("/promises/{promise_id}/acknowledge")
 @guarded()
-async def acknowledge_page(request: Request, promise_id: str, case_id: str = Form(""), note: str = Form(""),
-                           snooze: str = Form(""), next: str = Form("")) -> Response:
+async def acknowledge_page(
+    request: Request, promise_id: str, case_id: str = Form(""), note: str = Form(""), snooze: str = Form(""), next: str = Form("")
+) -> Response:
     state = request.app.state
 
     def act(key):
@@ -536,8 +600,7 @@ async def acknowledge_page(request: Request, promise_id: str, case_id: str = For
 @guarded()
 async def unsnooze_page(request: Request, promise_id: str, case_id: str = Form(""), next: str = Form("")) -> Response:
     state = request.app.state
-    return await _act(request, case_id,
-                      lambda key: unsnooze_promise(state.uow_factory, promise_id, key.actor, state.clock), next)
+    return await _act(request, case_id, lambda key: unsnooze_promise(state.uow_factory, promise_id, key.actor, state.clock), next)
 
 
 @router.post("/promises/{promise_id}/next-step")
@@ -546,29 +609,27 @@ async def next_step_page(request: Request, promise_id: str, case_id: str = Form(
     """Record the new promise the playbook suggests, in one click."""
     state = request.app.state
     books = list(playbooks_of(request).values())
-    return await _act(request, case_id,
-                      lambda key: record_next_step(state.uow_factory, promise_id, books, key.actor, state.clock), next)
+    return await _act(
+        request, case_id, lambda key: record_next_step(state.uow_factory, promise_id, books, key.actor, state.clock), next
+    )
 
 
 @router.post("/promises/{promise_id}/resend")
 @guarded()
 async def resend_page(request: Request, promise_id: str, case_id: str = Form(""), next: str = Form("")) -> Response:
     state = request.app.state
-    return await _act(request, case_id,
-                      lambda key: resend_request(state.uow_factory, promise_id, key.actor, state.clock), next)
+    return await _act(request, case_id, lambda key: resend_request(state.uow_factory, promise_id, key.actor, state.clock), next)
 
 
 @router.post("/cases/{case_id}/notes")
 @guarded()
 async def note_page(request: Request, case_id: str, text: str = Form(""), next: str = Form("")) -> Response:
     state = request.app.state
-    return await _act(request, case_id, lambda key: add_note(state.uow_factory, case_id, text, key.actor, state.clock),
-                      next)
+    return await _act(request, case_id, lambda key: add_note(state.uow_factory, case_id, text, key.actor, state.clock), next)
 
 
 @router.post("/cases/{case_id}/close")
 @guarded()
 async def close_page(request: Request, case_id: str, next: str = Form("")) -> Response:
     state = request.app.state
-    return await _act(request, case_id, lambda key: close_case(state.uow_factory, case_id, key.actor, state.clock),
-                      next)
+    return await _act(request, case_id, lambda key: close_case(state.uow_factory, case_id, key.actor, state.clock), next)

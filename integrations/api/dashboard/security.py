@@ -9,9 +9,11 @@ from the proxy that terminates it): on plain http it would be meaningless."""
 
 from __future__ import annotations
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
-       "form-action 'self'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
 HEADERS = [
     (b"content-security-policy", CSP.encode()),
     (b"x-frame-options", b"DENY"),
@@ -46,8 +48,7 @@ class SecurityHeaders:
         async def send_with_headers(message) -> None:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", ())}
-                message["headers"] = [*message.get("headers", ()),
-                                      *(header for header in extra if header[0] not in present)]
+                message["headers"] = [*message.get("headers", ()), *(header for header in extra if header[0] not in present)]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

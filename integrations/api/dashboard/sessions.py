@@ -64,8 +64,7 @@ def read_session(request: Request) -> Session | None:
 def open_session(request: Request, response: Response, key: ApiKey) -> None:
     state = request.app.state
     session_id = credentials.open_session(state.engine, key.key_id, state.clock())
-    response.set_cookie(COOKIE, session_id, httponly=True, samesite="strict", secure=is_https(request),
-                        max_age=MAX_AGE, path="/")
+    response.set_cookie(COOKIE, session_id, httponly=True, samesite="strict", secure=is_https(request), max_age=MAX_AGE, path="/")
     response.delete_cookie(LOGIN_COOKIE, httponly=True, samesite="strict", secure=is_https(request), path="/")
 
 
@@ -79,6 +78,7 @@ def close_session(request: Request, response: Response) -> None:
 
 
 # Cross-site request forgery -----------------------------------------------------------------------
+
 
 def same_origin(request: Request) -> bool:
     """Origin, or else Referer, names this site when the browser sends one (an absent header
@@ -107,11 +107,11 @@ def login_form_token(request: Request) -> str:
 
 
 def remember_login_form_token(request: Request, response: Response, token: str) -> None:
-    response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="strict", secure=is_https(request),
-                        max_age=3600, path="/")
+    response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="strict", secure=is_https(request), max_age=3600, path="/")
 
 
 # Failed logins per client address -----------------------------------------------------------------
+
 
 class LoginLimiter:
     """At most `limit` failed logins per client address per `window` seconds (in this process)."""

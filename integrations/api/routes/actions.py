@@ -38,13 +38,16 @@ Person = Annotated[Any, Depends(require_roles("agent", "ops"))]
 class AssignIn(Strict):
     model_config = {"extra": "forbid", "json_schema_extra": {"examples": [{"owner": "me"}, {"owner": "Claire Martin"}]}}
 
-    owner: str | None = Field(description='a person\'s name (an agent or ops key\'s), "me", or null for nobody',
-                              max_length=200)
+    owner: str | None = Field(description="a person's name (an agent or ops key's), \"me\", or null for nobody", max_length=200)
 
 
 class AcknowledgeIn(Strict):
-    model_config = {"extra": "forbid", "json_schema_extra": {"examples": [
-        {"note": "UPS investigating, answer promised tomorrow", "snooze_until": "2026-03-04T09:00:00+01:00"}]}}
+    model_config = {
+        "extra": "forbid",
+        "json_schema_extra": {
+            "examples": [{"note": "UPS investigating, answer promised tomorrow", "snooze_until": "2026-03-04T09:00:00+01:00"}]
+        },
+    }
 
     note: str | None = Field(default=None, max_length=NOTE_MAX)
     snooze_until: AwareDatetime | None = None
@@ -63,7 +66,7 @@ def owner_name(key, owner: str | None) -> str | None:
             raise InvalidInput("this key has no name: create keys with --name to take cases", {"owner": "me"})
         return key.name
     if not owner:
-        raise InvalidInput("owner must be a name, \"me\" or null", {"owner": owner})
+        raise InvalidInput('owner must be a name, "me" or null', {"owner": owner})
     return owner
 
 
@@ -80,10 +83,11 @@ def post_acknowledge(promise_id: str, body: AcknowledgeIn, key: Person, request:
     """Acknowledge a stuck promise with a note; with `snooze_until` it leaves the stuck list
     until then (ownership and acknowledgement alone do not hide it)."""
     state = request.app.state
-    promise = acknowledge_promise(state.uow_factory, promise_id, body.note, body.snooze_until, key.actor,
-                                  state.clock)
-    return {"promise_id": promise.promise_id,
-            "snoozed_until": promise.snoozed_until.isoformat() if promise.snoozed_until else None}
+    promise = acknowledge_promise(state.uow_factory, promise_id, body.note, body.snooze_until, key.actor, state.clock)
+    return {
+        "promise_id": promise.promise_id,
+        "snoozed_until": promise.snoozed_until.isoformat() if promise.snoozed_until else None,
+    }
 
 
 @router.post("/v1/promises/{promise_id}/unsnooze", response_model=SnoozeOut)
@@ -114,7 +118,5 @@ def post_next_step(promise_id: str, key: Person, request: Request) -> dict:
     """Record the new promise(s) of the playbook that fits this stuck promise's kind and reason,
     due from now, same partner, reference and expectations: it is addressed and leaves the list."""
     state = request.app.state
-    recorded = record_next_step(state.uow_factory, promise_id, playbooks_of(request).values(), key.actor,
-                                state.clock)
-    return {"promises": [PromiseCreated(promise_id=r.promise_id, verdict=r.verdict.value).model_dump()
-                         for r in recorded]}
+    recorded = record_next_step(state.uow_factory, promise_id, playbooks_of(request).values(), key.actor, state.clock)
+    return {"promises": [PromiseCreated(promise_id=r.promise_id, verdict=r.verdict.value).model_dump() for r in recorded]}

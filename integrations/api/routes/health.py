@@ -39,7 +39,8 @@ from integrations.settings import UP_STATUS_FILE_ENV
 
 router = APIRouter(tags=["health"])
 _UNAVAILABLE: dict[int | str, dict[str, Any]] = {
-    503: {"model": ErrorOut, "description": "not ready: the database does not answer or is behind"}}
+    503: {"model": ErrorOut, "description": "not ready: the database does not answer or is behind"}
+}
 STATUS_STALE_SECONDS = 10.0
 
 
@@ -53,8 +54,9 @@ def _queue_lag(conn: Any, now: datetime, max_lag: timedelta) -> dict[str, str]:
     runs the flows is not running (a claimed row's next attempt moves past its lease)."""
     problems = {}
     for name, table in (("alerts", tables.outbox), ("partner_requests", tables.outbound_requests)):
-        oldest = conn.execute(select(func.min(table.c.next_attempt_at)).where(
-            table.c.state == "pending", table.c.next_attempt_at <= now - max_lag)).scalar()
+        oldest = conn.execute(
+            select(func.min(table.c.next_attempt_at)).where(table.c.state == "pending", table.c.next_attempt_at <= now - max_lag)
+        ).scalar()
         if oldest is not None:
             late = (now - oldest).total_seconds()
             problems[name] = f"due for {late:.0f}s and not taken by any flow run: are the flows running?"
@@ -97,8 +99,12 @@ async def _database(request: Request, max_lag: timedelta | None = None) -> JSONR
     except Exception:
         return error_response(503, "database_unavailable", "the database does not answer")
     if current != _heads():
-        return error_response(503, "schema_behind", "the database schema is not at the code's migration head",
-                              {"current": sorted(current), "expected": sorted(_heads())})
+        return error_response(
+            503,
+            "schema_behind",
+            "the database schema is not at the code's migration head",
+            {"current": sorted(current), "expected": sorted(_heads())},
+        )
     return lag
 
 
@@ -149,14 +155,15 @@ async def prometheus(request: Request) -> Response:
     if expected:
         given = bearer_token(request) or ""
         if not hmac.compare_digest(given.encode(), expected.encode()):
-            return error_response(401, "unauthorized", "/metrics needs the metrics token", None,
-                                  {"WWW-Authenticate": "Bearer"})
+            return error_response(401, "unauthorized", "/metrics needs the metrics token", None, {"WWW-Authenticate": "Bearer"})
     engine = request.app.state.engine
 
     def depth() -> int:
         with engine.connect() as conn:  # the partial index on pending rows keeps this cheap
-            return conn.execute(select(func.count()).select_from(tables.outbox)
-                                .where(tables.outbox.c.state == "pending")).scalar() or 0
+            return (
+                conn.execute(select(func.count()).select_from(tables.outbox).where(tables.outbox.c.state == "pending")).scalar()
+                or 0
+            )
 
     def carrier_errors() -> list:
         accounts = tables.carrier_accounts

@@ -29,8 +29,7 @@ def parse_duration(text: str | None) -> timedelta | None:
         return None
     match = _DURATION.match(text.strip())
     if not match:
-        raise InvalidInput("overdue_for must be seconds or a number with s/m/h/d/w, e.g. 2h",
-                           {"overdue_for": text})
+        raise InvalidInput("overdue_for must be seconds or a number with s/m/h/d/w, e.g. 2h", {"overdue_for": text})
     seconds = int(match.group(1)) * _UNITS[match.group(2)]
     if seconds > MAX_DURATION.total_seconds():
         raise InvalidInput("overdue_for is longer than a century", {"overdue_for": text})
@@ -38,13 +37,17 @@ def parse_duration(text: str | None) -> timedelta | None:
 
 
 @router.get("/v1/ops/stuck", response_model=OpsItemsOut)
-def get_stuck(_key: Ops, request: Request,
-              partner: str | None = Query(None, max_length=200),
-              kind: Kind | None = Query(None),
-              reason: ReasonName | None = Query(None),
-              overdue_for: str | None = Query(None, max_length=20, examples=["2h"]),
-              owner: str | None = Query(None, max_length=200, description='one person\'s cases (a name, or "me")'),
-              limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0, le=1_000_000)) -> dict:
+def get_stuck(
+    _key: Ops,
+    request: Request,
+    partner: str | None = Query(None, max_length=200),
+    kind: Kind | None = Query(None),
+    reason: ReasonName | None = Query(None),
+    overdue_for: str | None = Query(None, max_length=20, examples=["2h"]),
+    owner: str | None = Query(None, max_length=200, description='one person\'s cases (a name, or "me")'),
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0, le=1_000_000),
+) -> dict:
     """Broken or overdue promises not yet addressed and not snoozed: unowned cases first, oldest
     due first; each with its case title, the customer's words, expected vs observed, stuck
     since, owner and the playbook's next step."""
@@ -53,8 +56,17 @@ def get_stuck(_key: Ops, request: Request,
     if owner is not None and owner.strip().lower() == "me":
         owner = _key.name or f"{_key.role}:{_key.key_id}"  # a nameless key owns nothing
     with state.engine.connect() as conn:
-        items = queries.stuck_promises(conn, state.clock(), partner=partner, kind=kind, reason=reason,
-                                       overdue_for=delta, limit=limit, offset=offset, owner=owner)
+        items = queries.stuck_promises(
+            conn,
+            state.clock(),
+            partner=partner,
+            kind=kind,
+            reason=reason,
+            overdue_for=delta,
+            limit=limit,
+            offset=offset,
+            owner=owner,
+        )
         return {"items": for_people(request, conn, items)}
 
 
@@ -63,10 +75,14 @@ def for_people(request: Request, conn, items: list[dict]) -> list[dict]:
 
 
 @router.get("/v1/ops/at-risk", response_model=OpsItemsOut)
-def get_at_risk(_key: Ops, request: Request,
-                partner: str | None = Query(None, max_length=200),
-                kind: Kind | None = Query(None),
-                limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0, le=1_000_000)) -> dict:
+def get_at_risk(
+    _key: Ops,
+    request: Request,
+    partner: str | None = Query(None, max_length=200),
+    kind: Kind | None = Query(None),
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0, le=1_000_000),
+) -> dict:
     """Pending promises at risk before their deadline (a worrying carrier status, or no news past
     half the promised delay), soonest due first."""
     state = request.app.state
@@ -76,10 +92,14 @@ def get_at_risk(_key: Ops, request: Request,
 
 
 @router.get("/v1/ops/to-check", response_model=OpsItemsOut)
-def get_to_check(_key: Ops, request: Request,
-                 partner: str | None = Query(None, max_length=200),
-                 kind: Kind | None = Query(None),
-                 limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0, le=1_000_000)) -> dict:
+def get_to_check(
+    _key: Ops,
+    request: Request,
+    partner: str | None = Query(None, max_length=200),
+    kind: Kind | None = Query(None),
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0, le=1_000_000),
+) -> dict:
     """Promises kept by an update that could not confirm the place or the recipient."""
     with request.app.state.engine.connect() as conn:
         items = queries.to_check_promises(conn, partner=partner, kind=kind, limit=limit, offset=offset)
@@ -87,8 +107,9 @@ def get_to_check(_key: Ops, request: Request,
 
 
 @router.get("/v1/ops/scorecards", response_model=ScorecardsOut)
-async def get_scorecards(_key: Ops, request: Request,
-                         since: Annotated[Any, Query(description="RFC 3339 with offset")] = None) -> dict:
+async def get_scorecards(
+    _key: Ops, request: Request, since: Annotated[Any, Query(description="RFC 3339 with offset")] = None
+) -> dict:
     """Per partner: promises, kept, broken, kept_rate, median time from promise to keep
     (recomputed at most every 30 s)."""
     from pydantic import AwareDatetime, TypeAdapter, ValidationError

@@ -15,9 +15,13 @@ Partner = Annotated[Any, Depends(require_roles("partner"))]
 
 
 @router.get("/v1/partners/me/steps", response_model=StepsOut)
-def get_my_steps(key: Partner, request: Request,
-                 verdict: VerdictName | None = None,
-                 limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0, le=1_000_000)) -> dict:
+def get_my_steps(
+    key: Partner,
+    request: Request,
+    verdict: VerdictName | None = None,
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0, le=1_000_000),
+) -> dict:
     with request.app.state.engine.connect() as conn:
         steps = queries.partner_steps(conn, key.partner, verdict=verdict, limit=limit, offset=offset)
     return {"partner": key.partner, "steps": steps}

@@ -23,8 +23,7 @@ def to_field_update(partner: str, body: UpdateIn) -> FieldUpdate:
 
 
 @router.post("/v1/updates", response_model=IngestOut)
-async def post_updates(body: Annotated[UpdateIn | UpdateBatchIn, Body()], key: Partner,
-                       request: Request) -> IngestOut:
+async def post_updates(body: Annotated[UpdateIn | UpdateBatchIn, Body()], key: Partner, request: Request) -> IngestOut:
     """The partner is the token's, never the body's; `(partner, event_id)` is processed once.
     The answer is sent after the commit: a 200 means the updates are stored."""
     state = request.app.state

@@ -24,17 +24,27 @@ from integrations.webhooks.registry import PROVIDERS
 router = APIRouter(tags=["webhooks"])
 # The schema lists the providers (an enum for client generators); an unknown one stays a 404
 # `unknown_provider` at run time, as it always was.
-Provider = Annotated[str, Path(description="the provider whose signature and payload format the body has",
-                               json_schema_extra={"enum": sorted(PROVIDERS)})]
+Provider = Annotated[
+    str,
+    Path(
+        description="the provider whose signature and payload format the body has", json_schema_extra={"enum": sorted(PROVIDERS)}
+    ),
+]
 log = logging.getLogger(__name__)
 
 
-@router.post("/v1/webhooks/{provider}/{partner}", response_model=IngestOut,
-             responses={400: {"model": ErrorOut, "description": "malformed_json, or bad_payload: not the provider's format"},
-                        401: {"model": ErrorOut, "description": "signature missing, wrong or too old"},
-                        404: {"model": ErrorOut, "description": "unknown provider"}})
-async def post_webhook(provider: Provider, partner: Annotated[str, Path(min_length=1, max_length=200)],
-                       request: Request) -> IngestOut:
+@router.post(
+    "/v1/webhooks/{provider}/{partner}",
+    response_model=IngestOut,
+    responses={
+        400: {"model": ErrorOut, "description": "malformed_json, or bad_payload: not the provider's format"},
+        401: {"model": ErrorOut, "description": "signature missing, wrong or too old"},
+        404: {"model": ErrorOut, "description": "unknown provider"},
+    },
+)
+async def post_webhook(
+    provider: Provider, partner: Annotated[str, Path(min_length=1, max_length=200)], request: Request
+) -> IngestOut:
     """Verified with the secret set for (partner, provider) over the raw body. The provider's
     event id, in the provider's namespace (`stripe:evt_…`), is the event_id, so a redelivery
     counts as a duplicate. An event that fans out into more than 1,000 updates is stored in
@@ -64,11 +74,16 @@ async def post_webhook(provider: Provider, partner: Annotated[str, Path(min_leng
     except PayloadError as exc:
         raise ApiError(400, "bad_payload", str(exc)) from exc
     except ValidationError as exc:
-        raise ApiError(400, "bad_payload", "the payload maps to an update outside the contract",
-                       [{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()[:10]]) from exc
+        raise ApiError(
+            400,
+            "bad_payload",
+            "the payload maps to an update outside the contract",
+            [{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()[:10]],
+        ) from exc
     updates = [to_field_update(partner, item) for item in items]
-    results = await run_in_threadpool(ingest, state.uow_factory, updates, state.clock,
-                                      per_transaction=MAX_UPDATES) if updates else []
+    results = (
+        await run_in_threadpool(ingest, state.uow_factory, updates, state.clock, per_transaction=MAX_UPDATES) if updates else []
+    )
     count_ingested(updates, results)
     summary = IngestSummary.of(results)
     return IngestOut(accepted=summary.accepted, duplicates=summary.duplicates, matched=summary.matched)

@@ -4,6 +4,7 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-23
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -18,9 +19,12 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("cases") as batch:
         batch.add_column(sa.Column("status_changed_at", sa.DateTime(timezone=True), nullable=True))
-        batch.create_index("ix_cases_status_changed_at_reopened", ["status_changed_at"],
-                           postgresql_where=sa.text("status = 'reopened'"),
-                           sqlite_where=sa.text("status = 'reopened'"))
+        batch.create_index(
+            "ix_cases_status_changed_at_reopened",
+            ["status_changed_at"],
+            postgresql_where=sa.text("status = 'reopened'"),
+            sqlite_where=sa.text("status = 'reopened'"),
+        )
 
 
 def downgrade() -> None:

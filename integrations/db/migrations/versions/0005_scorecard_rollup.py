@@ -14,6 +14,7 @@ Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-23
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -25,8 +26,10 @@ branch_labels = None
 depends_on = None
 
 COLUMNS = "partner, created_at, verdict, reason, fulfilled_at"
-CHANGED_PG = ("(OLD.partner, OLD.created_at, OLD.verdict, OLD.reason, OLD.fulfilled_at) IS DISTINCT FROM "
-              "(NEW.partner, NEW.created_at, NEW.verdict, NEW.reason, NEW.fulfilled_at)")
+CHANGED_PG = (
+    "(OLD.partner, OLD.created_at, OLD.verdict, OLD.reason, OLD.fulfilled_at) IS DISTINCT FROM "
+    "(NEW.partner, NEW.created_at, NEW.verdict, NEW.reason, NEW.fulfilled_at)"
+)
 CHANGED_SQLITE = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in COLUMNS.split(", "))
 
 

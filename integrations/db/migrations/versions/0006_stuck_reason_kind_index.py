@@ -10,6 +10,7 @@ Revision ID: 0006
 Revises: 0005
 Create Date: 2026-11-23
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -24,8 +25,13 @@ UNADDRESSED = "verdict = 'broken' AND NOT addressed AND fulfilled_at IS NULL"
 
 
 def upgrade() -> None:
-    op.create_index("ix_promises_reason_kind_due_at_unaddressed", "promises", ["reason", "kind", "due_at"],
-                    postgresql_where=sa.text(UNADDRESSED), sqlite_where=sa.text(UNADDRESSED))
+    op.create_index(
+        "ix_promises_reason_kind_due_at_unaddressed",
+        "promises",
+        ["reason", "kind", "due_at"],
+        postgresql_where=sa.text(UNADDRESSED),
+        sqlite_where=sa.text(UNADDRESSED),
+    )
 
 
 def downgrade() -> None:

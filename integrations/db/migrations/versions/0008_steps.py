@@ -5,6 +5,7 @@ Revision ID: 0008
 Revises: 0007
 Create Date: 2026-11-30
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -19,8 +20,13 @@ depends_on = None
 def upgrade() -> None:
     op.add_column("promises", sa.Column("parent_id", sa.String(36), nullable=True))
     op.add_column("promises", sa.Column("plan", sa.JSON(), nullable=True))
-    op.create_index("ix_promises_parent_id", "promises", ["parent_id"],
-                    postgresql_where=sa.text("parent_id IS NOT NULL"), sqlite_where=sa.text("parent_id IS NOT NULL"))
+    op.create_index(
+        "ix_promises_parent_id",
+        "promises",
+        ["parent_id"],
+        postgresql_where=sa.text("parent_id IS NOT NULL"),
+        sqlite_where=sa.text("parent_id IS NOT NULL"),
+    )
 
 
 def downgrade() -> None:

@@ -5,6 +5,7 @@ Revision ID: 0009_suggestions
 Revises: 0010_people_sessions
 Create Date: 2026-11-30
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa

@@ -10,6 +10,7 @@ Revision ID: 0011_secrets_at_rest
 Revises: 0009_suggestions
 Create Date: 2026-11-30
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -40,8 +41,7 @@ def _rewrite(change) -> None:
             stored = row._mapping[column]
             new = change(stored)
             if new != stored:
-                bind.execute(sa.update(table).where(*(table.c[k] == row._mapping[k] for k in keys))
-                             .values({column: new}))
+                bind.execute(sa.update(table).where(*(table.c[k] == row._mapping[k] for k in keys)).values({column: new}))
 
 
 def upgrade() -> None:

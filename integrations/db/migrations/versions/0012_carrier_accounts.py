@@ -4,6 +4,7 @@ Revision ID: 0012_carrier_accounts
 Revises: 0013_ops_workflow
 Create Date: 2026-11-30
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa

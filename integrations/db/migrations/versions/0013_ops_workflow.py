@@ -9,6 +9,7 @@ Revision ID: 0013_ops_workflow
 Revises: 0011_secrets_at_rest
 Create Date: 2026-11-30
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -28,11 +29,20 @@ def upgrade() -> None:
     op.add_column("promises", sa.Column("acknowledged_by", sa.String(200), nullable=True))
     op.add_column("promises", sa.Column("acknowledged_at", sa.DateTime(timezone=True), nullable=True))
     op.add_column("promises", sa.Column("replaces", sa.String(36), nullable=True))
-    op.create_index("ix_cases_owner", "cases", ["owner"],
-                    postgresql_where=sa.text("owner IS NOT NULL"), sqlite_where=sa.text("owner IS NOT NULL"))
-    op.create_index("ix_promises_snoozed_until", "promises", ["snoozed_until"],
-                    postgresql_where=sa.text("snoozed_until IS NOT NULL"),
-                    sqlite_where=sa.text("snoozed_until IS NOT NULL"))
+    op.create_index(
+        "ix_cases_owner",
+        "cases",
+        ["owner"],
+        postgresql_where=sa.text("owner IS NOT NULL"),
+        sqlite_where=sa.text("owner IS NOT NULL"),
+    )
+    op.create_index(
+        "ix_promises_snoozed_until",
+        "promises",
+        ["snoozed_until"],
+        postgresql_where=sa.text("snoozed_until IS NOT NULL"),
+        sqlite_where=sa.text("snoozed_until IS NOT NULL"),
+    )
 
 
 def downgrade() -> None:
