@@ -156,7 +156,9 @@ class FakeUpdates(ports.UpdateRepository):
     def __init__(self, s):
         self.s = s
 
-    def add_new(self, updates, received_at):
+    def add_new(self, updates, received_at, *, lock=()):
+        if lock:
+            self.lock_references(lock)
         out = []
         for u in updates:
             key = (u.partner, u.event_id)

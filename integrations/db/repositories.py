@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import Connection, Table, and_, bindparam, or_, select, update
+from sqlalchemy import Connection, Table, Text, and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from domain.model import (
@@ -333,6 +333,17 @@ def _outcome_values(promise: Promise) -> dict[str, Any]:
     }
 
 
+_REFS_PG = func.unnest(
+    bindparam("partners", type_=postgresql.ARRAY(Text)), bindparam("references", type_=postgresql.ARRAY(Text))
+).table_valued("partner", "reference").render_derived(name="refs")
+_OPEN_PROMISES_FOR_REFS_PG = (
+    select(t.promises)
+    .join(t.cases, t.cases.c.case_id == t.promises.c.case_id)
+    .join(_REFS_PG, and_(t.promises.c.partner == _REFS_PG.c.partner, t.promises.c.reference == _REFS_PG.c.reference))
+    .where(t.cases.c.status != CaseStatus.CLOSED.value)
+)
+
+
 class SqlPromiseRepository(ports.PromiseRepository):
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -366,11 +377,17 @@ class SqlPromiseRepository(ports.PromiseRepository):
         refs = list(refs)
         if not refs:
             return []
-        rows = self.conn.execute(
-            select(t.promises)
-            .join(t.cases, t.cases.c.case_id == t.promises.c.case_id)
-            .where(by_partner_reference(t.promises.c, refs), t.cases.c.status != CaseStatus.CLOSED.value)
-        )
+        if _is_pg(self.conn):
+            # Every ingest asks this: one statement of one shape whatever the number of references
+            # (compiled once), where an IN list would be rendered anew for each call.
+            partners, references = zip(*refs, strict=True)
+            rows = self.conn.execute(_OPEN_PROMISES_FOR_REFS_PG, {"partners": list(partners), "references": list(references)})
+        else:
+            rows = self.conn.execute(
+                select(t.promises)
+                .join(t.cases, t.cases.c.case_id == t.promises.c.case_id)
+                .where(by_partner_reference(t.promises.c, refs), t.cases.c.status != CaseStatus.CLOSED.value)
+            )
         return [promise_from_row(r) for r in rows]
 
     def for_cases(self, case_ids: Iterable[str]) -> list[Promise]:
@@ -496,15 +513,45 @@ def reference_lock_plan(refs: Iterable[RefKey], limit: int = MAX_REFERENCE_LOCKS
     return plan
 
 
+# The locks of a reference_lock_plan in one statement, taken in the plan's order.
+_LOCK_PLAN_SQL = (
+    "SELECT count(CASE WHEN s.shared THEN pg_advisory_xact_lock_shared(s.k) "
+    "ELSE pg_advisory_xact_lock(s.k) END) FROM "
+    "(SELECT k, shared FROM unnest(%(keys)s::bigint[], %(shared)s::boolean[]) "
+    "WITH ORDINALITY AS u(k, shared, n) ORDER BY n) AS s"
+)
+
+
+UPDATE_COLUMNS = (
+    "partner",
+    "event_id",
+    "reference",
+    "status",
+    "occurred_at",
+    "received_at",
+    "location",
+    "address",
+    "signed_by",
+    "amount",
+    "currency",
+    "detail",
+    *V11_FIELDS,
+)
+_ROW_TEMPLATE = "(" + ",".join(["%s"] * len(UPDATE_COLUMNS)) + ")"
+_INSERT_HEAD = f"INSERT INTO updates ({', '.join(UPDATE_COLUMNS)}) VALUES ".encode()
+_INSERT_TAIL = b" ON CONFLICT (partner, event_id) DO NOTHING RETURNING partner, event_id"
+
+
 class SqlUpdateRepository(ports.UpdateRepository):
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def add_new(self, updates: Sequence[FieldUpdate], received_at: datetime) -> list[bool]:
+    def add_new(self, updates: Sequence[FieldUpdate], received_at: datetime, *, lock: Iterable[RefKey] = ()) -> list[bool]:
         first_index: dict[tuple[str, str], int] = {}
         for index, u in enumerate(updates):
             first_index.setdefault((u.partner, u.event_id), index)
         if not first_index:
+            self.lock_references(lock)
             return []
         # Inserted in (partner, event_id) order whatever the order they came in: two transactions
         # inserting overlapping events then wait on each other in one order, never in a cycle
@@ -528,7 +575,7 @@ class SqlUpdateRepository(ports.UpdateRepository):
             for u in (updates[first_index[key]] for key in sorted(first_index))
         ]
         if _is_pg(self.conn):
-            inserted = self._insert_pg(rows)
+            inserted = self._insert_pg(rows, reference_lock_plan(lock))
         else:
             stmt = (
                 dialect_insert(self.conn, t.updates).on_conflict_do_nothing().returning(t.updates.c.partner, t.updates.c.event_id)
@@ -536,43 +583,30 @@ class SqlUpdateRepository(ports.UpdateRepository):
             inserted = {(r.partner, r.event_id) for r in self.conn.execute(stmt, rows)}
         return [(u.partner, u.event_id) in inserted and first_index[(u.partner, u.event_id)] == i for i, u in enumerate(updates)]
 
-    _COLUMNS = (
-        "partner",
-        "event_id",
-        "reference",
-        "status",
-        "occurred_at",
-        "received_at",
-        "location",
-        "address",
-        "signed_by",
-        "amount",
-        "currency",
-        "detail",
-        *V11_FIELDS,
-    )
+    _COLUMNS = UPDATE_COLUMNS
 
-    def _insert_pg(self, rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
-        """The hot path's one big statement: psycopg2's execute_values, half the cost of
-        SQLAlchemy's generic multi-row insert for a thousand rows."""
+    def _insert_pg(self, rows: list[dict[str, Any]], plan: list[tuple[int, bool]]) -> set[tuple[str, str]]:
+        """The hot path's one round trip: the reference locks, then one multi-row INSERT, sent as
+        one query (the INSERT's RETURNING is its result). The rows are rendered by psycopg2 as
+        its execute_values would, at half the cost of SQLAlchemy's generic multi-row insert."""
         import psycopg2
-        from psycopg2.extras import execute_values
 
-        statement = (
-            f"INSERT INTO updates ({', '.join(self._COLUMNS)}) VALUES %s "
-            "ON CONFLICT (partner, event_id) DO NOTHING RETURNING partner, event_id"
-        )
         cursor = self.conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        statement = b""
         try:
-            returned = execute_values(
-                cursor, statement, [tuple(row[c] for c in self._COLUMNS) for row in rows], page_size=len(rows), fetch=True
-            )
+            if plan:
+                lock = {"keys": [key for key, _ in plan], "shared": [shared for _, shared in plan]}
+                statement = cursor.mogrify(_LOCK_PLAN_SQL, lock) + b"; "
+            values = b",".join(cursor.mogrify(_ROW_TEMPLATE, tuple(row[c] for c in self._COLUMNS)) for row in rows)
+            statement += _INSERT_HEAD + values + _INSERT_TAIL
+            cursor.execute(statement)
+            returned = cursor.fetchall()
         except psycopg2.Error as exc:
             # An error of the raw cursor goes through SQLAlchemy's own error path, as if the
             # statement had been run by it: wrapped in a DBAPIError (a 503 or a retry, never a
             # 500) and, when the connection is dead, the connection and the pool invalidated
             # (`connection_invalidated`), so that the retry gets a fresh connection.
-            self.conn._handle_dbapi_exception(exc, statement, None, None, None)
+            self.conn._handle_dbapi_exception(exc, statement.decode(errors="replace")[:200], None, None, None)
         finally:
             try:
                 cursor.close()
@@ -587,11 +621,7 @@ class SqlUpdateRepository(ports.UpdateRepository):
         if plan:
             # One statement, the locks taken in the plan's order (see reference_lock_plan).
             self.conn.exec_driver_sql(
-                "SELECT count(CASE WHEN s.shared THEN pg_advisory_xact_lock_shared(s.k) "
-                "ELSE pg_advisory_xact_lock(s.k) END) FROM "
-                "(SELECT k, shared FROM unnest(%(keys)s::bigint[], %(shared)s::boolean[]) "
-                "WITH ORDINALITY AS u(k, shared, n) ORDER BY n) AS s",
-                {"keys": [key for key, _ in plan], "shared": [shared for _, shared in plan]},
+                _LOCK_PLAN_SQL, {"keys": [key for key, _ in plan], "shared": [shared for _, shared in plan]}
             )
 
     def for_references(self, refs: Iterable[RefKey]) -> dict[RefKey, list[FieldUpdate]]:

@@ -38,22 +38,23 @@ def ingest_updates(
 ) -> list[ItemResult]:
     """Store, dedupe and apply `updates` in one transaction; one result per update, in order.
 
-    Returning means committed. Queries per call are constant: insert, lock the references,
-    read their promises, lock their cases, then the shared reconcile step.
+    Returning means committed. Queries per call are constant: lock the references and insert (one
+    round trip where the database allows), read their promises, lock their cases, then the shared
+    reconcile step.
     """
     now = clock()
+    # Locked before the insert, so that the promises read next include any recorded meanwhile:
+    # recording a promise takes the same lock (services/promises.py). A handoff may create a step
+    # on another reference: it is locked too, in the same sorted pass, so an update arriving for
+    # it at the same time sees the step or is seen by it. A redelivery takes the locks as well
+    # (it is only known to be one once inserted); it changes nothing under them.
+    lock = refs_of(updates) | {(u.handoff_partner, u.handoff_reference) for u in updates if u.handoff_partner and u.handoff_reference}
     with uow_factory() as uow:
-        stored = uow.updates.add_new(updates, now)
+        stored = uow.updates.add_new(updates, now, lock=lock)
         fresh = [u for u, ok in zip(updates, stored, strict=True) if ok]
         matched_refs: set[tuple[str, str]] = set()
         if fresh:
-            refs = refs_of(fresh)
-            # A handoff may create a step on another reference: lock it too, in the same sorted
-            # pass, so an update arriving for it at the same time sees the step or is seen by it.
-            uow.updates.lock_references(
-                refs | {(u.handoff_partner, u.handoff_reference) for u in fresh if u.handoff_partner and u.handoff_reference}
-            )  # type: ignore[operator]
-            candidates = uow.promises.for_references(refs)
+            candidates = uow.promises.for_references(refs_of(fresh))
             if candidates:
                 matched_refs = {(p.partner, p.reference) for p in candidates}
                 cases = uow.cases.lock({p.case_id for p in candidates})

@@ -99,8 +99,10 @@ class PromiseRepository(abc.ABC):
 
 class UpdateRepository(abc.ABC):
     @abc.abstractmethod
-    def add_new(self, updates: Sequence[FieldUpdate], received_at: datetime) -> list[bool]:
-        """Store updates, ignoring (partner, event_id) already stored; True where stored."""
+    def add_new(self, updates: Sequence[FieldUpdate], received_at: datetime, *, lock: Iterable[RefKey] = ()) -> list[bool]:
+        """Store updates, ignoring (partner, event_id) already stored; True where stored. The
+        references in `lock` are locked first (as lock_references), in the same round trip
+        where the database allows it."""
 
     @abc.abstractmethod
     def lock_references(self, refs: Iterable[RefKey]) -> None:

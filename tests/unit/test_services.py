@@ -156,13 +156,15 @@ def test_ingest_writes_the_evidence_the_verdict_and_the_status_each_by_its_actor
     wrong = update("ups", "1Z", "delivered", T0 + timedelta(hours=2), signed_by="ROLAND", event_id="e1")
     noise = update("ups", "OTHER", "in_transit", T0, event_id="e2")
     assert ingest_updates(uow, [wrong, noise], at(3)) == [ItemResult.MATCHED, ItemResult.ACCEPTED]
-    assert store.locked_refs[-1] == [("ups", "1Z"), ("ups", "OTHER")]  # every fresh reference, sorted
+    assert store.locked_refs[-1] == [("ups", "1Z"), ("ups", "OTHER")]  # every reference of the batch, sorted
     assert store.received_at[("ups", "e1")] == T0 + timedelta(hours=3)
     lines = [(e.type.value, e.actor) for e in read_case(uow, case.case_id).timeline]
     assert lines[-3:] == [("field_update", "partner:ups"), ("verdict", "system:verdicts"), ("status", "system:verdicts")]
-    locks = len(store.locked_refs)
+    before = read_case(uow, case.case_id)
     assert ingest_updates(uow, [wrong], at(4)) == [ItemResult.DUPLICATE]
-    assert len(store.locked_refs) == locks  # nothing fresh: nothing to lock
+    # A redelivery locks its reference too (before the insert tells it is one), and changes nothing.
+    assert store.locked_refs[-1] == [("ups", "1Z")]
+    assert read_case(uow, case.case_id) == before
 
 
 def test_a_promise_naming_a_known_reference_shows_its_stored_updates_in_the_order_they_occurred(uow, store):
