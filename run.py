@@ -113,15 +113,15 @@ def postgres_reachable() -> bool:
 def run_tests(extra: list[str]) -> int:
     python = str(BIN / "python")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    # Lint everything; type-check the layers that hold the rules (domain, use cases).
+    # Lint and type-check the whole tree.
     checks = [
         [python, "-m", "ruff", "check", "domain", "integrations", "flows", "tests", "scripts", "run.py"],
         [python, "-m", "mypy"],
-    ]  # the files of pyproject's [tool.mypy]: domain, integrations, flows
+    ]  # the files of pyproject's [tool.mypy]: the whole tree (domain, integrations, flows, scripts, tests, run.py)
     for check in checks:
         if subprocess.run(check, cwd=ROOT, env=env).returncode:
             return 1
-    passes = [("SQLite", {})]
+    passes: list[tuple[str, dict[str, str]]] = [("SQLite", {})]
     if postgres_reachable():
         passes.append(("PostgreSQL", {"TERRAIN_TEST_DATABASE_URL": PG_URL}))
     elif os.environ.get("CI"):

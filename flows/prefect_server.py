@@ -104,9 +104,12 @@ def drain_prefect(timeout: float = 10.0) -> bool:
     pending: set = set()
     for service in (APILogWorker, EventsWorker):
         try:
-            _, not_done = service.drain_all(timeout=timeout)
+            drained = service.drain_all(timeout=timeout)
         except Exception:  # nothing to drain, or already stopped
             continue
+        if not isinstance(drained, tuple):  # a coroutine (called inside a running event loop): not awaited here
+            continue
+        _, not_done = drained
         pending |= {f for f in not_done if isinstance(f, concurrent.futures.Future)}
     return not pending
 

@@ -124,23 +124,29 @@ def _updates(promise: Promise, keeps: bool, rnd: random.Random, now: datetime) -
     return out
 
 
+def _made_at(item: Case | Promise) -> datetime:
+    """When a seeded case or promise was made: _generate gives every one its time."""
+    assert item.created_at is not None
+    return item.created_at
+
+
 def _timeline(case: Case, promises: list[Promise], updates: list[FieldUpdate], complaint: dict, now: datetime) -> list[dict]:
     """The history the service layer would have written: complaint, promises, status changes,
     field updates and verdicts, in time order."""
     entries: list[tuple[datetime, str, str, dict]] = [
         (
-            case.created_at,
+            _made_at(case),
             "complaint",
             "agent:seed",
-            {k: complaint[k] for k in ("channel", "external_id", "author", "text")} | {"posted_at": case.created_at.isoformat()},
+            {k: complaint[k] for k in ("channel", "external_id", "author", "text")} | {"posted_at": _made_at(case).isoformat()},
         )
     ]
-    first_said = min(p.created_at for p in promises)
+    first_said = min(_made_at(p) for p in promises)
     entries.append((first_said, "status", "agent:seed", {"from": "open", "to": "in_progress", "reason": None}))
     for p in promises:
         entries.append(
             (
-                p.created_at,
+                _made_at(p),
                 "promise",
                 "agent:seed",
                 {
@@ -162,7 +168,7 @@ def _timeline(case: Case, promises: list[Promise], updates: list[FieldUpdate], c
         if o.verdict.value == "pending":
             continue
         at = o.evidence.occurred_at if o.evidence else p.due_at
-        at = min(max(at, p.created_at), now)
+        at = min(max(at, _made_at(p)), now)
         decided_at.append((at, p))
         entries.append(
             (
@@ -263,7 +269,12 @@ def _insert(conn: Connection, table: Table, rows: list[dict]) -> None:
     for row in rows:
         write([_copy_value(row[name]) for name in columns])
     buffer.seek(0)
-    with conn.connection.dbapi_connection.cursor() as cursor:
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None  # a Connection in use holds its DB-API connection
+    # Any: psycopg2's cursor (this branch is PostgreSQL only), a context manager with copy_expert,
+    # neither of which SQLAlchemy's DBAPICursor protocol declares.
+    raw: Any = dbapi.cursor()
+    with raw as cursor:
         cursor.copy_expert(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer)
 
 

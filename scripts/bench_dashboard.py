@@ -130,6 +130,7 @@ def measure(url: str, runs: int) -> None:
             .order_by(tables.promises.c.due_at.desc())
             .limit(1)
         ).scalar()
+        assert case_id is not None, "no broken promise in the database: no case page to read"
         stuck_total = conn.execute(
             select(func.count())
             .select_from(tables.promises)

@@ -71,12 +71,16 @@ def wrk(url: str, script: Path, seconds: int) -> dict:
     ).stdout
 
     def ms(label: str) -> float:
-        value, unit = re.search(rf"{label}%\s+([\d.]+)(us|ms|s)", output).groups()
+        latency = re.search(rf"{label}%\s+([\d.]+)(us|ms|s)", output)
+        assert latency is not None, output
+        value, unit = latency.groups()
         return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
 
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    assert rps is not None, output
     return {
-        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "rps": float(rps.group(1)),
         "p50_ms": ms("50"),
         "p99_ms": ms("99"),
         "non_2xx": int(errors.group(1)) if errors else 0,

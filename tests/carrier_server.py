@@ -141,6 +141,7 @@ class CarrierServer:
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
+        assert isinstance(host, str)  # an AF_INET server's host (typeshed allows bytes)
         return f"http://{host}:{port}"
 
     @property

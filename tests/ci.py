@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import NoReturn
 
 import pytest
 
@@ -11,7 +12,7 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
-def unavailable(reason: str, *, allow_module_level: bool = False) -> None:
+def unavailable(reason: str, *, allow_module_level: bool = False) -> NoReturn:
     """Skip on a developer's machine that lacks something; fail in CI (CI=true), where a skip
     would let the suite go green without running the test."""
     if in_ci():

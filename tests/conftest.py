@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -69,7 +70,7 @@ def _drop_postgres_database(admin_url: str, url: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
+def database_url(tmp_path_factory) -> Iterator[str]:
     """A migrated, empty database of the session's kind."""
     if is_postgres():
         admin = primary_url()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Literal
 from urllib.parse import quote
 
 import httpx
@@ -20,7 +21,7 @@ from integrations.webhooks.base import PayloadError, load_object, make_update, p
 
 class JsonCarrier:
     name = "jsoncarrier"
-    auth = "api_key"
+    auth: Literal["api_key", "client_credentials"] = "api_key"
 
     def tracking_request(self, api_url, reference, credentials):
         return httpx.Request("GET", f"{api_url}/track/{quote(reference, safe='')}", headers=self._auth(credentials))
@@ -51,7 +52,7 @@ class JsonCarrier:
 
 class OAuthJsonCarrier(JsonCarrier):
     name = "oauthcarrier"
-    auth = "client_credentials"
+    auth: Literal["api_key", "client_credentials"] = "client_credentials"
 
     def token_request(self, api_url, client_id, client_secret):
         basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()

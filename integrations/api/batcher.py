@@ -67,6 +67,11 @@ class UpdateBatcher:
         assert self.queue is not None
         slots = asyncio.Semaphore(self.concurrent_flushes)
         in_flight: set[asyncio.Task[None]] = set()
+
+        def finished(done: asyncio.Task[None]) -> None:
+            in_flight.discard(done)
+            slots.release()
+
         try:
             while True:
                 await slots.acquire()
@@ -77,7 +82,7 @@ class UpdateBatcher:
                     items.append(self.queue.get_nowait())
                 task = asyncio.create_task(self._flush(items))
                 in_flight.add(task)
-                task.add_done_callback(lambda done: (in_flight.discard(done), slots.release()))
+                task.add_done_callback(finished)
         finally:
             if in_flight:  # answer what is already being written before stopping
                 await asyncio.gather(*in_flight, return_exceptions=True)

@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 from typing import Any, Iterable
 
-from sqlalchemy import Connection, and_, literal, or_, select, union_all
+from sqlalchemy import ColumnElement, Connection, and_, literal, or_, select, union_all
 
 from domain.model import PromiseKind, Reason
 from domain.ops import case_title, expected_view, next_step, observed_view, stuck_since
@@ -53,12 +53,14 @@ def stuck_promises(
     """
     if order not in STUCK_ORDERS:
         raise ValueError(f"order must be one of {', '.join(STUCK_ORDERS)}")
-    filters = {"partner": partner, "kind": kind, "reason": reason, "overdue_for": overdue_for, "owner": owner}
+    # Keyword arguments of stuck_promises, of mixed types (str, timedelta, None), passed back as **filters.
+    filters: dict[str, Any] = {"partner": partner, "kind": kind, "reason": reason, "overdue_for": overdue_for, "owner": owner}
     if order in GROUPS and filters[order] is None:
         # Kinds and reasons are a handful of known values: one index range per value, in order,
         # oldest due first within each, until the page is full (no sort of every stuck promise);
         # the unowned ones of every group before the owned ones.
-        window, rows = limit + offset, []
+        window = limit + offset
+        rows: list[dict[str, Any]] = []
         for owned in ((True,) if owner else (False, True)) if _owned is None else (_owned,):
             for value in GROUPS[order]:
                 rows += stuck_promises(
@@ -123,7 +125,7 @@ def stuck_promises(
     for owned in sides:
         side = [p.c.case_id.in_(owned_ids) if owned else c.c.owner.is_(None)]
         if reason in (None, "deadline_missed"):
-            group = [] if order in ("due_at", "reason") else [p.c[order]]
+            group: list[ColumnElement[Any]] = [] if order in ("due_at", "reason") else [p.c[order]]
             arms.append(
                 select(*cols, literal("deadline_missed").label("reason"), p.c.verdict)
                 .join(c, c.c.case_id == p.c.case_id)
@@ -146,10 +148,10 @@ def stuck_promises(
         )
     merged = union_all(*[a.subquery().select() for a in arms]).subquery()
     group = [] if order == "due_at" else [merged.c[order]]
-    rows = conn.execute(
+    records = conn.execute(
         select(merged).order_by(merged.c.owned, *group, merged.c.due_at, merged.c.promise_id).limit(limit).offset(offset)
     ).all()
-    last = last_updates(conn, {(r.partner, r.reference) for r in rows}) if _last else {}
+    last = last_updates(conn, {(r.partner, r.reference) for r in records}) if _last else {}
     return [
         {
             "promise_id": r.promise_id,
@@ -170,7 +172,7 @@ def stuck_promises(
             "stuck_since": _iso(stuck_since(r.verdict, r.reason, r.due_at, r.verdict_at)),
             **step_fields(r),
         }
-        for r in rows
+        for r in records
     ]
 
 

@@ -55,12 +55,14 @@ def race(db, sides, first: str) -> tuple[str, str | None, list]:
     if first == "evidence":
         # The update is stored; before it looks for promises, the promise is recorded and reads
         # the updates (or waits for the lock the ingest holds).
+        def stored() -> None:
+            ix.mark("ingest stored its update")
+            ix.wait("record read updates", or_blocked="record")
+
         ix.instrument(
             "ingest",
             sides["ingest"],
-            before={
-                READ_PROMISES: lambda: (ix.mark("ingest stored its update"), ix.wait("record read updates", or_blocked="record"))
-            },
+            before={READ_PROMISES: stored},
             after={READ_PROMISES: lambda: ix.mark("ingest read promises")},
         )
         ix.instrument(
@@ -75,11 +77,11 @@ def race(db, sides, first: str) -> tuple[str, str | None, list]:
     else:
         # The promise is recorded and about to commit when the update arrives and looks for
         # promises (or waits for the lock the recording holds).
-        ix.instrument(
-            "record",
-            sides["record"],
-            at_commit=lambda: (ix.mark("record about to commit"), ix.wait("ingest read promises", or_blocked="ingest")),
-        )
+        def committing() -> None:
+            ix.mark("record about to commit")
+            ix.wait("ingest read promises", or_blocked="ingest")
+
+        ix.instrument("record", sides["record"], at_commit=committing)
         ix.instrument("ingest", sides["ingest"], after={READ_PROMISES: lambda: ix.mark("ingest read promises")})
         b = ix.thread(record)
         ix.wait("record about to commit")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from integrations.carriers.pull import CarrierAuthError, CarrierRateLimited, CarrierUnavailable, TrackingNotFound
+from integrations.carriers.pull import CarrierAuthError, CarrierRateLimited, CarrierUnavailable, OAuthCarrier, TrackingNotFound
 from integrations.carriers.registry import PULL_ADAPTERS, get_adapter
 from integrations.webhooks.base import PayloadError
 from tests.carrier_server import carrier_server
@@ -36,6 +36,7 @@ def credentials_for(name: str, given: dict | None, client: httpx.Client, url: st
     if given is not None:
         return given
     adapter = get_adapter(name)
+    assert isinstance(adapter, OAuthCarrier)  # no credentials given: a carrier that takes a token
     response = client.send(adapter.token_request(url, "client", "s3cret"))
     token, expires = adapter.read_token(response.content)
     assert expires > 0

@@ -31,9 +31,9 @@ KINDS = ["parcel.reroute", "parcel.deliver", "refund.issue", "item.replace", "ca
 
 
 def measure() -> dict:
-    tp, fp, fn = Counter(), Counter(), Counter()
+    tp, fp, fn = Counter[str](), Counter[str](), Counter[str]()
     on_time = checked = 0
-    errors = []
+    errors: list[tuple[str, ...]] = []
     items = [json.loads(line) for line in FIXTURE.read_text(encoding="utf-8").splitlines() if line.strip()]
     for item in items:
         said_at = datetime.fromisoformat(item["said_at"])

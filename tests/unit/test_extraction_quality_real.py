@@ -30,7 +30,7 @@ def load(part: str) -> list[dict]:
 
 
 def measure(items: list[dict]) -> dict:
-    tp, fp, fn = Counter(), Counter(), Counter()
+    tp, fp, fn = Counter[str](), Counter[str](), Counter[str]()
     on_time = 0
     missed: list[str] = []
     for item in items:

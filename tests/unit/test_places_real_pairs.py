@@ -30,14 +30,14 @@ def _real_world_dir() -> Path | None:
     return None
 
 
-REAL = _real_world_dir()
-if REAL is None or not REAL.is_dir():
+_FOUND = _real_world_dir()
+if _FOUND is None or not _FOUND.is_dir():
     pytest.skip("no real-world samples beside the checkout", allow_module_level=True)
-assert REAL is not None
+REAL: Path = _FOUND  # a Path from here on, in the functions too (the module is skipped otherwise)
 
 
 def aftership_trackings() -> list[dict]:
-    out = []
+    out: list[dict] = []
     for name in ("get-tracking.json", "get-trackings.json"):
         data = json.loads((REAL / "aftership" / name).read_text())["data"]
         out.extend(data.get("trackings") or [data["tracking"]])
@@ -69,7 +69,7 @@ def easypost_place(location: dict) -> Place:
 def ups_events() -> list[dict]:
     yaml = pytest.importorskip("yaml")
     spec = yaml.safe_load((REAL / "ups" / "UPSTrackAlert.yaml").read_text())
-    examples = []
+    examples: list[dict] = []
     for path in (*spec["paths"].values(), *spec.get("webhooks", {}).values()):
         for operation in path.values():
             if not isinstance(operation, dict):

@@ -578,15 +578,17 @@ def test_malformed_bodies(provider, body):
         PROVIDERS[provider].parse(body)
 
 
-def _aftership(edit) -> bytes:
+def _aftership(*edits) -> bytes:
     payload = fixture("aftership_tracking_update.json")
-    edit(payload)
+    for edit in edits:
+        edit(payload)
     return json.dumps(payload).encode()
 
 
-def _easypost(edit) -> bytes:
+def _easypost(*edits) -> bytes:
     payload = fixture("easypost_tracker_updated.json")
-    edit(payload)
+    for edit in edits:
+        edit(payload)
     return json.dumps(payload).encode()
 
 
@@ -620,7 +622,7 @@ MALFORMED = {
         _aftership(lambda p: p["msg"].update(checkpoints="none")),
         _aftership(lambda p: p["msg"]["checkpoints"][-1].update(checkpoint_time="yesterday")),
         _aftership(lambda p: p["msg"]["checkpoints"][-1].update(checkpoint_time="1900-01-01T00:00:00Z")),
-        _aftership(lambda p: (_without(p, "msg", checkpoints=[], updated_at=...), _without(p, ts=...))),
+        _aftership(lambda p: _without(p, "msg", checkpoints=[], updated_at=...), lambda p: _without(p, ts=...)),
         _aftership(lambda p: p["msg"].update(tracking_number="x" * 201)),
         b'{"data": {"tracking": null}}',
     ],
@@ -635,7 +637,8 @@ MALFORMED = {
         _easypost(lambda p: p["result"].update(tracking_details={"datetime": "2026-03-02T10:00:00Z"})),
         _easypost(lambda p: p["result"]["tracking_details"][-1].update(datetime="not a date")),
         _easypost(
-            lambda p: (_without(p, "result", tracking_details=[], updated_at=...), _without(p, updated_at=..., created_at=...))
+            lambda p: _without(p, "result", tracking_details=[], updated_at=...),
+            lambda p: _without(p, updated_at=..., created_at=...),
         ),
     ],
     "stripe": [
