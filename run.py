@@ -113,9 +113,10 @@ def postgres_reachable() -> bool:
 def run_tests(extra: list[str]) -> int:
     python = str(BIN / "python")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    # Lint and type-check the whole tree.
+    # Lint, check the formatting of and type-check the whole tree.
     checks = [
         [python, "-m", "ruff", "check", "domain", "integrations", "flows", "tests", "scripts", "run.py"],
+        [python, "-m", "ruff", "format", "--check", "domain", "integrations", "flows", "tests", "scripts", "run.py"],
         [python, "-m", "mypy"],
     ]  # the files of pyproject's [tool.mypy]: the whole tree (domain, integrations, flows, scripts, tests, run.py)
     for check in checks:

@@ -333,9 +333,11 @@ def _outcome_values(promise: Promise) -> dict[str, Any]:
     }
 
 
-_REFS_PG = func.unnest(
-    bindparam("partners", type_=postgresql.ARRAY(Text)), bindparam("references", type_=postgresql.ARRAY(Text))
-).table_valued("partner", "reference").render_derived(name="refs")
+_REFS_PG = (
+    func.unnest(bindparam("partners", type_=postgresql.ARRAY(Text)), bindparam("references", type_=postgresql.ARRAY(Text)))
+    .table_valued("partner", "reference")
+    .render_derived(name="refs")
+)
 _OPEN_PROMISES_FOR_REFS_PG = (
     select(t.promises)
     .join(t.cases, t.cases.c.case_id == t.promises.c.case_id)

@@ -48,7 +48,8 @@ def ingest_updates(
     # on another reference: it is locked too, in the same sorted pass, so an update arriving for
     # it at the same time sees the step or is seen by it. A redelivery takes the locks as well
     # (it is only known to be one once inserted); it changes nothing under them.
-    lock = refs_of(updates) | {(u.handoff_partner, u.handoff_reference) for u in updates if u.handoff_partner and u.handoff_reference}
+    handoffs = {(u.handoff_partner, u.handoff_reference) for u in updates if u.handoff_partner and u.handoff_reference}
+    lock = refs_of(updates) | handoffs
     with uow_factory() as uow:
         stored = uow.updates.add_new(updates, now, lock=lock)
         fresh = [u for u, ok in zip(updates, stored, strict=True) if ok]
