@@ -2,7 +2,7 @@
 probes, logs JSON lines with request ids, and the flow worker's entry point loads.
 
 Skipped unless TERRAIN_TEST_CONTAINERS=1 (it needs podman and mmdebstrap, a few minutes and a
-network to Debian's and Python's package registries). Where no image registry is reachable the
+network to Debian's and Python's package registries); `.ci/run` sets it where podman installs. Where no image registry is reachable the
 base image is made from Debian's packages with mmdebstrap. Machine-specific `podman run`
 options go in TERRAIN_TEST_PODMAN_RUN_ARGS (on a machine whose container may not raise its
 limits: `--runtime runc --ulimit nofile=1024:20000 --ulimit nproc=4096:4096`), `podman build`
@@ -21,11 +21,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.conftest import is_postgres
 from tests.e2e.support import ROOT, free_port
 
 pytestmark = [
     pytest.mark.container,
     pytest.mark.skipif(os.environ.get("TERRAIN_TEST_CONTAINERS") != "1", reason="TERRAIN_TEST_CONTAINERS=1 builds images"),
+    pytest.mark.skipif(is_postgres(), reason="the image runs on a SQLite file of its own: once, in the SQLite pass"),
 ]
 BASE = "localhost/terrain-base:bookworm"
 IMAGE = "localhost/terrain:test"
