@@ -55,6 +55,15 @@ LUA = textwrap.dedent("""
 """)
 
 
+def post_script(workdir: Path, run: str, stamp: str, token: str) -> Path:
+    """wrk's script for one run: its event ids are its own (`w<run>-<thread>-<n>`), so a run
+    never re-sends the events of an earlier one (those would be duplicates: cheaper, and not
+    what is being measured)."""
+    script = workdir / f"post-{run}.lua"
+    script.write_text(LUA % (stamp, run, token))
+    return script
+
+
 def wait(url: str) -> None:
     for _ in range(200):
         try:
@@ -171,8 +180,6 @@ def main() -> None:
             workdir = Path(tempfile.mkdtemp())
             (workdir / "bare_app.py").write_text(BARE_APP)
             stamp = datetime.now(UTC).isoformat()
-            script = workdir / "post.lua"
-            script.write_text(LUA % (stamp, "%s", token))
             bare = subprocess.Popen(
                 [
                     sys.executable,
@@ -208,9 +215,9 @@ def main() -> None:
             processes += [bare, api]
             wait("http://127.0.0.1:18081/docs")
             wait("http://127.0.0.1:18080/healthz")
-            wrk("http://127.0.0.1:18080", script, 3)  # warm-up
-            bare_run = wrk("http://127.0.0.1:18081", script, args.seconds)
-            api_run = wrk("http://127.0.0.1:18080", script, args.seconds)
+            wrk("http://127.0.0.1:18080", post_script(workdir, "warm", stamp, token), 3)  # warm-up
+            bare_run = wrk("http://127.0.0.1:18081", post_script(workdir, "bare", stamp, token), args.seconds)
+            api_run = wrk("http://127.0.0.1:18080", post_script(workdir, "api", stamp, token), args.seconds)
 
             batch_elapsed = run_clients(
                 args.batch_clients, args.batches, lambda state, n, b: post_batch(token, stamp, state, n, b)

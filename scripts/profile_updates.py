@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench_http import BARE_APP, LUA, wait  # noqa: E402
+from bench_http import BARE_APP, post_script, wait  # noqa: E402
 from scratch_db import scratch_database  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
@@ -96,8 +96,8 @@ def main() -> None:
         engine = make_engine(url)
         token = credentials.create_key(engine, "partner", "carrier", datetime.now(UTC))
         engine.dispose()
-        script = workdir / "post.lua"
-        script.write_text(LUA % (datetime.now(UTC).isoformat(), "%s", token))
+        stamp = datetime.now(UTC).isoformat()
+        warm, script = post_script(workdir, "warm", stamp, token), post_script(workdir, "run", stamp, token)
         env = {**os.environ, "TERRAIN_DATABASE_URL": url, "PYTHONPATH": str(ROOT), "TERRAIN_LOG_FORMAT": "json"}
         command = [sys.executable, "-m", "integrations.cli.main", "serve", "--port", "18090", "--workers", "1", "--no-migrate"]
         if args.bare:
@@ -117,8 +117,8 @@ def main() -> None:
         api = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             wait("http://127.0.0.1:18090/livez")
-            wrk = ["wrk", "-t2", "-c16", "-d{}s", "-s", str(script), "http://127.0.0.1:18090"]
-            subprocess.run([*wrk[:3], "-d3s", *wrk[4:]], capture_output=True, check=True)  # warm-up
+            served = "http://127.0.0.1:18090"
+            subprocess.run(["wrk", "-t2", "-c16", "-d3s", "-s", str(warm), served], capture_output=True, check=True)  # warm-up
             raw = workdir / "profile.txt"
             spy = subprocess.Popen(
                 [
@@ -141,7 +141,8 @@ def main() -> None:
             )
             time.sleep(1)
             api_cpu, pg_cpu, commits_before = cpu_seconds(api.pid), postgres_cpu(), commits(url)
-            out = subprocess.run([*wrk[:3], f"-d{args.seconds}s", *wrk[4:]], capture_output=True, text=True, check=True).stdout
+            wrk = ["wrk", "-t2", "-c16", f"-d{args.seconds}s", "-s", str(script), served]
+            out = subprocess.run(wrk, capture_output=True, text=True, check=True).stdout
             api_cpu, pg_cpu = cpu_seconds(api.pid) - api_cpu, postgres_cpu() - pg_cpu
             transactions = commits(url) - commits_before
             spy.wait(timeout=60)
