@@ -29,6 +29,7 @@ class FakeStore:
         self.suggestions: dict = {}  # suggestion_id -> Suggestion
         self.received_at: dict = {}  # (partner, event_id) -> when it was stored
         self.locked_refs: list = []  # the references each lock_references call took, sorted
+        self.locked_shared: list = []  # those of them it took shared
         self.acknowledged: dict = {}  # promise_id -> (by, at)
         self.people: dict = {}  # name -> ports.Person
         self.commits = 0
@@ -156,9 +157,9 @@ class FakeUpdates(ports.UpdateRepository):
     def __init__(self, s):
         self.s = s
 
-    def add_new(self, updates, received_at, *, lock=()):
-        if lock:
-            self.lock_references(lock)
+    def add_new(self, updates, received_at, *, lock=(), lock_shared=()):
+        if lock or lock_shared:
+            self.lock_references(lock, shared=lock_shared)
         out = []
         for u in updates:
             key = (u.partner, u.event_id)
@@ -167,8 +168,9 @@ class FakeUpdates(ports.UpdateRepository):
             self.s.received_at.setdefault(key, received_at)
         return out
 
-    def lock_references(self, refs):
-        self.s.locked_refs.append(sorted(refs))
+    def lock_references(self, refs, *, shared=()):
+        self.s.locked_refs.append(sorted(set(refs) | set(shared)))
+        self.s.locked_shared.append(sorted(set(shared) - set(refs)))
 
     def for_references(self, refs):
         refs, out = set(refs), defaultdict(list)

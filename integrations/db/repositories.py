@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import Connection, Table, Text, and_, bindparam, func, or_, select, update
+from sqlalchemy import Connection, Table, and_, bindparam, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from domain.model import (
@@ -333,17 +333,12 @@ def _outcome_values(promise: Promise) -> dict[str, Any]:
     }
 
 
-_REFS_PG = (
-    func.unnest(bindparam("partners", type_=postgresql.ARRAY(Text)), bindparam("references", type_=postgresql.ARRAY(Text)))
-    .table_valued("partner", "reference")
-    .render_derived(name="refs")
-)
-_OPEN_PROMISES_FOR_REFS_PG = (
-    select(t.promises)
-    .join(t.cases, t.cases.c.case_id == t.promises.c.case_id)
-    .join(_REFS_PG, and_(t.promises.c.partner == _REFS_PG.c.partner, t.promises.c.reference == _REFS_PG.c.reference))
-    .where(t.cases.c.status != CaseStatus.CLOSED.value)
-)
+# The open promises naming some references, through the function of migration 0014, whose plan
+# PostgreSQL keeps for the session (the same query as a statement is planned on every call).
+_OPEN_PROMISES_FOR_REFS_PG = text(
+    f"SELECT {', '.join(c.name for c in t.promises.c)} "
+    "FROM terrain_open_promises(CAST(:partners AS text[]), CAST(:references AS text[]))"
+).columns(*t.promises.c)
 
 
 class SqlPromiseRepository(ports.PromiseRepository):
@@ -380,8 +375,8 @@ class SqlPromiseRepository(ports.PromiseRepository):
         if not refs:
             return []
         if _is_pg(self.conn):
-            # Every ingest asks this: one statement of one shape whatever the number of references
-            # (compiled once), where an IN list would be rendered anew for each call.
+            # Every ingest asks this: one statement of one shape whatever the number of references,
+            # its plan kept by PostgreSQL (migration 0014).
             partners, references = zip(*refs, strict=True)
             rows = self.conn.execute(_OPEN_PROMISES_FOR_REFS_PG, {"partners": list(partners), "references": list(references)})
         else:
@@ -485,21 +480,30 @@ ALL_PARTNERS_LOCK_KEY = _lock_key("terrain\x01all partners")
 MAX_REFERENCE_LOCKS = 64
 
 
-def reference_lock_plan(refs: Iterable[RefKey], limit: int = MAX_REFERENCE_LOCKS) -> list[tuple[int, bool]]:
-    """The advisory locks that serialise work on `refs`, as (key, shared), in the order to take
-    them: never more than 2 + 2 × `limit`, so that a large transaction cannot fill PostgreSQL's
-    lock table (shared by every transaction: a full table fails the others' batches).
+def reference_lock_plan(
+    refs: Iterable[RefKey], limit: int = MAX_REFERENCE_LOCKS, *, shared: Iterable[RefKey] = ()
+) -> list[tuple[int, bool]]:
+    """The advisory locks that serialise work on `refs` (exclusive) and `shared`, as (key,
+    shared), in the order to take them: never more than 2 + 2 × `limit`, so that a large
+    transaction cannot fill PostgreSQL's lock table (shared by every transaction: a full table
+    fails the others' batches).
 
     Three levels, each taken before the next: all partners, a partner, a reference. Up to
-    `limit` references: the first two shared, each reference exclusive (transactions on other
-    references of the same partner run alongside). More: the partners exclusive, no reference
-    lock (the whole partner waits for this transaction, as it would on its references). More
-    than `limit` partners: all partners exclusive. Two transactions that share a reference
-    always conflict on some lock, and all take their locks in this one order (sorted within a
-    level), so they wait on each other without a cycle.
+    `limit` references: the first two shared, each reference exclusive, or shared when it is only
+    in `shared` (transactions on other references of the same partner run alongside). More: the
+    partners exclusive, no reference lock (the whole partner waits for this transaction, as it
+    would on its references). More than `limit` partners: all partners exclusive. All take their
+    locks in this one order (sorted within a level), so they wait on each other without a cycle.
+
+    Ingest takes the references it only reports on as `shared`: two ingests on one parcel then run
+    alongside (their events' unique index and the row locks of the cases they reconcile, both
+    taken in sorted order, order them), while recording a promise on it (exclusive) waits for
+    them and they for it, so that one sees the other's rows.
     """
+    exclusive = set(refs)
+    shared_refs = set(shared) - exclusive
     by_partner: dict[str, set[str]] = defaultdict(set)
-    for partner, reference in refs:
+    for partner, reference in exclusive | shared_refs:
         by_partner[partner].add(reference)
     if not by_partner:
         return []
@@ -509,9 +513,12 @@ def reference_lock_plan(refs: Iterable[RefKey], limit: int = MAX_REFERENCE_LOCKS
     plan = [(ALL_PARTNERS_LOCK_KEY, True)]
     plan += [(key, few) for key in sorted({partner_lock_key(p) for p in by_partner})]
     if few:
-        plan += [
-            (key, False) for key in sorted({reference_lock_key(p, r) for p, references in by_partner.items() for r in references})
-        ]
+        keys: dict[int, bool] = {}
+        for partner, reference in exclusive | shared_refs:
+            key = reference_lock_key(partner, reference)
+            # Two references may share a key: it is exclusive if either needs it so.
+            keys[key] = keys.get(key, True) and (partner, reference) in shared_refs
+        plan += sorted(keys.items())
     return plan
 
 
@@ -548,12 +555,19 @@ class SqlUpdateRepository(ports.UpdateRepository):
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def add_new(self, updates: Sequence[FieldUpdate], received_at: datetime, *, lock: Iterable[RefKey] = ()) -> list[bool]:
+    def add_new(
+        self,
+        updates: Sequence[FieldUpdate],
+        received_at: datetime,
+        *,
+        lock: Iterable[RefKey] = (),
+        lock_shared: Iterable[RefKey] = (),
+    ) -> list[bool]:
         first_index: dict[tuple[str, str], int] = {}
         for index, u in enumerate(updates):
             first_index.setdefault((u.partner, u.event_id), index)
         if not first_index:
-            self.lock_references(lock)
+            self.lock_references(lock, shared=lock_shared)
             return []
         # Inserted in (partner, event_id) order whatever the order they came in: two transactions
         # inserting overlapping events then wait on each other in one order, never in a cycle
@@ -577,7 +591,7 @@ class SqlUpdateRepository(ports.UpdateRepository):
             for u in (updates[first_index[key]] for key in sorted(first_index))
         ]
         if _is_pg(self.conn):
-            inserted = self._insert_pg(rows, reference_lock_plan(lock))
+            inserted = self._insert_pg(rows, reference_lock_plan(lock, shared=lock_shared))
         else:
             stmt = (
                 dialect_insert(self.conn, t.updates).on_conflict_do_nothing().returning(t.updates.c.partner, t.updates.c.event_id)
@@ -616,10 +630,10 @@ class SqlUpdateRepository(ports.UpdateRepository):
                 pass  # the connection is gone, and the cursor with it
         return {(partner, event_id) for partner, event_id in returned}
 
-    def lock_references(self, refs: Iterable[RefKey]) -> None:
+    def lock_references(self, refs: Iterable[RefKey], *, shared: Iterable[RefKey] = ()) -> None:
         if not _is_pg(self.conn):
             return  # SQLite serialises writers with BEGIN IMMEDIATE already
-        plan = reference_lock_plan(refs)
+        plan = reference_lock_plan(refs, shared=shared)
         if plan:
             # One statement, the locks taken in the plan's order (see reference_lock_plan).
             self.conn.exec_driver_sql(

@@ -44,14 +44,15 @@ def ingest_updates(
     """
     now = clock()
     # Locked before the insert, so that the promises read next include any recorded meanwhile:
-    # recording a promise takes the same lock (services/promises.py). A handoff may create a step
-    # on another reference: it is locked too, in the same sorted pass, so an update arriving for
-    # it at the same time sees the step or is seen by it. A redelivery takes the locks as well
-    # (it is only known to be one once inserted); it changes nothing under them.
+    # recording a promise locks its reference exclusively (services/promises.py). The references
+    # reported on are locked shared: two ingests on one parcel run alongside, and the case locks
+    # order their reconciling. A handoff may create a step on another reference: that one is
+    # locked exclusively, in the same sorted pass, so an update arriving for it at the same time
+    # sees the step or is seen by it. A redelivery takes the locks as well (it is only known to
+    # be one once inserted); it changes nothing under them.
     handoffs = {(u.handoff_partner, u.handoff_reference) for u in updates if u.handoff_partner and u.handoff_reference}
-    lock = refs_of(updates) | handoffs
     with uow_factory() as uow:
-        stored = uow.updates.add_new(updates, now, lock=lock)
+        stored = uow.updates.add_new(updates, now, lock=handoffs, lock_shared=refs_of(updates))
         fresh = [u for u, ok in zip(updates, stored, strict=True) if ok]
         matched_refs: set[tuple[str, str]] = set()
         if fresh:

@@ -99,14 +99,23 @@ class PromiseRepository(abc.ABC):
 
 class UpdateRepository(abc.ABC):
     @abc.abstractmethod
-    def add_new(self, updates: Sequence[FieldUpdate], received_at: datetime, *, lock: Iterable[RefKey] = ()) -> list[bool]:
+    def add_new(
+        self,
+        updates: Sequence[FieldUpdate],
+        received_at: datetime,
+        *,
+        lock: Iterable[RefKey] = (),
+        lock_shared: Iterable[RefKey] = (),
+    ) -> list[bool]:
         """Store updates, ignoring (partner, event_id) already stored; True where stored. The
-        references in `lock` are locked first (as lock_references), in the same round trip
-        where the database allows it."""
+        references in `lock` and `lock_shared` are locked first (as lock_references), in the
+        same round trip where the database allows it."""
 
     @abc.abstractmethod
-    def lock_references(self, refs: Iterable[RefKey]) -> None:
-        """Serialise ingestion and promise recording on the same (partner, reference)."""
+    def lock_references(self, refs: Iterable[RefKey], *, shared: Iterable[RefKey] = ()) -> None:
+        """Serialise promise recording with ingestion on the same (partner, reference): `refs`
+        exclusively (a promise or step is recorded on them), `shared` for a transaction that
+        only reports updates on them (two of those run alongside)."""
 
     @abc.abstractmethod
     def for_references(self, refs: Iterable[RefKey]) -> dict[RefKey, list[FieldUpdate]]: ...

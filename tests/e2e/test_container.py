@@ -2,8 +2,9 @@
 probes, logs JSON lines with request ids, and the flow worker's entry point loads.
 
 Skipped unless TERRAIN_TEST_CONTAINERS=1 (it needs podman and mmdebstrap, a few minutes and a
-network to Debian's and Python's package registries); `.ci/run` sets it where podman installs. Where no image registry is reachable the
-base image is made from Debian's packages with mmdebstrap. Machine-specific `podman run`
+network to Debian's and Python's package registries); `.ci/run` sets it where podman installs.
+Where no image registry is reachable the base image is made from Debian's packages with
+mmdebstrap. Machine-specific `podman run`
 options go in TERRAIN_TEST_PODMAN_RUN_ARGS (on a machine whose container may not raise its
 limits: `--runtime runc --ulimit nofile=1024:20000 --ulimit nproc=4096:4096`), `podman build`
 ones in TERRAIN_TEST_PODMAN_BUILD_ARGS (default `--isolation=chroot`)."""

@@ -19,13 +19,13 @@ from integrations.db.unit_of_work import uow_factory
 from integrations.services.ingest import ItemResult, ingest_updates
 from integrations.services.intake import open_complaint
 from integrations.services.promises import record_promises
-from tests.builders import complaint, spec, update
+from tests.builders import complaint, hours, spec, update
 from tests.interleave import Interleaving
 
 pytestmark = pytest.mark.postgres_only
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-READ_PROMISES = "FROM promises JOIN cases"  # ingest: the promises of the updates' references
+READ_PROMISES = "FROM terrain_open_promises"  # ingest: the open promises of the updates' references
 READ_UPDATES = "FROM updates"  # record: the updates already stored for the promise's reference
 
 
@@ -102,3 +102,48 @@ def test_a_promise_recorded_while_its_evidence_arrives_sees_it(db, sides, first)
     assert len(outbox) == 1
     # The evidence matched the promise only when the update came second.
     assert ingested == [ItemResult.MATCHED if first == "promise" else ItemResult.ACCEPTED]
+
+
+def test_two_ingests_on_one_parcel_run_alongside_and_a_promise_recording_waits_for_them(db, sides, database_url):
+    """Ingest locks the references it reports on shared: a second update for the same parcel,
+    while the first one's transaction is still open, is stored without waiting for it; recording
+    a promise on that parcel (exclusive) waits until the first one commits, then sees both."""
+    case = open_complaint(uow_factory(db), complaint("where is it?", T0), "agent:t", lambda: T0)
+    first = update("colissimo", "6A1", "in_transit", T0 + timedelta(minutes=10), event_id="evt_1")
+    second = update("colissimo", "6A1", "out_for_delivery", T0 + timedelta(minutes=20), event_id="evt_2")
+    ix = Interleaving(watcher=db)
+    ix.instrument(
+        "ingest",
+        sides["ingest"],
+        at_commit=lambda: (ix.mark("first about to commit"), ix.wait("second stored"), ix.wait("record blocked")),
+    )
+    a = ix.thread(lambda: ingest_updates(uow_factory(sides["ingest"]), [first], lambda: T0 + timedelta(hours=1)))
+    ix.wait("first about to commit")  # holds its reference lock until it commits
+
+    other = make_engine(database_url, pool_size=1)
+    ix.instrument("second", other)
+    stored: list = []
+    c = ix.thread(
+        lambda: (stored.extend(ingest_updates(uow_factory(other), [second], lambda: T0 + hours(1))), ix.mark("second stored"))
+    )
+    if ix.wait("second stored", or_blocked="second") == "blocked":
+        ix.mark("second stored")
+        ix.mark("record blocked")  # let the first one commit, then fail
+        ix.join(a, c)
+        other.dispose()
+        pytest.fail("the second update for the parcel waited for the first one's transaction")
+    ix.join(c)
+    other.dispose()
+    assert stored == [ItemResult.ACCEPTED]
+
+    promise = [spec("parcel.deliver", "colissimo", "6A1", T0 + timedelta(days=2), recipient="Claire Dupont")]
+    ix.instrument("record", sides["record"])
+    b = ix.thread(
+        lambda: record_promises(uow_factory(sides["record"]), case.case_id, promise, "agent:t", lambda: T0 + timedelta(hours=1))
+    )
+    assert ix.wait("never", or_blocked="record") == "blocked", ix.errors  # the recording waits for the open ingest
+    ix.mark("record blocked")
+    ix.join(a, b)
+    with db.connect() as conn:
+        row = conn.execute(select(tables.promises.c.verdict).where(tables.promises.c.case_id == case.case_id)).one()
+    assert row.verdict == "pending"  # both updates seen, neither settles a delivery

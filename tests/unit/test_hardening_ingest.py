@@ -82,6 +82,31 @@ def test_two_transactions_sharing_a_reference_always_conflict():
             assert any(not mine[key] or not theirs[key] for key in common)
 
 
+def test_a_promise_recording_conflicts_with_any_ingest_on_its_reference_and_two_ingests_do_not():
+    """Ingest takes the references it reports on shared, recording a promise takes them
+    exclusively: whatever the sizes, a recording and an ingest sharing a reference hold a lock in
+    common that one takes exclusively; two ingests of the few-references kind do not wait on each
+    other (a large one still takes its partner exclusively)."""
+    shapes = {
+        "one": {("ups", "R1")},
+        "few": {("ups", f"R{i}") for i in range(1, 20)},
+        "many": {("ups", f"R{i}") for i in range(1, 500)},
+        "partners": {(f"p{i}", "R1") for i in range(100)} | {("ups", "R1")},
+    }
+    for a in shapes.values():
+        for b in shapes.values():
+            ingest, recording = dict(reference_lock_plan((), shared=a)), dict(reference_lock_plan(b))
+            assert any(not ingest[key] or not recording[key] for key in set(ingest) & set(recording))
+    one, few = dict(reference_lock_plan((), shared=shapes["one"])), dict(reference_lock_plan((), shared=shapes["few"]))
+    assert all(one[key] and few[key] for key in set(one) & set(few))  # all shared: they run alongside
+
+
+def test_a_reference_both_reported_on_and_handed_off_to_is_locked_exclusively():
+    plan = dict(reference_lock_plan({("colissimo", "6A1")}, shared={("colissimo", "6A1"), ("fnac", "CMD-7")}))
+    assert plan[reference_lock_key("colissimo", "6A1")] is False
+    assert plan[reference_lock_key("fnac", "CMD-7")] is True
+
+
 # --- what is tried again ----------------------------------------------------------------------
 
 
