@@ -157,9 +157,18 @@ class FakeUpdates(ports.UpdateRepository):
     def __init__(self, s):
         self.s = s
 
-    def add_new(self, updates, received_at, *, lock=(), lock_shared=()):
+    def store(self, updates, received_at, *, lock=(), lock_shared=()):
         if lock or lock_shared:
             self.lock_references(lock, shared=lock_shared)
+        refs = {(u.partner, u.reference) for u in updates}
+        watched = frozenset(
+            (p.partner, p.reference)
+            for p in self.s.promises.values()
+            if (p.partner, p.reference) in refs and self.s.cases[p.case_id].status.value != "closed"
+        )
+        return ports.Stored(new=self._add_new(updates, received_at), watched=watched)
+
+    def _add_new(self, updates, received_at):
         out = []
         for u in updates:
             key = (u.partner, u.event_id)

@@ -549,26 +549,33 @@ UPDATE_COLUMNS = (
 _ROW_TEMPLATE = "(" + ",".join(["%s"] * len(UPDATE_COLUMNS)) + ")"
 _INSERT_HEAD = f"INSERT INTO updates ({', '.join(UPDATE_COLUMNS)}) VALUES ".encode()
 _INSERT_TAIL = b" ON CONFLICT (partner, event_id) DO NOTHING RETURNING partner, event_id"
+# After `WITH ins AS (<insert>)`: the inserted (partner, event_id), then the watched references.
+_WATCHED_TAIL = (
+    "SELECT false, partner, event_id FROM ins UNION ALL "
+    "SELECT DISTINCT true, partner, reference "
+    "FROM terrain_open_promises(%(partners)s::text[], %(references)s::text[])"
+)
 
 
 class SqlUpdateRepository(ports.UpdateRepository):
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def add_new(
+    def store(
         self,
         updates: Sequence[FieldUpdate],
         received_at: datetime,
         *,
         lock: Iterable[RefKey] = (),
         lock_shared: Iterable[RefKey] = (),
-    ) -> list[bool]:
+    ) -> ports.Stored:
         first_index: dict[tuple[str, str], int] = {}
         for index, u in enumerate(updates):
             first_index.setdefault((u.partner, u.event_id), index)
         if not first_index:
             self.lock_references(lock, shared=lock_shared)
-            return []
+            return ports.Stored(new=[], watched=frozenset())
+        refs = sorted({(u.partner, u.reference) for u in updates})
         # Inserted in (partner, event_id) order whatever the order they came in: two transactions
         # inserting overlapping events then wait on each other in one order, never in a cycle
         # (PostgreSQL's "deadlock detected … while inserting index tuple").
@@ -591,20 +598,35 @@ class SqlUpdateRepository(ports.UpdateRepository):
             for u in (updates[first_index[key]] for key in sorted(first_index))
         ]
         if _is_pg(self.conn):
-            inserted = self._insert_pg(rows, reference_lock_plan(lock, shared=lock_shared))
+            inserted, watched = self._store_pg(rows, reference_lock_plan(lock, shared=lock_shared), refs)
         else:
             stmt = (
                 dialect_insert(self.conn, t.updates).on_conflict_do_nothing().returning(t.updates.c.partner, t.updates.c.event_id)
             )
             inserted = {(r.partner, r.event_id) for r in self.conn.execute(stmt, rows)}
-        return [(u.partner, u.event_id) in inserted and first_index[(u.partner, u.event_id)] == i for i, u in enumerate(updates)]
+            p, c = t.promises, t.cases
+            watched = {
+                (r.partner, r.reference)
+                for r in self.conn.execute(
+                    select(p.c.partner, p.c.reference)
+                    .distinct()
+                    .join(c, c.c.case_id == p.c.case_id)
+                    .where(by_partner_reference(p.c, refs), c.c.status != CaseStatus.CLOSED.value)
+                )
+            }
+        new = [(u.partner, u.event_id) in inserted and first_index[(u.partner, u.event_id)] == i for i, u in enumerate(updates)]
+        return ports.Stored(new=new, watched=frozenset(watched))
 
     _COLUMNS = UPDATE_COLUMNS
 
-    def _insert_pg(self, rows: list[dict[str, Any]], plan: list[tuple[int, bool]]) -> set[tuple[str, str]]:
-        """The hot path's one round trip: the reference locks, then one multi-row INSERT, sent as
-        one query (the INSERT's RETURNING is its result). The rows are rendered by psycopg2 as
-        its execute_values would, at half the cost of SQLAlchemy's generic multi-row insert."""
+    def _store_pg(
+        self, rows: list[dict[str, Any]], plan: list[tuple[int, bool]], refs: list[RefKey]
+    ) -> tuple[set[tuple[str, str]], set[RefKey]]:
+        """The hot path's one round trip, sent as one query: the reference locks, then one
+        statement that inserts the rows and reads which references open promises name (after the
+        locks: a statement of its own, so its snapshot sees every promise recorded before them).
+        The rows are rendered by psycopg2 as its execute_values would, at half the cost of
+        SQLAlchemy's generic multi-row insert."""
         import psycopg2
 
         cursor = self.conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
@@ -614,7 +636,8 @@ class SqlUpdateRepository(ports.UpdateRepository):
                 lock = {"keys": [key for key, _ in plan], "shared": [shared for _, shared in plan]}
                 statement = cursor.mogrify(_LOCK_PLAN_SQL, lock) + b"; "
             values = b",".join(cursor.mogrify(_ROW_TEMPLATE, tuple(row[c] for c in self._COLUMNS)) for row in rows)
-            statement += _INSERT_HEAD + values + _INSERT_TAIL
+            watched = cursor.mogrify(_WATCHED_TAIL, {"partners": [p for p, _ in refs], "references": [r for _, r in refs]})
+            statement += b"WITH ins AS (" + _INSERT_HEAD + values + _INSERT_TAIL + b") " + watched
             cursor.execute(statement)
             returned = cursor.fetchall()
         except psycopg2.Error as exc:
@@ -628,7 +651,8 @@ class SqlUpdateRepository(ports.UpdateRepository):
                 cursor.close()
             except psycopg2.Error:
                 pass  # the connection is gone, and the cursor with it
-        return {(partner, event_id) for partner, event_id in returned}
+        inserted = {(a, b) for is_watched, a, b in returned if not is_watched}
+        return inserted, {(a, b) for is_watched, a, b in returned if is_watched}
 
     def lock_references(self, refs: Iterable[RefKey], *, shared: Iterable[RefKey] = ()) -> None:
         if not _is_pg(self.conn):

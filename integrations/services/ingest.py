@@ -38,9 +38,9 @@ def ingest_updates(
 ) -> list[ItemResult]:
     """Store, dedupe and apply `updates` in one transaction; one result per update, in order.
 
-    Returning means committed. Queries per call are constant: lock the references and insert (one
-    round trip where the database allows), read their promises, lock their cases, then the shared
-    reconcile step.
+    Returning means committed. Queries per call are constant: lock the references, insert and see
+    which references promises name (one round trip where the database allows); only when some
+    are: read those promises, lock their cases, then the shared reconcile step.
     """
     now = clock()
     # Locked before the insert, so that the promises read next include any recorded meanwhile:
@@ -52,11 +52,12 @@ def ingest_updates(
     # be one once inserted); it changes nothing under them.
     handoffs = {(u.handoff_partner, u.handoff_reference) for u in updates if u.handoff_partner and u.handoff_reference}
     with uow_factory() as uow:
-        stored = uow.updates.add_new(updates, now, lock=handoffs, lock_shared=refs_of(updates))
-        fresh = [u for u, ok in zip(updates, stored, strict=True) if ok]
+        stored = uow.updates.store(updates, now, lock=handoffs, lock_shared=refs_of(updates))
+        fresh = [u for u, ok in zip(updates, stored.new, strict=True) if ok]
         matched_refs: set[tuple[str, str]] = set()
-        if fresh:
-            candidates = uow.promises.for_references(refs_of(fresh))
+        watched = refs_of(fresh) & stored.watched  # most updates concern no promise: nothing more to read
+        if watched:
+            candidates = uow.promises.for_references(watched)
             if candidates:
                 matched_refs = {(p.partner, p.reference) for p in candidates}
                 cases = uow.cases.lock({p.case_id for p in candidates})
@@ -68,5 +69,5 @@ def ingest_updates(
         else ItemResult.MATCHED
         if (u.partner, u.reference) in matched_refs
         else ItemResult.ACCEPTED
-        for u, ok in zip(updates, stored, strict=True)
+        for u, ok in zip(updates, stored.new, strict=True)
     ]

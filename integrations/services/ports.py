@@ -97,19 +97,26 @@ class PromiseRepository(abc.ABC):
         """The silence checks due by `now` on these cases were made: do not sweep them again."""
 
 
+@dataclass(frozen=True, slots=True)
+class Stored:
+    new: list[bool]  # per update, in order: True where stored, False for a (partner, event_id) already there
+    watched: frozenset[RefKey]  # the batch's references that an open case's promise names
+
+
 class UpdateRepository(abc.ABC):
     @abc.abstractmethod
-    def add_new(
+    def store(
         self,
         updates: Sequence[FieldUpdate],
         received_at: datetime,
         *,
         lock: Iterable[RefKey] = (),
         lock_shared: Iterable[RefKey] = (),
-    ) -> list[bool]:
-        """Store updates, ignoring (partner, event_id) already stored; True where stored. The
-        references in `lock` and `lock_shared` are locked first (as lock_references), in the
-        same round trip where the database allows it."""
+    ) -> Stored:
+        """Lock the references in `lock` and `lock_shared` (as lock_references), then store the
+        updates, ignoring (partner, event_id) already stored, and tell which of their references
+        an open case's promise names, as read after the locks: in one round trip where the
+        database allows it."""
 
     @abc.abstractmethod
     def lock_references(self, refs: Iterable[RefKey], *, shared: Iterable[RefKey] = ()) -> None:

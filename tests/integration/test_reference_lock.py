@@ -25,7 +25,7 @@ from tests.interleave import Interleaving
 pytestmark = pytest.mark.postgres_only
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-READ_PROMISES = "FROM terrain_open_promises"  # ingest: the open promises of the updates' references
+READ_PROMISES = "FROM terrain_open_promises"  # ingest: the open promises of the watched references
 READ_UPDATES = "FROM updates"  # record: the updates already stored for the promise's reference
 
 
@@ -53,24 +53,15 @@ def race(db, sides, first: str) -> tuple[str, str | None, list]:
 
     ix = Interleaving(watcher=db)
     if first == "evidence":
-        # The update is stored; before it looks for promises, the promise is recorded and reads
-        # the updates (or waits for the lock the ingest holds).
-        def stored() -> None:
-            ix.mark("ingest stored its update")
-            ix.wait("record read updates", or_blocked="record")
-
+        # The update is stored and the promises of its reference read (none yet) in one
+        # statement; before the ingest commits, the promise is recorded and reads the updates (or
+        # waits for the lock the ingest holds).
         ix.instrument(
             "ingest",
             sides["ingest"],
-            before={READ_PROMISES: stored},
-            after={READ_PROMISES: lambda: ix.mark("ingest read promises")},
+            at_commit=lambda: (ix.mark("ingest stored its update"), ix.wait("record read updates", or_blocked="record")),
         )
-        ix.instrument(
-            "record",
-            sides["record"],
-            after={READ_UPDATES: lambda: ix.mark("record read updates")},
-            at_commit=lambda: ix.wait("ingest read promises", or_blocked="ingest"),
-        )
+        ix.instrument("record", sides["record"], after={READ_UPDATES: lambda: ix.mark("record read updates")})
         a = ix.thread(ingest)
         ix.wait("ingest stored its update")
         b = ix.thread(record)
