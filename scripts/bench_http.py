@@ -167,6 +167,7 @@ def main() -> None:
         "--url", default=os.environ.get("TERRAIN_BENCH_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
     )
     parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of bare app then Terrain; the median is shown")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--batches", type=int, default=30, help="batches of 1,000 per client")
     parser.add_argument("--batch-clients", type=int, default=4, help="clients posting batches at once")
@@ -216,8 +217,14 @@ def main() -> None:
             wait("http://127.0.0.1:18081/docs")
             wait("http://127.0.0.1:18080/healthz")
             wrk("http://127.0.0.1:18080", post_script(workdir, "warm", stamp, token), 3)  # warm-up
-            bare_run = wrk("http://127.0.0.1:18081", post_script(workdir, "bare", stamp, token), args.seconds)
-            api_run = wrk("http://127.0.0.1:18080", post_script(workdir, "api", stamp, token), args.seconds)
+            # Rounds alternate the bare app and Terrain: the machine's speed drifts over a minute
+            # (neighbours, the kernel's writeback), and a ratio is only fair within one round.
+            rounds = []
+            for n in range(args.rounds):
+                bare_round = wrk("http://127.0.0.1:18081", post_script(workdir, f"bare{n}", stamp, token), args.seconds)
+                api_round = wrk("http://127.0.0.1:18080", post_script(workdir, f"api{n}", stamp, token), args.seconds)
+                rounds.append((api_round["rps"] / bare_round["rps"], bare_round, api_round))
+            ratio, bare_run, api_run = sorted(rounds, key=lambda r: r[0])[len(rounds) // 2]  # the median round
 
             batch_elapsed = run_clients(
                 args.batch_clients, args.batches, lambda state, n, b: post_batch(token, stamp, state, n, b)
@@ -236,13 +243,16 @@ def main() -> None:
                 process.wait(timeout=20)
     total = 1000 * args.batches * args.batch_clients
     batch_rate, raw_rate = total / batch_elapsed, total / raw_elapsed
-    print(f"single updates, 16 connections, {args.workers} workers, {args.seconds}s each (wrk):")
+    print(f"single updates, 16 connections, {args.workers} workers, {args.seconds}s each (wrk), the median round:")
     print(
         f"  terrain  : {api_run['rps']:8.0f} updates/s  p50 {api_run['p50_ms']:.1f} ms  p99 {api_run['p99_ms']:.1f} ms"
         f"  non-2xx {api_run['non_2xx']}"
     )
     print(f"  bare app : {bare_run['rps']:8.0f} req/s      p50 {bare_run['p50_ms']:.1f} ms  p99 {bare_run['p99_ms']:.1f} ms")
-    print(f"  ratio    : {api_run['rps'] / bare_run['rps']:.2f}  (target >= 0.3; >= 1,000/s; p99 <= 50 ms)")
+    print(
+        f"  ratio    : {ratio:.2f}  (target >= 0.3; >= 1,000/s; p99 <= 50 ms)  median of {args.rounds} rounds: "
+        + ", ".join(f"{r:.2f}" for r, _, _ in rounds)
+    )
     print(
         f"batches of 1,000 over HTTP, {args.batch_clients} clients: {batch_rate:8.0f} updates/s; "
         f"raw multi-row INSERT, {args.batch_clients} connections: {raw_rate:8.0f} rows/s; "

@@ -13,6 +13,7 @@ from integrations.api import dashboard, errors
 from integrations.api.auth import KeyCache
 from integrations.api.batcher import UpdateBatcher
 from integrations.api.dashboard.security import SecurityHeaders
+from integrations.api.hot_path import PATH as HOT_PATH
 from integrations.api.hot_path import UpdatesFastPath
 from integrations.api.ingesting import ingest
 from integrations.api.limits import BodySizeLimit
@@ -31,6 +32,23 @@ Authenticate with `Authorization: Bearer <token>` (`terrain keys create`). Error
 `{"error": {"code", "message", "details"}}`. Timestamps are RFC 3339 with an offset."""
 
 
+class TerrainAPI(FastAPI):
+    """FastAPI, with partner updates answered in front of the middleware stack when tracing is
+    off (integrations/api/hot_path.py: the stack's work for them is done there). With tracing
+    on, the hot path stays inside the stack, under the server span."""
+
+    edge: UpdatesFastPath | None = None
+
+    async def __call__(self, scope, receive, send) -> None:
+        if self.edge is not None and scope["type"] == "http" and scope["path"] == HOT_PATH and scope["method"] == "POST":
+            await self.edge(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
+
+    async def whole_stack(self, scope, receive, send) -> None:
+        await super().__call__(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or get_settings()
     engine = engine or engine_for(settings.sqlalchemy_url, pre_ping=False)
@@ -47,7 +65,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             await batcher.stop()
 
     # /docs is the dashboard's own page (Swagger UI served from here, no CDN); no ReDoc (CDN only).
-    app = FastAPI(title="Terrain", version="1.0", description=DESCRIPTION, lifespan=lifespan, docs_url=None, redoc_url=None)
+    app = TerrainAPI(title="Terrain", version="1.0", description=DESCRIPTION, lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings, app.state.engine, app.state.clock = settings, engine, clock
     app.state.uow_factory, app.state.batcher, app.state.key_cache = factory, batcher, KeyCache()
     app.state.aggregates = TtlCache(ttl=30.0)
@@ -66,6 +84,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.add_middleware(RequestContext, access_log=settings.access_log)  # the request id is on every line and every answer
     tracing.wrap_batcher(batcher)  # both no-ops unless tracing.setup() ran
     tracing.instrument_app(app)  # outermost when on: the server span covers everything
+    if not tracing.active():
+        app.edge = UpdatesFastPath(app.whole_stack, edge=True, state=app.state, access_log=settings.access_log)
     return app
 
 

@@ -13,6 +13,7 @@ routing, dependency solving and response-model serialisation for the common case
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
 from types import SimpleNamespace
 
@@ -23,7 +24,10 @@ from sqlalchemy.exc import DBAPIError
 from domain.errors import DomainError
 from domain.model import FieldUpdate
 from integrations import logging_setup, metrics
+from integrations.api.dashboard import security
 from integrations.api.ingesting import ingest
+from integrations.api.limits import MAX_BODY_BYTES
+from integrations.api.observability import log_access, request_id_of
 from integrations.api.schemas import UpdateBatchIn, UpdateIn
 from integrations.services.ingest import IngestSummary, ItemResult
 
@@ -40,8 +44,14 @@ _UNAVAILABLE = orjson.dumps(
 
 
 class UpdatesFastPath:
-    def __init__(self, app) -> None:
+    """`edge=False`: the innermost middleware (the others — request id and access log, security
+    headers, body limit, timing — wrap it). `edge=True`: in front of the whole application
+    (TerrainAPI below), doing those itself for the requests it answers: the common request then
+    skips a dozen ASGI layers. Requests it does not answer go on, untouched, to `app`."""
+
+    def __init__(self, app, *, edge: bool = False, state=None, access_log: bool = True) -> None:
         self.app = app
+        self.edge, self.state, self.access_log = edge, state, access_log
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "POST":
@@ -49,6 +59,7 @@ class UpdatesFastPath:
             return
         token = None
         json_body = True
+        declared = 0
         for name, value in scope["headers"]:
             if name == b"authorization":
                 scheme, _, rest = value.partition(b" ")
@@ -56,17 +67,27 @@ class UpdatesFastPath:
                     token = rest.strip().decode("latin-1")
             elif name == b"content-type":
                 json_body = value.split(b";", 1)[0].strip().lower() == b"application/json"
-        state = scope["app"].state
+            elif name == b"content-length" and self.edge:
+                declared = int(value) if value.isdigit() else 0
+        if self.edge and declared > MAX_BODY_BYTES:
+            await self.app(scope, receive, send)  # BodySizeLimit answers 413 without reading it
+            return
+        state = self.state if self.edge else scope["app"].state
         key = state.key_cache.get(token) if token and json_body else None
 
         chunks: list[bytes] = []
+        size = 0
         more = True
         while more:
             message = await receive()
             if message["type"] != "http.request":
                 return  # the client went away
             chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
             more = message.get("more_body", False)
+            if self.edge and size > MAX_BODY_BYTES:  # chunked and over the limit: BodySizeLimit refuses it
+                await self.app(scope, _replay(chunks, receive, more), send)
+                return
         body = b"".join(chunks)
 
         updates = None
@@ -80,29 +101,48 @@ class UpdatesFastPath:
             except (ValidationError, DomainError):
                 updates = None
         if updates is None:
-            await self.app(scope, _replay(body, receive), send)
+            await self.app(scope, _replay([body], receive, False), send)
             return
-
-        scope["route"] = _ROUTE
-        logging_setup.bind(partner=updates[0].partner)  # on the request's log lines (integrations/logging_setup.py)
-        try:
-            if len(updates) == 1:
-                results = [await state.batcher.submit(updates[0])]
-            else:
-                results = await asyncio.to_thread(ingest, state.uow_factory, updates, state.clock)
-        except DBAPIError:
-            await _answer(send, 503, _UNAVAILABLE, [(b"retry-after", b"1")])
-            return
-        count_ingested(updates, results)
-        if len(results) == 1:
-            await _answer(send, 200, _ANSWERS[results[0]])
+        if self.edge:
+            await self._answer_at_the_edge(scope, send, state, updates)
         else:
-            summary = IngestSummary.of(results)
-            await _answer(
-                send,
-                200,
-                orjson.dumps({"accepted": summary.accepted, "duplicates": summary.duplicates, "matched": summary.matched}),
-            )
+            scope["route"] = _ROUTE
+            logging_setup.bind(partner=updates[0].partner)  # on the request's log lines (integrations/logging_setup.py)
+            await _ingest_and_answer(send, state, updates, [])
+
+    async def _answer_at_the_edge(self, scope, send, state, updates) -> None:
+        """What RequestContext, SecurityHeaders and RequestTiming do for a request, done here."""
+        started = time.perf_counter()
+        request_id = request_id_of(scope)
+        context = logging_setup._context.set({"request_id": request_id.decode(), "partner": updates[0].partner})
+        headers = [*security.HEADERS, *([security.HSTS] if security.over_tls(scope) else []), (b"x-request-id", request_id)]
+        status = 500
+        try:
+            status = await _ingest_and_answer(send, state, updates, headers)
+        finally:
+            metrics.HTTP_DURATION.labels("POST", PATH, str(status)).observe(time.perf_counter() - started)
+            if self.access_log:
+                log_access("POST", PATH, status, started)
+            logging_setup._context.reset(context)
+
+
+async def _ingest_and_answer(send, state, updates, headers: list[tuple[bytes, bytes]]) -> int:
+    try:
+        if len(updates) == 1:
+            results = [await state.batcher.submit(updates[0])]
+        else:
+            results = await asyncio.to_thread(ingest, state.uow_factory, updates, state.clock)
+    except DBAPIError:
+        await _answer(send, 503, _UNAVAILABLE, [(b"retry-after", b"1"), *headers])
+        return 503
+    count_ingested(updates, results)
+    if len(results) == 1:
+        await _answer(send, 200, _ANSWERS[results[0]], headers)
+    else:
+        summary = IngestSummary.of(results)
+        answer = {"accepted": summary.accepted, "duplicates": summary.duplicates, "matched": summary.matched}
+        await _answer(send, 200, orjson.dumps(answer), headers)
+    return 200
 
 
 def count_ingested(updates, results) -> None:
@@ -112,14 +152,15 @@ def count_ingested(updates, results) -> None:
         metrics.UPDATES_INGESTED.labels(*labels).inc(n)
 
 
-def _replay(body: bytes, receive):
+def _replay(chunks: list[bytes], receive, more: bool):
+    """`receive` as if nothing had been read: the chunks already read, then the rest."""
     sent = False
 
     async def replayed():
         nonlocal sent
         if not sent:
             sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
+            return {"type": "http.request", "body": b"".join(chunks), "more_body": more}
         return await receive()
 
     return replayed

@@ -41,6 +41,32 @@ access_log = logging.getLogger("terrain.access")
 _ID_OK = re.compile(rb"^[A-Za-z0-9._:@/+=-]{1,128}$")
 
 
+def request_id_of(scope) -> bytes:
+    """The caller's `X-Request-ID` when it is sane, else a new one."""
+    for name, value in scope["headers"]:
+        if name == b"x-request-id":
+            return value if _ID_OK.match(value) else os.urandom(16).hex().encode()
+    return os.urandom(16).hex().encode()
+
+
+def log_access(method: str, path: str, status: int, started: float) -> None:
+    """The request's access line: method, route template, status and duration; the request id,
+    partner and case come from the log context (integrations/logging_setup.py)."""
+    if access_log.isEnabledFor(logging.INFO):
+        access_log.info(
+            "%s %s %s",
+            method,
+            path,
+            status,
+            extra={
+                "method": method,
+                "path": path,
+                "status": status,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            },
+        )
+
+
 class RequestContext:
     """Outermost: the request id (the caller's `X-Request-ID` when it is sane, else a new one)
     in the log context of everything the request does and in the `X-Request-ID` header of every
@@ -54,15 +80,9 @@ class RequestContext:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = b""
-        for name, value in scope["headers"]:
-            if name == b"x-request-id":
-                request_id = value if _ID_OK.match(value) else b""
-                break
-        request_id = request_id or os.urandom(16).hex().encode()
+        request_id = request_id_of(scope)
         header = (b"x-request-id", request_id)
-        context = {"request_id": request_id.decode()}
-        token = logging_setup._context.set(context)
+        token = logging_setup._context.set({"request_id": request_id.decode()})
         start = time.perf_counter()
         status = 500
 
@@ -76,18 +96,6 @@ class RequestContext:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            if self.access_log and access_log.isEnabledFor(logging.INFO):
-                path = getattr(scope.get("route"), "path", "unmatched")
-                access_log.info(
-                    "%s %s %s",
-                    scope["method"],
-                    path,
-                    status,
-                    extra={
-                        "method": scope["method"],
-                        "path": path,
-                        "status": status,
-                        "duration_ms": round((time.perf_counter() - start) * 1000, 2),
-                    },
-                )
+            if self.access_log:
+                log_access(scope["method"], getattr(scope.get("route"), "path", "unmatched"), status, start)
             logging_setup._context.reset(token)

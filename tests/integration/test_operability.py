@@ -69,6 +69,27 @@ def test_every_answer_carries_a_request_id_refusals_and_the_hot_path_included(cl
         assert "error" in answer.json()
 
 
+def test_the_hot_path_answers_with_what_the_middleware_stack_gives_every_other_answer(app, client, keys, clock):
+    """Single updates are answered in front of the middleware stack: they still get its security
+    headers, request id, timing metric and body limit (chunked bodies included)."""
+    from integrations import metrics
+
+    assert app.edge is not None  # tracing off: the hot path runs first
+    stack = client.get("/livez")
+    samples = lambda: metrics.HTTP_DURATION.labels("POST", "/v1/updates", "200")._sum.get()  # noqa: E731
+    before = samples()
+    hot = client.post("/v1/updates", json=update("edge-1", clock), headers={**keys["ups"], "X-Forwarded-Proto": "https"})
+    assert hot.status_code == 200 and hot.json() == {"accepted": 1, "duplicates": 0, "matched": 0}
+    for name in ("content-security-policy", "x-frame-options", "x-content-type-options", "referrer-policy"):
+        assert hot.headers[name] == stack.headers[name]
+    assert hot.headers["strict-transport-security"].startswith("max-age=")  # over TLS at the proxy
+    assert "strict-transport-security" not in stack.headers
+    assert samples() > before  # timed under its route
+    chunks = iter([b'{"event_id": "big", "reference": "R", "status": "in_transit", "detail": "', b"x" * (6 * 1024 * 1024), b'"}'])
+    big = client.post("/v1/updates", content=chunks, headers={**keys["ups"], "Content-Type": "application/json"})
+    assert big.status_code == 413 and big.json()["error"]["code"] == "body_too_large"
+
+
 def test_each_line_of_a_request_carries_its_id_and_the_access_line_its_route(app, client, keys, clock, logs):
     from starlette.concurrency import run_in_threadpool
 

@@ -56,11 +56,11 @@ def race(db, sides, first: str) -> tuple[str, str | None, list]:
         # The update is stored and the promises of its reference read (none yet) in one
         # statement; before the ingest commits, the promise is recorded and reads the updates (or
         # waits for the lock the ingest holds).
-        ix.instrument(
-            "ingest",
-            sides["ingest"],
-            at_commit=lambda: (ix.mark("ingest stored its update"), ix.wait("record read updates", or_blocked="record")),
-        )
+        def stored() -> None:
+            ix.mark("ingest stored its update")
+            ix.wait("record read updates", or_blocked="record")
+
+        ix.instrument("ingest", sides["ingest"], at_commit=stored)
         ix.instrument("record", sides["record"], after={READ_UPDATES: lambda: ix.mark("record read updates")})
         a = ix.thread(ingest)
         ix.wait("ingest stored its update")
@@ -103,11 +103,13 @@ def test_two_ingests_on_one_parcel_run_alongside_and_a_promise_recording_waits_f
     first = update("colissimo", "6A1", "in_transit", T0 + timedelta(minutes=10), event_id="evt_1")
     second = update("colissimo", "6A1", "out_for_delivery", T0 + timedelta(minutes=20), event_id="evt_2")
     ix = Interleaving(watcher=db)
-    ix.instrument(
-        "ingest",
-        sides["ingest"],
-        at_commit=lambda: (ix.mark("first about to commit"), ix.wait("second stored"), ix.wait("record blocked")),
-    )
+
+    def first_committing() -> None:  # holds its reference lock until the others have run
+        ix.mark("first about to commit")
+        ix.wait("second stored")
+        ix.wait("record blocked")
+
+    ix.instrument("ingest", sides["ingest"], at_commit=first_committing)
     a = ix.thread(lambda: ingest_updates(uow_factory(sides["ingest"]), [first], lambda: T0 + timedelta(hours=1)))
     ix.wait("first about to commit")  # holds its reference lock until it commits
 
