@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     carrier_check_seconds: float = Field(default=5.0, gt=0)
     carrier_timeout_seconds: float = Field(default=10.0, gt=0)
     ingest_concurrent_commits: int = Field(default=2, ge=1, le=32)
+    # Under load (a commit already in flight), a single update waits this long for others to
+    # share its commit; an idle server commits at once.
+    ingest_linger_ms: float = Field(default=0.5, ge=0, le=50)
     # The brand's time zone and country: "tomorrow", "by Friday" are days there, and business days
     # skip that country's public holidays (ISO 3166 code, `holidays` package).
     timezone: str = "Europe/Paris"

@@ -54,7 +54,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     engine = engine or engine_for(settings.sqlalchemy_url, pre_ping=False)
     clock = clock or utc_now
     factory = uow_factory(engine)
-    batcher = UpdateBatcher(partial(ingest, factory, clock=clock), concurrent_flushes=settings.ingest_concurrent_commits)
+    batcher = UpdateBatcher(
+        partial(ingest, factory, clock=clock),
+        concurrent_flushes=settings.ingest_concurrent_commits,
+        linger_seconds=settings.ingest_linger_ms / 1000,
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
