@@ -160,12 +160,8 @@ class FakeUpdates(ports.UpdateRepository):
     def store(self, updates, received_at, *, lock=(), lock_shared=()):
         if lock or lock_shared:
             self.lock_references(lock, shared=lock_shared)
-        refs = {(u.partner, u.reference) for u in updates}
-        watched = frozenset(
-            (p.partner, p.reference)
-            for p in self.s.promises.values()
-            if (p.partner, p.reference) in refs and self.s.cases[p.case_id].status.value != "closed"
-        )
+        open_promises = FakePromises(self.s).for_references({(u.partner, u.reference) for u in updates})
+        watched = frozenset((p.partner, p.reference) for p in open_promises)
         return ports.Stored(new=self._add_new(updates, received_at), watched=watched)
 
     def _add_new(self, updates, received_at):

@@ -88,7 +88,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.add_middleware(RequestContext, access_log=settings.access_log)  # the request id is on every line and every answer
     tracing.wrap_batcher(batcher)  # both no-ops unless tracing.setup() ran
     tracing.instrument_app(app)  # outermost when on: the server span covers everything
-    if not tracing.active():
+    if not tracing.active():  # in front of the stack, doing its work for the requests it answers
         app.edge = UpdatesFastPath(app.whole_stack, edge=True, state=app.state, access_log=settings.access_log)
     return app
 

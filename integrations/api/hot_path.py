@@ -34,6 +34,7 @@ from integrations.services.ingest import IngestSummary, ItemResult
 
 PATH = "/v1/updates"
 _ROUTE = SimpleNamespace(path=PATH)  # what RequestTiming labels the request with
+_TRIED = "terrain.hot_path_tried"  # in the scope of a request the edge handed on to the stack
 _ANSWERS = {
     ItemResult.MATCHED: orjson.dumps({"accepted": 1, "duplicates": 0, "matched": 1}),
     ItemResult.ACCEPTED: orjson.dumps({"accepted": 1, "duplicates": 0, "matched": 0}),
@@ -55,9 +56,11 @@ class UpdatesFastPath:
         self.edge, self.state, self.access_log = edge, state, access_log
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "POST":
+        if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "POST" or scope.get(_TRIED):
             await self.app(scope, receive, send)
             return
+        if self.edge:
+            scope[_TRIED] = True  # whatever it goes on to, the inner hot path is not tried again
         token = None
         json_body = True
         declared = 0

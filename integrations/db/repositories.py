@@ -531,6 +531,10 @@ _LOCK_PLAN_SQL = (
 )
 
 
+def _lock_parameters(plan: list[tuple[int, bool]]) -> dict[str, list[Any]]:
+    return {"keys": [key for key, _ in plan], "shared": [shared for _, shared in plan]}
+
+
 UPDATE_COLUMNS = (
     "partner",
     "event_id",
@@ -604,20 +608,9 @@ class SqlUpdateRepository(ports.UpdateRepository):
                 dialect_insert(self.conn, t.updates).on_conflict_do_nothing().returning(t.updates.c.partner, t.updates.c.event_id)
             )
             inserted = {(r.partner, r.event_id) for r in self.conn.execute(stmt, rows)}
-            p, c = t.promises, t.cases
-            watched = {
-                (r.partner, r.reference)
-                for r in self.conn.execute(
-                    select(p.c.partner, p.c.reference)
-                    .distinct()
-                    .join(c, c.c.case_id == p.c.case_id)
-                    .where(by_partner_reference(p.c, refs), c.c.status != CaseStatus.CLOSED.value)
-                )
-            }
+            watched = {(p.partner, p.reference) for p in SqlPromiseRepository(self.conn).for_references(refs)}
         new = [(u.partner, u.event_id) in inserted and first_index[(u.partner, u.event_id)] == i for i, u in enumerate(updates)]
         return ports.Stored(new=new, watched=frozenset(watched))
-
-    _COLUMNS = UPDATE_COLUMNS
 
     def _store_pg(
         self, rows: list[dict[str, Any]], plan: list[tuple[int, bool]], refs: list[RefKey]
@@ -633,9 +626,8 @@ class SqlUpdateRepository(ports.UpdateRepository):
         statement = b""
         try:
             if plan:
-                lock = {"keys": [key for key, _ in plan], "shared": [shared for _, shared in plan]}
-                statement = cursor.mogrify(_LOCK_PLAN_SQL, lock) + b"; "
-            values = b",".join(cursor.mogrify(_ROW_TEMPLATE, tuple(row[c] for c in self._COLUMNS)) for row in rows)
+                statement = cursor.mogrify(_LOCK_PLAN_SQL, _lock_parameters(plan)) + b"; "
+            values = b",".join(cursor.mogrify(_ROW_TEMPLATE, tuple(row[c] for c in UPDATE_COLUMNS)) for row in rows)
             watched = cursor.mogrify(_WATCHED_TAIL, {"partners": [p for p, _ in refs], "references": [r for _, r in refs]})
             statement += b"WITH ins AS (" + _INSERT_HEAD + values + _INSERT_TAIL + b") " + watched
             cursor.execute(statement)
@@ -660,9 +652,7 @@ class SqlUpdateRepository(ports.UpdateRepository):
         plan = reference_lock_plan(refs, shared=shared)
         if plan:
             # One statement, the locks taken in the plan's order (see reference_lock_plan).
-            self.conn.exec_driver_sql(
-                _LOCK_PLAN_SQL, {"keys": [key for key, _ in plan], "shared": [shared for _, shared in plan]}
-            )
+            self.conn.exec_driver_sql(_LOCK_PLAN_SQL, _lock_parameters(plan))
 
     def for_references(self, refs: Iterable[RefKey]) -> dict[RefKey, list[FieldUpdate]]:
         refs = list(refs)
